@@ -1,0 +1,86 @@
+using System.ComponentModel;
+using System.Text.RegularExpressions;
+
+namespace Ballast.Core.Config;
+
+/// <summary>The whole of ballast.yaml.</summary>
+public sealed record BallastConfig : IValidatableConfig
+{
+    [Description("How the Ballast server listens and stores what it sees.")]
+    public ServerConfig Server { get; init; } = new();
+
+    [Description("Endpoints to check from the outside.")]
+    public IReadOnlyList<MonitorConfig> Monitors { get; init; } = [];
+
+    /// <summary>Where this config was read from; relative paths in it (a SQLite file) are resolved against its folder.</summary>
+    [ConfigIgnore]
+    public string? SourcePath { get; init; }
+
+    public void Validate(ConfigValidation validation)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var monitor in Monitors)
+        {
+            if (!seen.Add(monitor.Name))
+                validation.Error("monitors", $"two monitors are named \"{monitor.Name}\"; names must be unique");
+            if (monitor is HeartbeatMonitorConfig heartbeat && !tokens.Add(heartbeat.PushToken))
+                validation.Error("monitors", $"heartbeat \"{monitor.Name}\" uses a push token another heartbeat already uses");
+        }
+    }
+}
+
+/// <summary>The <c>server:</c> section.</summary>
+public sealed record ServerConfig : IValidatableConfig
+{
+    [Description("Address the API and push endpoints listen on.")]
+    public Uri Listen { get; init; } = new("http://127.0.0.1:7700");
+
+    [Description("Base URL people reach the server at; used for links in alerts. Defaults to listen.")]
+    public Uri? PublicUrl { get; init; }
+
+    [Description("sqlite:PATH (relative to this file) or postgres://user:password@host:port/database.")]
+    public string Storage { get; init; } = "sqlite:ballast.db";
+
+    [Description("How long data is kept.")]
+    public RetentionConfig Retention { get; init; } = new();
+
+    [Description("Most checks in flight at once across all monitors.")]
+    public int MaxConcurrentChecks { get; init; } = 512;
+
+    public void Validate(ConfigValidation validation)
+    {
+        if (!Storage.StartsWith("sqlite:", StringComparison.Ordinal) && !Storage.StartsWith("postgres://", StringComparison.Ordinal)
+            && !Storage.StartsWith("postgresql://", StringComparison.Ordinal))
+            validation.Error("storage", "must be sqlite:PATH or postgres://user:password@host:port/database");
+        if (MaxConcurrentChecks < 1) validation.Error("max_concurrent_checks", "must be at least 1");
+    }
+}
+
+/// <summary>The <c>server.retention:</c> section.</summary>
+public sealed record RetentionConfig : IValidatableConfig
+{
+    [Description("How long every individual check result is kept; aggregates are kept for a year or more.")]
+    public TimeSpan Raw { get; init; } = TimeSpan.FromDays(7);
+
+    public void Validate(ConfigValidation validation)
+    {
+        if (Raw < TimeSpan.FromHours(1)) validation.Error("raw", "must be at least 1h");
+    }
+}
+
+/// <summary>How bad it is when a monitor goes down; alert routes match on it.</summary>
+public enum Severity
+{
+    Info,
+    Warning,
+    Critical,
+}
+
+internal static partial class Names
+{
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+    public static partial Regex Valid();
+
+    public const string Rule = "use letters, digits, '.', '_' and '-' (at most 100), starting with a letter or digit";
+}

@@ -1,0 +1,334 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Ballast.Core.Config;
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.Core.Monitoring;
+
+/// <summary>What a push to a heartbeat URL did.</summary>
+public enum PushOutcome
+{
+    Recorded,
+    UnknownToken,
+    Paused,
+}
+
+/// <summary>
+/// Runs every monitor on its own cadence: one loop per monitor, first runs spread across the interval, a global bound
+/// on checks in flight, a timeout per check, and nothing but memory on the probe path (results go to a non-blocking
+/// sink). Holds its state in instances, never statics, so several engines can live in one process.
+/// </summary>
+public sealed partial class MonitoringEngine : IAsyncDisposable
+{
+    public static readonly ActivitySource Activity = new("Ballast.Monitoring");
+
+    private readonly Dictionary<string, IProbe> _probes;
+    private readonly IMonitoringSink _sink;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, MonitorRuntime> _monitors = new(StringComparer.Ordinal);
+    private readonly Lock _applyLock = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private Dictionary<string, MonitorRuntime> _byToken = [];
+    private SemaphoreSlim _gate = new(512);
+
+    public MonitoringEngine(IEnumerable<IProbe> probes, IMonitoringSink sink, TimeProvider time, ILogger<MonitoringEngine> log)
+    {
+        _probes = probes.ToDictionary(p => p.Type, StringComparer.Ordinal);
+        _sink = sink;
+        _time = time;
+        _log = log;
+    }
+
+    public SchedulerStats Stats { get; } = new();
+
+    /// <summary>Raised (outside any lock-free guarantee: keep handlers quick) when a check opens or resolves an incident.</summary>
+    public event Action<Incident, MonitorConfig>? IncidentChanged;
+
+    /// <summary>Starts monitoring, resuming from the states and open incidents saved before a restart.</summary>
+    public void Start(IReadOnlyList<MonitorConfig> monitors, int maxConcurrentChecks,
+        IReadOnlyDictionary<string, MonitorStatus> saved, IReadOnlyDictionary<string, Incident> openIncidents)
+    {
+        _gate = new SemaphoreSlim(maxConcurrentChecks);
+        Apply(monitors, saved, openIncidents);
+    }
+
+    /// <summary>Applies a new list of monitors: unchanged ones keep running untouched, changed ones restart with their state, removed ones stop.</summary>
+    public void Apply(IReadOnlyList<MonitorConfig> monitors) =>
+        Apply(monitors, new Dictionary<string, MonitorStatus>(), new Dictionary<string, Incident>());
+
+    private void Apply(IReadOnlyList<MonitorConfig> monitors, IReadOnlyDictionary<string, MonitorStatus> saved,
+        IReadOnlyDictionary<string, Incident> openIncidents)
+    {
+        lock (_applyLock)
+        {
+            var wanted = monitors.ToDictionary(m => m.Name, StringComparer.Ordinal);
+            foreach (var (name, runtime) in _monitors)
+                if (!wanted.ContainsKey(name))
+                {
+                    runtime.Stop();
+                    _monitors.TryRemove(name, out _);
+                    Log.MonitorRemoved(_log, name);
+                }
+            var now = _time.GetUtcNow();
+            foreach (var config in monitors)
+            {
+                var fingerprint = ConfigPrinter.Fingerprint(config);
+                if (_monitors.TryGetValue(config.Name, out var existing))
+                {
+                    if (existing.Fingerprint == fingerprint) continue;
+                    existing.Stop();
+                    Log.MonitorChanged(_log, config.Name);
+                }
+                var machine = existing?.Machine ?? new MonitorStateMachine(
+                    saved.GetValueOrDefault(config.Name) ?? new MonitorStatus(config.Name, MonitorState.Unknown),
+                    openIncidents.GetValueOrDefault(config.Name));
+                machine.SetPaused(config.Paused, now);
+                var heartbeat = config is HeartbeatMonitorConfig
+                    ? existing?.Heartbeat ?? new HeartbeatClock(now, machine.Status.LastSuccessAt)
+                    : null;
+                var runtime = new MonitorRuntime(config, fingerprint, machine, heartbeat, _stopping.Token);
+                _monitors[config.Name] = runtime;
+                if (!config.Paused) runtime.Loop = Task.Run(() => config is HeartbeatMonitorConfig
+                    ? RunHeartbeatAsync(runtime)
+                    : RunProbesAsync(runtime));
+            }
+            _byToken = _monitors.Values.Where(r => r.Config is HeartbeatMonitorConfig)
+                .ToDictionary(r => ((HeartbeatMonitorConfig)r.Config).PushToken, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The current status of every monitor, with its config.</summary>
+    public IReadOnlyList<(MonitorConfig Config, MonitorStatus Status, Incident? OpenIncident)> Snapshot() =>
+        _monitors.Values.Select(r =>
+        {
+            lock (r.Lock) return (r.Config, r.Machine.Status, r.Machine.OpenIncident);
+        }).OrderBy(t => t.Config.Name, StringComparer.Ordinal).ToArray();
+
+    /// <summary>A job's report on its push URL.</summary>
+    public PushOutcome Push(string token, HeartbeatSignal signal, int exitCode = 0, string? message = null)
+    {
+        if (!_byToken.TryGetValue(token, out var runtime)) return PushOutcome.UnknownToken;
+        if (runtime.Config.Paused) return PushOutcome.Paused;
+        var config = (HeartbeatMonitorConfig)runtime.Config;
+        var clock = runtime.Heartbeat!;
+        var now = _time.GetUtcNow();
+        lock (runtime.Lock)
+        {
+            if (signal == HeartbeatSignal.Start) clock.Started(now);
+            else
+            {
+                var startedAt = clock.RunStartedAt;
+                var duration = clock.Finished(now);
+                var failed = signal == HeartbeatSignal.Fail || signal == HeartbeatSignal.ExitCode && exitCode != 0;
+                var detail = string.IsNullOrWhiteSpace(message) ? "" : $": {Truncate(message.Trim(), 200)}";
+                var (passed, cause) = failed
+                    ? (false, (signal == HeartbeatSignal.Fail ? "job reported failure" : $"job exited with code {exitCode}") + detail)
+                    : new Observation { RunDuration = duration }.Judge(config);
+                Record(runtime, new CheckResult(config.Name, startedAt ?? now, duration ?? TimeSpan.Zero, passed, cause));
+            }
+        }
+        runtime.Wake();
+        return PushOutcome.Recorded;
+    }
+
+    private async Task RunProbesAsync(MonitorRuntime runtime)
+    {
+        var config = runtime.Config;
+        var ct = runtime.Cancellation.Token;
+        var probe = _probes[config.Type];
+        var planned = _time.GetUtcNow() + FirstRunOffset(config.Name, config.Interval);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var wait = planned - _time.GetUtcNow();
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, ct);
+                await _gate.WaitAsync(ct);
+                CheckResult result;
+                try
+                {
+                    var startedAt = _time.GetUtcNow();
+                    Stats.Started(startedAt - planned);
+                    result = await CheckAsync(config, probe, startedAt, ct);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+                Stats.Completed();
+                Record(runtime, result);
+
+                var cadence = result.Passed && runtime.Machine.OpenIncident is null ? config.Interval : config.EffectiveRetryInterval;
+                planned += cadence;
+                var now = _time.GetUtcNow();
+                if (planned < now)
+                {
+                    // The check overran its slot: skip the slots it covered rather than firing a burst to catch up.
+                    var missed = (long)Math.Ceiling((now - planned) / cadence);
+                    Stats.Missed(missed);
+                    planned += cadence * missed;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // stopped or replaced
+        }
+    }
+
+    /// <summary>One check, with the monitor's timeout; never throws for what the target does.</summary>
+    public async Task<CheckResult> CheckAsync(MonitorConfig config, IProbe probe, DateTimeOffset startedAt, CancellationToken ct)
+    {
+        using var activity = Activity.StartActivity("probe " + config.Type);
+        activity?.SetTag("ballast.monitor", config.Name);
+        using var timeout = new CancellationTokenSource(config.Timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, ct);
+        var start = _time.GetTimestamp();
+        Observation observation;
+        try
+        {
+            observation = await probe.ProbeAsync(config, linked.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            observation = Observation.NoAnswer($"timed out after {Duration.Format(config.Timeout)}");
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            Log.ProbeCrashed(_log, e, config.Name);
+            observation = Observation.NoAnswer($"probe error: {e.Message}");
+        }
+        var (passed, cause) = observation.Judge(config);
+        activity?.SetTag("ballast.passed", passed);
+        return new CheckResult(config.Name, startedAt, observation.ResponseTime ?? _time.GetElapsedTime(start), passed, cause, observation.Status);
+    }
+
+    private async Task RunHeartbeatAsync(MonitorRuntime runtime)
+    {
+        var config = (HeartbeatMonitorConfig)runtime.Config;
+        var ct = runtime.Cancellation.Token;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                DateTimeOffset deadline;
+                string reason;
+                lock (runtime.Lock) (deadline, reason) = runtime.Heartbeat!.Deadline(config);
+                var now = _time.GetUtcNow();
+                if (now < deadline)
+                {
+                    await runtime.WaitAsync(deadline - now, _time);
+                    continue;
+                }
+                Stats.Started(now - deadline);
+                Stats.Completed();
+                lock (runtime.Lock) Record(runtime, new CheckResult(config.Name, now, TimeSpan.Zero, false, reason));
+                // Still late: say so again each interval (as checks), or sooner if a ping arrives.
+                await runtime.WaitAsync(config.Interval, _time);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // stopped or replaced
+        }
+    }
+
+    private void Record(MonitorRuntime runtime, CheckResult result)
+    {
+        Incident? changed;
+        MonitorStatus status;
+        lock (runtime.Lock)
+        {
+            changed = runtime.Machine.Apply(result, runtime.Config, NewIncidentId);
+            status = runtime.Machine.Status;
+            _sink.Record(new CheckRecord(result, status, changed));
+        }
+        if (changed is null) return;
+        if (changed.IsOpen) Log.IncidentOpened(_log, changed.Monitor, changed.Id, changed.Cause, changed.TimeToDetect.TotalSeconds);
+        else Log.IncidentResolved(_log, changed.Monitor, changed.Id, changed.TimeToRecover!.Value.TotalSeconds);
+        IncidentChanged?.Invoke(changed, runtime.Config);
+    }
+
+    private string NewIncidentId() => Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
+
+    /// <summary>A stable spot within the interval, so first runs spread out and a restart keeps the same rhythm.</summary>
+    internal static TimeSpan FirstRunOffset(string name, TimeSpan interval)
+    {
+        var hash = 2166136261u;
+        foreach (var c in name) hash = (hash ^ c) * 16777619u;
+        return TimeSpan.FromTicks((long)(hash % (ulong)Math.Max(1, interval.Ticks)));
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
+
+    public async Task StopAsync()
+    {
+        await _stopping.CancelAsync();
+        var loops = _monitors.Values.Select(r => r.Loop).OfType<Task>().ToArray();
+        try
+        {
+            await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            Log.StopTimedOut(_log, loops.Count(t => !t.IsCompleted));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _stopping.Dispose();
+        _gate.Dispose();
+        Stats.Dispose();
+    }
+
+    private sealed class MonitorRuntime(MonitorConfig config, string fingerprint, MonitorStateMachine machine, HeartbeatClock? heartbeat, CancellationToken stopping)
+    {
+        private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public MonitorConfig Config { get; } = config;
+        public string Fingerprint { get; } = fingerprint;
+        public MonitorStateMachine Machine { get; } = machine;
+        public HeartbeatClock? Heartbeat { get; } = heartbeat;
+        public CancellationTokenSource Cancellation { get; } = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        public Lock Lock { get; } = new();
+        public Task? Loop { get; set; }
+
+        public void Stop() => Cancellation.Cancel();
+
+        public void Wake() => Interlocked.Exchange(ref _wake, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+        /// <summary>Waits for <paramref name="delay"/> or a <see cref="Wake"/>, whichever comes first.</summary>
+        public async Task WaitAsync(TimeSpan delay, TimeProvider time)
+        {
+            var wake = Volatile.Read(ref _wake).Task;
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(Cancellation.Token);
+            await Task.WhenAny(Task.Delay(delay, time, cts.Token), wake);
+            await cts.CancelAsync();
+            Cancellation.Token.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1001, LogLevel.Warning, "Monitor {Monitor} is DOWN (incident {IncidentId}): {Cause}; detected {DetectSeconds:0.0}s after the first failure")]
+        public static partial void IncidentOpened(ILogger logger, string monitor, string incidentId, string cause, double detectSeconds);
+
+        [LoggerMessage(1002, LogLevel.Information, "Monitor {Monitor} is UP again (incident {IncidentId} resolved after {RecoverSeconds:0.0}s)")]
+        public static partial void IncidentResolved(ILogger logger, string monitor, string incidentId, double recoverSeconds);
+
+        [LoggerMessage(1003, LogLevel.Error, "Probe for monitor {Monitor} crashed; counted as a failed check")]
+        public static partial void ProbeCrashed(ILogger logger, Exception exception, string monitor);
+
+        [LoggerMessage(1004, LogLevel.Information, "Monitor {Monitor} removed from the config; its history is kept")]
+        public static partial void MonitorRemoved(ILogger logger, string monitor);
+
+        [LoggerMessage(1005, LogLevel.Information, "Monitor {Monitor} changed; restarting its checks with its current state")]
+        public static partial void MonitorChanged(ILogger logger, string monitor);
+
+        [LoggerMessage(1006, LogLevel.Warning, "{Count} monitor loops did not stop within 10s")]
+        public static partial void StopTimedOut(ILogger logger, int count);
+    }
+}
