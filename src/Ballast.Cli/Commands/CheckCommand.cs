@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Ballast.Core.Config;
+using Ballast.Storage;
+
+namespace Ballast.Cli.Commands;
+
+/// <summary><c>ballast check</c>: validates ballast.yaml and says what it would run.</summary>
+internal static class CheckCommand
+{
+    public static Command Create()
+    {
+        var config = ConfigOption.Create();
+        var command = new Command("check", "Validate ballast.yaml: every problem with file:line:column, or a summary") { config };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(config)!;
+            var loaded = ConfigOption.Load(path);
+            if (loaded is null) return ExitCodes.ConfigInvalid;
+            var types = loaded.Monitors.GroupBy(m => m.Type).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
+            Console.WriteLine($"{path}: OK");
+            Console.WriteLine($"  listen   {loaded.Server.Listen}");
+            Console.WriteLine($"  storage  {Stores.DialectFor(loaded.Server, loaded.SourcePath).Describe()}");
+            Console.WriteLine($"  monitors {loaded.Monitors.Count} ({string.Join(", ", types)})");
+            foreach (var m in loaded.Monitors)
+                Console.WriteLine($"    {m.Name,-28} {m.Type,-9} every {Duration.Format(m.Interval),-6} {(m.Paused ? "paused" : string.Join(" && ", m.EffectiveConditions))}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

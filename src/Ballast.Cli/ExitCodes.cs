@@ -1,0 +1,17 @@
+namespace Ballast.Cli;
+
+/// <summary>What <c>ballast</c> returns; scripts and CI branch on these (docs/configuration.md lists them).</summary>
+public static class ExitCodes
+{
+    /// <summary>Done; for <c>probe</c>, every condition passed.</summary>
+    public const int Ok = 0;
+
+    /// <summary><c>probe</c>: the check ran and a condition failed (or nothing answered).</summary>
+    public const int CheckFailed = 1;
+
+    /// <summary>The config (or a condition given on the command line) is invalid; nothing was done.</summary>
+    public const int ConfigInvalid = 2;
+
+    /// <summary>The server could not start or stopped on an error.</summary>
+    public const int ServerFailed = 3;
+}

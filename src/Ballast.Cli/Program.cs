@@ -1,0 +1,11 @@
+using System.CommandLine;
+using Ballast.Cli.Commands;
+
+var root = new RootCommand("Ballast keeps HTTP services up: outside monitoring with incidents and uptime.")
+{
+    ServeCommand.Create(),
+    CheckCommand.Create(),
+    ProbeCommand.Create(),
+    SchemaCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

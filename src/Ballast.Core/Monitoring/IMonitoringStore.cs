@@ -1,0 +1,41 @@
+namespace Ballast.Core.Monitoring;
+
+/// <summary>Uptime and latency over a range, read from aggregates (never from raw results).</summary>
+/// <param name="Checks">Checks in the range.</param>
+/// <param name="Up">Passing checks.</param>
+/// <param name="AvgLatencyMs">Mean latency; null without checks.</param>
+/// <param name="P95LatencyMs">95th percentile latency (upper bound of its histogram bucket); null without checks.</param>
+public sealed record UptimeSummary(long Checks, long Up, double? AvgLatencyMs, double? P95LatencyMs)
+{
+    public static readonly UptimeSummary Empty = new(0, 0, null, null);
+
+    /// <summary>Fraction of passing checks, or null when nothing was checked.</summary>
+    public double? Uptime => Checks == 0 ? null : (double)Up / Checks;
+}
+
+/// <summary>
+/// Ballast's memory of monitoring: results, aggregates, statuses and incidents. Implemented on SQLite and PostgreSQL
+/// (Ballast.Storage); the engine only ever writes through <see cref="IMonitoringSink"/>, never waiting on this.
+/// </summary>
+public interface IMonitoringStore : IAsyncDisposable
+{
+    /// <summary>Creates or upgrades the schema.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Writes one batch in one transaction: raw results, aggregates, statuses, incidents.</summary>
+    Task WriteAsync(IReadOnlyList<CheckRecord> batch, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyDictionary<string, MonitorStatus>> LoadStatusesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Incidents, newest first; <paramref name="open"/> filters open (true) or resolved (false) ones.</summary>
+    Task<IReadOnlyList<Incident>> ListIncidentsAsync(bool? open = null, string? monitor = null, int limit = 500, CancellationToken cancellationToken = default);
+
+    /// <summary>Raw results of one monitor since a time, oldest first.</summary>
+    Task<IReadOnlyList<CheckResult>> ReadResultsAsync(string monitor, DateTimeOffset since, int limit = 10_000, CancellationToken cancellationToken = default);
+
+    /// <summary>Uptime of every monitor over [from, to), at the coarsest granularity that fits the range.</summary>
+    Task<IReadOnlyDictionary<string, UptimeSummary>> UptimeAsync(DateTimeOffset from, DateTimeOffset to, string? monitor = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes raw results older than <paramref name="before"/> (aggregates stay); returns how many.</summary>
+    Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,80 @@
+using System.Text.Json.Serialization;
+using Ballast.Core.Config;
+using Ballast.Core.Monitoring;
+using Ballast.Core.Monitoring.Probes;
+using Ballast.Server.Monitoring;
+using Ballast.Storage;
+using Ballast.Storage.Monitoring;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Ballast.Server.Hosting;
+
+/// <summary>Builds the <c>ballast serve</c> web application from a validated config.</summary>
+public static class BallastServer
+{
+    /// <summary>
+    /// Builds the server. <paramref name="time"/> replaces the clock (tests pass a fake one);
+    /// <paramref name="configureLogging"/> lets the caller choose where logs go.
+    /// </summary>
+    public static WebApplication Build(BallastConfig config, TimeProvider? time = null, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseUrls(config.Server.Listen.GetLeftPart(UriPartial.Authority));
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning);
+        if (configureLogging is null) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        else configureLogging(builder.Logging);
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        var services = builder.Services;
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            o.SerializerOptions.WriteIndented = false;
+        });
+        services.AddSingleton(time ?? TimeProvider.System);
+        services.AddSingleton(new ConfigState(config));
+        services.AddSingleton<IProbe, HttpProbe>();
+        services.AddSingleton<IProbe, TcpProbe>();
+        services.AddSingleton<IProbe, TlsProbe>();
+        services.AddSingleton<IProbe, DnsProbe>();
+        services.AddSingleton<IMonitoringStore>(_ => Stores.Open(config));
+        services.AddSingleton<MonitoringWriter>();
+        services.AddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
+        services.AddSingleton<MonitoringEngine>();
+        services.AddSingleton<MonitoringService>();
+        services.AddHostedService(sp => sp.GetRequiredService<MonitoringService>());
+        services.AddHostedService<ConfigReloadService>();
+
+        var app = builder.Build();
+        app.MapHealthEndpoints();
+        app.MapMonitoringEndpoints();
+        app.MapHeartbeatEndpoints();
+        return app;
+    }
+
+    /// <summary>The addresses Kestrel actually bound (the real port when the config says :0).</summary>
+    public static IReadOnlyList<string> Addresses(this WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
+
+    private static void MapHealthEndpoints(this WebApplication app)
+    {
+        // Ballast's own health, in the same shape it asks of the services it watches.
+        app.MapGet("/health/live", () => Results.Json(new { status = "pass" }, contentType: "application/health+json"));
+        app.MapGet("/health/ready", (MonitoringService monitoring, MonitoringWriter writer) =>
+        {
+            var ready = monitoring.IsReady;
+            return Results.Json(new
+            {
+                status = ready ? "pass" : "fail",
+                checks = new Dictionary<string, object>
+                {
+                    ["monitoring:started"] = new[] { new { status = ready ? "pass" : "fail", observedValue = ready } },
+                    ["storage:pendingWrites"] = new[] { new { status = "pass", observedValue = writer.Pending } },
+                },
+            }, contentType: "application/health+json", statusCode: ready ? 200 : 503);
+        });
+    }
+}

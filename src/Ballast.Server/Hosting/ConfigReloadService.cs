@@ -1,0 +1,60 @@
+using Ballast.Core.Config;
+
+namespace Ballast.Server.Hosting;
+
+/// <summary>
+/// Watches ballast.yaml and applies valid edits while running. An invalid edit is logged with every error and the
+/// running config is kept, so a typo cannot stop monitoring. Polls the file once a second: simple, and it sees
+/// editors that replace the file as well as those that write in place.
+/// </summary>
+public sealed partial class ConfigReloadService(ConfigState state, TimeProvider time, ILogger<ConfigReloadService> log) : BackgroundService
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var path = state.Current.SourcePath;
+        if (path is null) return;
+        var last = Stamp(path);
+        using var timer = new PeriodicTimer(PollInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var stamp = Stamp(path);
+            if (stamp == last) continue;
+            last = stamp;
+            var result = ConfigLoader.Load(path);
+            if (!result.Ok)
+            {
+                Log.ReloadRejected(log, path, result.Errors.Count);
+                foreach (var error in result.Errors) Log.ConfigProblem(log, error.ToString());
+                continue;
+            }
+            var config = result.Config!;
+            if (ConfigPrinter.Fingerprint(config.Server) != ConfigPrinter.Fingerprint(state.Current.Server))
+                Log.ServerSettingsNeedRestart(log);
+            state.Replace(config);
+            Log.Reloaded(log, path, config.Monitors.Count);
+        }
+    }
+
+    private static (DateTime, long) Stamp(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : default;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3001, LogLevel.Information, "Reloaded {Path}: {Count} monitors")]
+        public static partial void Reloaded(ILogger logger, string path, int count);
+
+        [LoggerMessage(3002, LogLevel.Error, "Edit of {Path} rejected ({Count} problems); still running the previous config")]
+        public static partial void ReloadRejected(ILogger logger, string path, int count);
+
+        [LoggerMessage(3003, LogLevel.Error, "{Problem}")]
+        public static partial void ConfigProblem(ILogger logger, string problem);
+
+        [LoggerMessage(3004, LogLevel.Warning, "server: settings changed; they take effect after a restart (monitors were applied now)")]
+        public static partial void ServerSettingsNeedRestart(ILogger logger);
+    }
+}

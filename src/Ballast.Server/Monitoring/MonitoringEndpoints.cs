@@ -1,0 +1,100 @@
+using System.Globalization;
+using Ballast.Core.Monitoring;
+using Ballast.Storage.Monitoring;
+
+namespace Ballast.Server.Monitoring;
+
+/// <summary>A monitor as the API lists it. Uptimes are percentages (0–100), null before the first check.</summary>
+public sealed record MonitorSummary(string Name, string Type, string State, DateTimeOffset? LastCheckAt, double? LastLatencyMs,
+    string? LastError, double? Uptime24h, double? Uptime30d);
+
+/// <summary>One check as the API returns it.</summary>
+public sealed record ResultView(DateTimeOffset StartedAt, double LatencyMs, bool Passed, int? Status, string? Cause);
+
+/// <summary>An incident with its derived durations.</summary>
+public sealed record IncidentView(string Id, string Monitor, DateTimeOffset StartedAt, DateTimeOffset DetectedAt, DateTimeOffset? ResolvedAt,
+    string Cause, double TimeToDetectSeconds, double? TimeToRecoverSeconds)
+{
+    public static IncidentView Of(Incident i) => new(i.Id, i.Monitor, i.StartedAt, i.DetectedAt, i.ResolvedAt, i.Cause,
+        i.TimeToDetect.TotalSeconds, i.TimeToRecover?.TotalSeconds);
+}
+
+/// <summary>Uptime and latency over one range.</summary>
+public sealed record UptimeView(string Range, double? Uptime, long Checks, double? AvgLatencyMs, double? P95LatencyMs);
+
+/// <summary>A monitor in full: status, config summary, uptime over each standard range, the open incident.</summary>
+public sealed record MonitorDetail(MonitorSummary Monitor, int ConsecutiveFailures, DateTimeOffset? LastSuccessAt, DateTimeOffset? ChangedAt,
+    string Severity, IReadOnlyList<string> Tags, string? Runbook, IReadOnlyList<string> Conditions, IReadOnlyList<UptimeView> Uptime, IncidentView? OpenIncident);
+
+/// <summary>The monitoring API under /api/v1.</summary>
+public static class MonitoringEndpoints
+{
+    private static readonly (string Name, TimeSpan Span)[] Ranges =
+        [("24h", TimeSpan.FromHours(24)), ("7d", TimeSpan.FromDays(7)), ("30d", TimeSpan.FromDays(30)), ("365d", TimeSpan.FromDays(365))];
+
+    public static IEndpointRouteBuilder MapMonitoringEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1");
+
+        api.MapGet("/monitors", async (MonitoringEngine engine, IMonitoringStore store, TimeProvider time, CancellationToken ct) =>
+        {
+            var now = time.GetUtcNow();
+            var day = await store.UptimeAsync(now - TimeSpan.FromHours(24), now, cancellationToken: ct);
+            var month = await store.UptimeAsync(now - TimeSpan.FromDays(30), now, cancellationToken: ct);
+            return engine.Snapshot().Select(m => Summary(m.Config, m.Status, day, month));
+        });
+
+        api.MapGet("/monitors/{name}", async (string name, MonitoringEngine engine, IMonitoringStore store, TimeProvider time, CancellationToken ct) =>
+        {
+            var entry = engine.Snapshot().FirstOrDefault(m => m.Config.Name == name);
+            if (entry.Config is null) return Results.Problem($"no monitor named \"{name}\"", statusCode: 404);
+            var now = time.GetUtcNow();
+            var ranges = new List<UptimeView>();
+            foreach (var (rangeName, span) in Ranges)
+            {
+                var u = (await store.UptimeAsync(now - span, now, name, ct)).GetValueOrDefault(name) ?? UptimeSummary.Empty;
+                ranges.Add(new UptimeView(rangeName, Percent(u), u.Checks, u.AvgLatencyMs, u.P95LatencyMs));
+            }
+            var summary = Summary(entry.Config, entry.Status, new Dictionary<string, UptimeSummary>(), new Dictionary<string, UptimeSummary>()) with
+            {
+                Uptime24h = ranges[0].Uptime,
+                Uptime30d = ranges[2].Uptime,
+            };
+            return Results.Ok(new MonitorDetail(summary, entry.Status.ConsecutiveFailures, entry.Status.LastSuccessAt, entry.Status.ChangedAt,
+                entry.Config.Severity.ToString().ToLowerInvariant(), entry.Config.Tags, entry.Config.Runbook,
+                entry.Config.EffectiveConditions.Select(c => c.Text).ToArray(), ranges,
+                entry.OpenIncident is null ? null : IncidentView.Of(entry.OpenIncident)));
+        });
+
+        api.MapGet("/monitors/{name}/results", async (string name, string? since, int? limit, MonitoringEngine engine, IMonitoringStore store,
+            MonitoringWriter writer, TimeProvider time, CancellationToken ct) =>
+        {
+            DateTimeOffset from;
+            if (since is null) from = time.GetUtcNow() - TimeSpan.FromHours(1);
+            else if (!DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out from))
+                return Results.Problem($"since=\"{since}\" is not an ISO 8601 time (e.g. 2026-11-27T10:00:00Z)", statusCode: 400);
+            var results = await store.ReadResultsAsync(name, from, Math.Clamp(limit ?? 10_000, 1, 100_000), ct);
+            if (results.Count == 0 && engine.Snapshot().All(m => m.Config.Name != name))
+                return Results.Problem($"no monitor named \"{name}\"", statusCode: 404);
+            return Results.Ok(results.Select(r => new ResultView(r.StartedAt, Math.Round(r.Latency.TotalMilliseconds, 3), r.Passed, r.Status, r.Cause)));
+        });
+
+        api.MapGet("/incidents", async (bool? open, string? monitor, int? limit, IMonitoringStore store, CancellationToken ct) =>
+            (await store.ListIncidentsAsync(open, monitor, Math.Clamp(limit ?? 500, 1, 100_000), ct)).Select(IncidentView.Of));
+
+        api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer) => new
+        {
+            Scheduler = engine.Stats.Snapshot(),
+            Writer = new { writer.Written, writer.Pending },
+        });
+
+        return app;
+    }
+
+    private static MonitorSummary Summary(Core.Config.MonitorConfig config, MonitorStatus status,
+        IReadOnlyDictionary<string, UptimeSummary> day, IReadOnlyDictionary<string, UptimeSummary> month) =>
+        new(config.Name, config.Type, status.State.ToString().ToUpperInvariant(), status.LastCheckAt, status.LastLatencyMs, status.LastError,
+            Percent(day.GetValueOrDefault(config.Name)), Percent(month.GetValueOrDefault(config.Name)));
+
+    private static double? Percent(UptimeSummary? u) => u?.Uptime is { } x ? Math.Round(x * 100, 3) : null;
+}

@@ -1,0 +1,50 @@
+using Ballast.Storage.Monitoring;
+
+namespace Ballast.Storage;
+
+/// <summary>
+/// Every schema step, in order, written once for both engines; <paramref name="identity"/> (an auto-numbered key) is
+/// the only part that differs. Step N brings a database to version N+1; steps are never edited once released.
+/// </summary>
+internal static class Schema
+{
+    public static IReadOnlyList<string[]> Steps(string identity) => [Version1(identity)];
+
+    /// <summary>Monitoring: monitors, raw results, aggregates, statuses, incidents.</summary>
+    private static string[] Version1(string identity)
+    {
+        var histogram = string.Join(", ", Enumerable.Range(0, LatencyHistogram.Count).Select(i => $"h{i} BIGINT NOT NULL DEFAULT 0"));
+        return
+        [
+            $"CREATE TABLE monitors (id {identity}, name TEXT NOT NULL UNIQUE)",
+            // Raw results: one row per check; kept for retention.raw.
+            """
+            CREATE TABLE check_results (
+              monitor_id BIGINT NOT NULL, started_at BIGINT NOT NULL, latency_us BIGINT NOT NULL,
+              passed SMALLINT NOT NULL, status INTEGER, cause TEXT)
+            """,
+            "CREATE INDEX ix_check_results_monitor_time ON check_results (monitor_id, started_at)",
+            "CREATE INDEX ix_check_results_time ON check_results (started_at)",
+            // Aggregates: resolution 0 = minute, 1 = hour, 2 = day; bucket is its start (unix ms).
+            $"""
+            CREATE TABLE aggregates (
+              monitor_id BIGINT NOT NULL, resolution SMALLINT NOT NULL, bucket BIGINT NOT NULL,
+              checks BIGINT NOT NULL, up BIGINT NOT NULL, latency_sum_us BIGINT NOT NULL, {histogram},
+              PRIMARY KEY (monitor_id, resolution, bucket))
+            """,
+            """
+            CREATE TABLE monitor_status (
+              monitor TEXT PRIMARY KEY, state TEXT NOT NULL, consecutive_failures INTEGER NOT NULL,
+              consecutive_successes INTEGER NOT NULL, first_failure_at BIGINT, incident_id TEXT, last_check_at BIGINT,
+              last_latency_ms DOUBLE PRECISION, last_error TEXT, last_success_at BIGINT, changed_at BIGINT)
+            """,
+            """
+            CREATE TABLE incidents (
+              id TEXT PRIMARY KEY, monitor TEXT NOT NULL, started_at BIGINT NOT NULL, detected_at BIGINT NOT NULL,
+              resolved_at BIGINT, cause TEXT NOT NULL)
+            """,
+            "CREATE INDEX ix_incidents_monitor ON incidents (monitor, started_at)",
+            "CREATE INDEX ix_incidents_open ON incidents (resolved_at)",
+        ];
+    }
+}

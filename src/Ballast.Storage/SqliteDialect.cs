@@ -1,0 +1,35 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace Ballast.Storage;
+
+/// <summary>SQLite: one file beside the config, WAL so readers never block the single writer.</summary>
+public sealed class SqliteDialect(string path) : SqlDialect
+{
+    private readonly string _connectionString = new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Cache = SqliteCacheMode.Private,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    public override string Name => "sqlite";
+    public string Path { get; } = path;
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var pragma = connection.CreateCommand();
+        // WAL + NORMAL: a committed transaction survives a process crash (kill -9); only power loss can lose the last commits.
+        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    public override IReadOnlyList<string[]> Migrations { get; } = Schema.Steps("INTEGER PRIMARY KEY");
+
+    public override string Describe() => $"sqlite:{Path}";
+}
