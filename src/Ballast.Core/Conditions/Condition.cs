@@ -183,12 +183,18 @@ public sealed class Condition : IConfigScalar<Condition>, IEquatable<Condition>
         if (p.End) { error = "expected a value after the operator"; return null; }
         if (p.Peek is '"' or '\'')
         {
+            // Inside quotes, \" is a quote and \\ a backslash; any other backslash stays (so regexes read naturally).
             var quote = p.Peek;
-            var end = p.Text.IndexOf(quote, p.Pos + 1);
-            if (end < 0) { error = "unclosed quote"; return null; }
-            var s = p.Text[(p.Pos + 1)..end];
-            p.Pos = end + 1;
-            return new Literal(s, Quoted: true);
+            var sb = new System.Text.StringBuilder();
+            var i = p.Pos + 1;
+            for (; i < p.Text.Length && p.Text[i] != quote; i++)
+            {
+                if (p.Text[i] == '\\' && i + 1 < p.Text.Length && (p.Text[i + 1] == quote || p.Text[i + 1] == '\\')) i++;
+                sb.Append(p.Text[i]);
+            }
+            if (i >= p.Text.Length) { error = "unclosed quote"; return null; }
+            p.Pos = i + 1;
+            return new Literal(sb.ToString(), Quoted: true);
         }
         var start = p.Pos;
         if (inList)

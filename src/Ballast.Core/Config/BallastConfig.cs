@@ -20,12 +20,13 @@ public sealed record BallastConfig : IValidatableConfig
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var tokens = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var monitor in Monitors)
+        for (var i = 0; i < Monitors.Count; i++)
         {
+            var monitor = Monitors[i];
             if (!seen.Add(monitor.Name))
-                validation.Error("monitors", $"two monitors are named \"{monitor.Name}\"; names must be unique");
+                validation.Error($"monitors[{i}].name", $"two monitors are named \"{monitor.Name}\"; names must be unique");
             if (monitor is HeartbeatMonitorConfig heartbeat && !tokens.Add(heartbeat.PushToken))
-                validation.Error("monitors", $"heartbeat \"{monitor.Name}\" uses a push token another heartbeat already uses");
+                validation.Error($"monitors[{i}].token", $"heartbeat \"{monitor.Name}\" uses a push token another heartbeat already uses");
         }
     }
 }

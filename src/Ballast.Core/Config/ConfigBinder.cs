@@ -166,12 +166,12 @@ internal sealed class ConfigBinder(string file, Func<string, string?> environmen
         var instance = Activator.CreateInstance(type)!;
         var properties = ConfigShape.PropertiesOf(type);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var keyNodes = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        var valueNodes = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
         var unionKey = ConfigShape.UnionOf(type.BaseType ?? typeof(object))?.Discriminator;
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
             var key = ((YamlScalarNode)keyNode).Value ?? "";
-            keyNodes[key] = keyNode;
+            valueNodes[key] = valueNode;
             if (key == unionKey) continue;
             var property = properties.FirstOrDefault(p => p.Key == key);
             if (property is null)
@@ -190,8 +190,21 @@ internal sealed class ConfigBinder(string file, Func<string, string?> environmen
 
         if (instance is IValidatableConfig validatable)
             validatable.Validate(new ConfigValidation((key, message) =>
-                Error(key is not null && keyNodes.TryGetValue(key, out var at) ? at : node, key is null ? path : Join(path, key), message)));
+                Error(key is null ? node : Locate(mapping, key) ?? node, key is null ? path : Join(path, key), message)));
         return instance;
+    }
+
+    /// <summary>The value node at a relative path such as <c>interval</c> or <c>monitors[3].name</c>.</summary>
+    private static YamlNode? Locate(YamlNode node, string relativePath)
+    {
+        foreach (var segment in relativePath.Replace("[", ".[", StringComparison.Ordinal).Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            node = segment.StartsWith('[')
+                ? node is YamlSequenceNode seq && int.TryParse(segment.AsSpan(1, segment.Length - 2), out var i) && i < seq.Children.Count ? seq.Children[i] : null!
+                : node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(segment), out var child) ? child : null!;
+            if (node is null) return null;
+        }
+        return node;
     }
 
     private string? Expand(YamlScalarNode scalar, string path)

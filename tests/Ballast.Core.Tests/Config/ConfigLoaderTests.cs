@@ -1,0 +1,193 @@
+using Ballast.Core.Config;
+
+namespace Ballast.Core.Tests.Config;
+
+public class ConfigLoaderTests
+{
+    private static readonly Dictionary<string, string> Env = new()
+    {
+        ["API_HOST"] = "api.example.com",
+        ["EMPTY"] = "",
+    };
+
+    private static ConfigLoadResult Parse(string yaml) => ConfigLoader.Parse(yaml, "ballast.yaml", name => Env.GetValueOrDefault(name));
+
+    private const string Valid = """
+        server:
+          listen: http://127.0.0.1:7700
+          storage: sqlite:data/ballast.db
+          retention: { raw: 3d }
+        monitors:
+          - name: api-ready
+            type: http
+            url: https://${API_HOST}/health/ready
+            interval: 30s
+            retry_interval: 5s
+            failure_threshold: 3
+            timeout: 1500ms
+            severity: critical
+            tags: [api, prod]
+            headers: { Origin: "https://app.example.com" }
+            conditions:
+              - "[STATUS] == 200"
+              - "[BODY].status == pass"
+          - { name: db, type: tcp, target: "${DB_HOST:-127.0.0.1}:5432" }
+          - { name: cert, type: tls, target: "api.example.com:443" }
+          - { name: dns, type: dns, host: api.example.com, record: aaaa }
+          - { name: backup, type: heartbeat, schedule: "0 3 * * *", grace: 1h, token: s3cret }
+          - { name: sync, type: heartbeat, period: 10m }
+        """;
+
+    [Fact]
+    public void Parse_ValidConfig_BindsEveryKey()
+    {
+        var result = Parse(Valid);
+
+        Assert.True(result.Ok, string.Join("\n", result.Errors));
+        var config = result.Config!;
+        Assert.Equal(TimeSpan.FromDays(3), config.Server.Retention.Raw);
+        var api = Assert.IsType<HttpMonitorConfig>(config.Monitors[0]);
+        Assert.Equal("https://api.example.com/health/ready", api.Url.ToString());
+        Assert.Equal(TimeSpan.FromSeconds(30), api.Interval);
+        Assert.Equal(TimeSpan.FromSeconds(5), api.EffectiveRetryInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), api.Timeout);
+        Assert.Equal(3, api.FailureThreshold);
+        Assert.Equal(Severity.Critical, api.Severity);
+        Assert.Equal(["api", "prod"], api.Tags);
+        Assert.Equal("https://app.example.com", api.Headers["Origin"]);
+        Assert.Equal(["[STATUS] == 200", "[BODY].status == pass"], api.Conditions.Select(c => c.Text));
+        Assert.Equal("127.0.0.1:5432", Assert.IsType<TcpMonitorConfig>(config.Monitors[1]).Target);
+        Assert.Equal(TimeSpan.FromHours(1), config.Monitors[2].Interval); // tls default
+        Assert.Equal(DnsRecordType.Aaaa, Assert.IsType<DnsMonitorConfig>(config.Monitors[3]).Record);
+        var backup = Assert.IsType<HeartbeatMonitorConfig>(config.Monitors[4]);
+        Assert.Equal("s3cret", backup.PushToken);
+        Assert.Equal(1, backup.FailureThreshold);
+        Assert.NotNull(backup.Cron);
+        Assert.Equal("sync", ((HeartbeatMonitorConfig)config.Monitors[5]).PushToken);
+    }
+
+    [Fact]
+    public void Parse_Defaults_MatchTheDocumentedOnes()
+    {
+        var config = Parse("monitors: [{ name: a, type: http, url: 'http://127.0.0.1/' }]").Require();
+
+        var m = config.Monitors[0];
+        Assert.Equal(new Uri("http://127.0.0.1:7700"), config.Server.Listen);
+        Assert.Equal("sqlite:ballast.db", config.Server.Storage);
+        Assert.Equal(TimeSpan.FromDays(7), config.Server.Retention.Raw);
+        Assert.Equal(TimeSpan.FromSeconds(60), m.Interval);
+        Assert.Equal(TimeSpan.FromSeconds(10), m.EffectiveRetryInterval);
+        Assert.Equal(2, m.FailureThreshold);
+        Assert.Equal(1, m.SuccessThreshold);
+        Assert.Equal(["[STATUS] >= 200", "[STATUS] < 300"], m.EffectiveConditions.Select(c => c.Text));
+    }
+
+    public static TheoryData<string, string, int, int, string> BrokenConfigs => new()
+    {
+        { "bad YAML indentation", "monitors:\n  - name: a\n   type: http\n", 3, 4, "invalid YAML" },
+        { "unclosed quote", "server:\n  listen: \"http://127.0.0.1\n", 2, 11, "invalid YAML" },
+        { "wrong type for a list", "monitors: nope\n", 1, 11, "expected a list of monitor settings" },
+        { "wrong type for a number", "monitors:\n  - { name: a, type: tcp, target: 'h:1', failure_threshold: two }\n", 2, 61, "\"two\" is not a whole number" },
+        { "unknown key with suggestion", "monitors:\n  - name: a\n    type: http\n    url: http://x/\n    intervall: 5s\n", 5, 5, "unknown key; did you mean \"interval\"?" },
+        { "unknown top-level section", "servr:\n  listen: http://127.0.0.1:1\n", 1, 1, "unknown key; did you mean \"server\"?" },
+        { "bad duration", "monitors:\n  - { name: a, type: http, url: 'http://x/', interval: 3x }\n", 2, 56, "\"3x\" is not a duration" },
+        { "bad condition", "monitors:\n  - name: a\n    type: http\n    url: http://x/\n    conditions: [\"[STATUS] = 200\"]\n", 5, 28, "expected an operator" },
+        { "unset environment variable", "monitors:\n  - { name: a, type: http, url: 'http://${NOPE}/' }\n", 2, 41, "environment variable NOPE is not set" },
+        { "duplicate monitor name", "monitors:\n  - { name: a, type: tcp, target: 'h:1' }\n  - { name: a, type: tcp, target: 'h:2' }\n", 3, 13, "two monitors are named \"a\"" },
+        { "bad URL", "monitors:\n  - { name: a, type: http, url: 'ftp://files/' }\n", 2, 33, "is not an absolute http:// or https:// URL" },
+        { "unknown monitor type", "monitors:\n  - { name: a, type: htp, url: 'http://x/' }\n", 2, 22, "\"htp\" is not one of http, tcp, tls, dns, heartbeat; did you mean \"http\"?" },
+        { "missing required key", "monitors:\n  - { name: a, type: http }\n", 2, 5, "missing required key \"url\"" },
+        { "bad enum", "monitors:\n  - { name: a, type: tcp, target: 'h:1', severity: urgent }\n", 2, 52, "\"urgent\" is not one of info, warning, critical" },
+        { "bad target", "monitors:\n  - { name: a, type: tcp, target: 'no-port' }\n", 2, 35, "is not host:port" },
+        { "heartbeat without period or schedule", "monitors:\n  - { name: a, type: heartbeat }\n", 2, 5, "needs exactly one of period or schedule" },
+        { "bad cron", "monitors:\n  - { name: a, type: heartbeat, schedule: '61 * * * *' }\n", 2, 43, "is not a cron expression" },
+        { "placeholder the type does not offer", "monitors:\n  - { name: a, type: tcp, target: 'h:1', conditions: ['[STATUS] == 200'] }\n", 2, 54, "[STATUS] is not available on tcp monitors" },
+        { "bad name", "monitors:\n  - { name: 'api ready', type: tcp, target: 'h:1' }\n", 2, 13, "is not a valid name" },
+        { "duplicate YAML key", "server:\n  listen: http://127.0.0.1:1\n  listen: http://127.0.0.1:2\n", 3, 3, "invalid YAML" },
+        { "bad storage", "server: { storage: 'mysql://db' }\n", 1, 20, "must be sqlite:PATH or postgres://" },
+        { "threshold below one", "monitors:\n  - { name: a, type: tcp, target: 'h:1', failure_threshold: 0 }\n", 2, 61, "must be at least 1" },
+        { "empty file", "", 1, 1, "the file is empty" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenConfigs))]
+    public void Parse_BrokenConfig_ReportsLineColumnAndReason(string because, string yaml, int line, int column, string message)
+    {
+        var result = Parse(yaml);
+
+        Assert.False(result.Ok, because);
+        var error = Assert.Single(result.Errors, e => e.Message.Contains(message, StringComparison.Ordinal));
+        Assert.Equal((line, column), (error.Line, error.Column));
+        Assert.Equal("ballast.yaml", error.File);
+    }
+
+    [Fact]
+    public void Parse_SeveralProblems_ReportsAllOfThemInFileOrder()
+    {
+        var result = Parse("""
+            monitors:
+              - { name: a, type: http, url: 'http://x/', interval: soon }
+              - { name: b, type: tcp, target: nowhere, colour: red }
+              - { name: c, type: heartbeat }
+            """);
+
+        Assert.Equal(4, result.Errors.Count);
+        Assert.Equal([2, 3, 3, 4], result.Errors.Select(e => e.Line));
+        Assert.Equal("monitors[0].interval", result.Errors[0].Path);
+        Assert.Equal("monitors[1].colour", result.Errors[2].Path);
+        Assert.Matches(@"^ballast\.yaml:2:\d+: monitors\[0\]\.interval: ""soon"" is not a duration", result.Errors[0].ToString());
+    }
+
+    [Fact]
+    public void Parse_SecretValueInError_IsMasked()
+    {
+        var result = Parse("monitors:\n  - { name: a, type: heartbeat, period: 1m, token: [not, text] }\n");
+        var leaked = Parse("monitors:\n  - { name: a, type: heartbeat, period: 1m, token: hunter2 }\n").Require();
+
+        Assert.DoesNotContain("hunter2", ConfigPrinter.Render(leaked));
+        Assert.Contains("token: ***", ConfigPrinter.Render(leaked));
+        Assert.False(result.Ok);
+    }
+
+    [Theory]
+    [InlineData("${API_HOST}", "api.example.com")]
+    [InlineData("${MISSING:-fallback}", "fallback")]
+    [InlineData("${EMPTY:-fallback}", "fallback")]
+    [InlineData("$${API_HOST}", "${API_HOST}")]
+    [InlineData("a-${API_HOST}-b", "a-api.example.com-b")]
+    public void Parse_EnvironmentReferences_AreExpanded(string written, string expected)
+    {
+        var config = Parse($"monitors: [{{ name: a, type: tcp, target: 'h:1', runbook: '{written}' }}]").Require();
+
+        Assert.Equal(expected, config.Monitors[0].Runbook);
+    }
+
+    [Theory]
+    [InlineData("250ms", 250)]
+    [InlineData("30s", 30_000)]
+    [InlineData("5m", 300_000)]
+    [InlineData("2h", 7_200_000)]
+    [InlineData("1d", 86_400_000)]
+    [InlineData("1h30m", 5_400_000)]
+    [InlineData("1.5s", 1500)]
+    public void Duration_TryParse_ReadsUnits(string text, double ms)
+    {
+        Assert.True(Duration.TryParse(text, out var value));
+        Assert.Equal(ms, value.TotalMilliseconds);
+    }
+
+    [Theory]
+    [InlineData("30")]
+    [InlineData("5 minutes")]
+    [InlineData("-5s")]
+    [InlineData("s")]
+    [InlineData("")]
+    public void Duration_TryParse_RejectsWithoutAUnit(string text) => Assert.False(Duration.TryParse(text, out _));
+
+    [Theory]
+    [InlineData(90_000, "1m30s")]
+    [InlineData(250, "250ms")]
+    [InlineData(86_400_000 * 3.0, "3d")]
+    public void Duration_Format_WritesWhatPeopleWrite(double ms, string expected) =>
+        Assert.Equal(expected, Duration.Format(TimeSpan.FromMilliseconds(ms)));
+}
