@@ -143,7 +143,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
             while (!ct.IsCancellationRequested)
             {
                 var wait = planned - _time.GetUtcNow();
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, ct);
+                if (wait > TimeSpan.Zero) await runtime.Park(Task.Delay(wait, _time, ct));
                 await _gate.WaitAsync(ct);
                 CheckResult result;
                 try
@@ -260,6 +260,18 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         return TimeSpan.FromTicks((long)(hash % (ulong)Math.Max(1, interval.Ticks)));
     }
 
+    /// <summary>Completes when every monitor loop is waiting on the clock; lets tests move a fake clock without racing the loops.</summary>
+    internal async Task WhenParkedAsync(TimeSpan? timeout = null)
+    {
+        var limit = TimeProvider.System.GetTimestamp();
+        while (!_monitors.Values.All(r => r.Parked))
+        {
+            if (TimeProvider.System.GetElapsedTime(limit) > (timeout ?? TimeSpan.FromSeconds(15)))
+                throw new TimeoutException("monitor loops did not settle");
+            await Task.Delay(TimeSpan.FromMilliseconds(1), TimeProvider.System);
+        }
+    }
+
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 
     public async Task StopAsync()
@@ -298,14 +310,32 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
 
         public void Stop() => Cancellation.Cancel();
 
-        public void Wake() => Interlocked.Exchange(ref _wake, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        private int _parked;
+
+        /// <summary>True while the loop waits on the clock (not probing, not recording): what a test waits for before moving a fake clock.</summary>
+        public bool Parked => Volatile.Read(ref _parked) == 1 || Loop is null || Loop.IsCompleted;
+
+        public void Wake()
+        {
+            Volatile.Write(ref _parked, 0);
+            Interlocked.Exchange(ref _wake, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+
+        /// <summary>Awaits a timer already registered; unparks the moment it fires, even before the loop resumes.</summary>
+        public Task Park(Task timer)
+        {
+            Volatile.Write(ref _parked, 1);
+            timer.ContinueWith(static (_, r) => Volatile.Write(ref ((MonitorRuntime)r!)._parked, 0), this,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return timer;
+        }
 
         /// <summary>Waits for <paramref name="delay"/> or a <see cref="Wake"/>, whichever comes first.</summary>
         public async Task WaitAsync(TimeSpan delay, TimeProvider time)
         {
             var wake = Volatile.Read(ref _wake).Task;
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(Cancellation.Token);
-            await Task.WhenAny(Task.Delay(delay, time, cts.Token), wake);
+            await Task.WhenAny(Park(Task.Delay(delay, time, cts.Token)), wake);
             await cts.CancelAsync();
             Cancellation.Token.ThrowIfCancellationRequested();
         }
