@@ -24,9 +24,9 @@ public sealed class TestTcpServer : IAsyncDisposable
                 {
                     client = await _listener.AcceptTcpClientAsync(_stop.Token);
                 }
-                catch (OperationCanceledException)
+                catch (Exception e) when (_stop.IsCancellationRequested && e is OperationCanceledException or SocketException or ObjectDisposedException)
                 {
-                    return;
+                    return; // stopping: the listener closed under the pending accept
                 }
                 _ = Task.Run(async () =>
                 {

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -9,7 +10,8 @@ namespace Ballast.Core.Config;
 /// </summary>
 public static class ConfigSchema
 {
-    private const string DurationPattern = @"^([0-9]+(\.[0-9]+)?(ms|s|m|h|d|w))+$";
+    /// <summary>A duration, or a value taken from the environment.</summary>
+    private const string DurationPattern = @"^(([0-9]+(\.[0-9]+)?(ms|s|m|h|d|w))+|.*\$\{.+\}.*)$";
 
     public static string Generate()
     {
@@ -19,7 +21,6 @@ public static class ConfigSchema
         var schema = new JsonObject
         {
             ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
-            ["$id"] = "https://ballast.dev/ballast.schema.json",
             ["title"] = "ballast.yaml",
             ["description"] = "Ballast configuration: monitors, and the server that runs them. ${VAR} and ${VAR:-default} are read from the environment.",
         };
@@ -27,7 +28,7 @@ public static class ConfigSchema
         var defs = new JsonObject();
         foreach (var (name, definition) in definitions) defs[name] = definition;
         schema["$defs"] = defs;
-        return schema.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return schema.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 
     private static JsonObject Describe(Type type, SortedDictionary<string, JsonNode> definitions, bool inline = false)

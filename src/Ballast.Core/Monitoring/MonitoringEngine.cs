@@ -310,22 +310,25 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
 
         public void Stop() => Cancellation.Cancel();
 
-        private int _parked;
+        // Which wait the loop is parked in (0: not parked). A timer that fires or is cancelled late only unparks its own wait.
+        private int _parkedIn;
+        private int _waits;
 
         /// <summary>True while the loop waits on the clock (not probing, not recording): what a test waits for before moving a fake clock.</summary>
-        public bool Parked => Volatile.Read(ref _parked) == 1 || Loop is null || Loop.IsCompleted;
+        public bool Parked => Volatile.Read(ref _parkedIn) != 0 || Loop is null || Loop.IsCompleted;
 
         public void Wake()
         {
-            Volatile.Write(ref _parked, 0);
+            Volatile.Write(ref _parkedIn, 0);
             Interlocked.Exchange(ref _wake, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
 
         /// <summary>Awaits a timer already registered; unparks the moment it fires, even before the loop resumes.</summary>
         public Task Park(Task timer)
         {
-            Volatile.Write(ref _parked, 1);
-            timer.ContinueWith(static (_, r) => Volatile.Write(ref ((MonitorRuntime)r!)._parked, 0), this,
+            var wait = Interlocked.Increment(ref _waits);
+            Volatile.Write(ref _parkedIn, wait);
+            timer.ContinueWith((_, w) => Interlocked.CompareExchange(ref _parkedIn, 0, (int)w!), wait,
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return timer;
         }

@@ -1,0 +1,47 @@
+using Ballast.Core.Config;
+using Ballast.Testing;
+
+namespace Ballast.Core.Tests.Config;
+
+public class ConfigDocsTests
+{
+    [Fact]
+    public void Schema_CheckedInFile_MatchesTheConfigTypes()
+    {
+        var checkedIn = File.ReadAllText(Repository.Path("docs", "ballast.schema.json"));
+
+        Assert.True(checkedIn == ConfigSchema.Generate(),
+            "docs/ballast.schema.json is out of date: run ./ballast schema > docs/ballast.schema.json");
+    }
+
+    [Fact]
+    public void Schema_NamesEveryMonitorKey()
+    {
+        var schema = ConfigSchema.Generate();
+
+        foreach (var type in ConfigShape.CasesOf(typeof(MonitorConfig)).Select(c => c.Type))
+            foreach (var property in ConfigShape.PropertiesOf(type))
+                Assert.Contains($"\"{property.Key}\"", schema, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> SampleConfigs => new(Directory.GetFiles(Repository.Path("samples", "configs"), "*.yaml").Select(Path.GetFileName)!);
+
+    [Theory]
+    [MemberData(nameof(SampleConfigs))]
+    public void Sample_Config_IsValid(string file)
+    {
+        var result = ConfigLoader.Load(Repository.Path("samples", "configs", file), _ => "placeholder");
+
+        Assert.True(result.Ok, string.Join("\n", result.Errors));
+    }
+
+    [Fact]
+    public void Docs_ConfigurationReference_MentionsEveryKey()
+    {
+        var doc = File.ReadAllText(Repository.Path("docs", "configuration.md"));
+
+        foreach (var type in new[] { typeof(ServerConfig), typeof(RetentionConfig) }.Concat(ConfigShape.CasesOf(typeof(MonitorConfig)).Select(c => c.Type)))
+            foreach (var property in ConfigShape.PropertiesOf(type))
+                Assert.True(doc.Contains($"`{property.Key}`", StringComparison.Ordinal), $"docs/configuration.md does not describe `{property.Key}` ({type.Name})");
+    }
+}
