@@ -45,9 +45,9 @@ public sealed class TestDnsServer : IAsyncDisposable
             {
                 request = await _udp.ReceiveAsync(_stop.Token);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (_stop.IsCancellationRequested && e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
-                return;
+                return; // stopping
             }
             var response = Answer(request.Buffer);
             await _udp.SendAsync(response, request.RemoteEndPoint, _stop.Token);
@@ -115,14 +115,7 @@ public sealed class TestDnsServer : IAsyncDisposable
     {
         await _stop.CancelAsync();
         _udp.Dispose();
-        try
-        {
-            await _loop;
-        }
-        catch (ObjectDisposedException)
-        {
-            // the socket closed under the pending receive
-        }
+        await _loop;
         _stop.Dispose();
     }
 }

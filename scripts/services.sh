@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Starts the real servers Ballast's tests and benchmarks use, each on a free loopback port with a throw-away data
+# directory, and stops them on exit. Source it, then call what you need:
+#   . scripts/services.sh; ensure_packages postgresql; start_postgres   # exports BALLAST_TEST_POSTGRES
+# Everything listens on 127.0.0.1 only.
+
+BALLAST_SERVICES_DIR="${BALLAST_SERVICES_DIR:-$(mktemp -d /tmp/ballast-services.XXXXXX)}"
+chmod 755 "$BALLAST_SERVICES_DIR"
+_ballast_stops=()
+
+_ballast_stop_all() {
+  local i
+  for (( i=${#_ballast_stops[@]}-1; i>=0; i-- )); do eval "${_ballast_stops[$i]}" >/dev/null 2>&1 || true; done
+  rm -rf "$BALLAST_SERVICES_DIR"
+}
+trap _ballast_stop_all EXIT
+
+# ensure_packages DEB... : installs the Debian packages that are missing (needs root; runs apt-get update once).
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "services: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# free_port: prints a TCP port nothing listens on at the moment.
+free_port() {
+  local port
+  while :; do
+    port=$(( 20000 + RANDOM % 40000 ))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+# start_postgres: a fresh cluster as the postgres user (it refuses to run as root); exports BALLAST_TEST_POSTGRES.
+start_postgres() {
+  local bin dir port
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -x "$bin/initdb" ] || { echo "services: PostgreSQL binaries not found under /usr/lib/postgresql" >&2; return 1; }
+  dir="$BALLAST_SERVICES_DIR/postgres"
+  mkdir -p "$dir" && chown postgres:postgres "$dir" && chmod 700 "$dir"
+  port=$(free_port)
+  su postgres -s /bin/sh -c "'$bin/initdb' -D '$dir/data' -A trust -U postgres --no-sync -E UTF8 >'$dir/initdb.log' 2>&1" \
+    || { cat "$dir/initdb.log" >&2; return 1; }
+  su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 60 start \
+    -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200\"" >/dev/null \
+    || { cat "$dir/server.log" >&2; return 1; }
+  _ballast_stops+=("su postgres -s /bin/sh -c \"'$bin/pg_ctl' -D '$dir/data' -m immediate stop\"")
+  export BALLAST_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres"
+  echo "services: PostgreSQL on 127.0.0.1:$port" >&2
+}

@@ -1,0 +1,168 @@
+using Ballast.Core.Monitoring;
+using Ballast.Storage.Monitoring;
+using Ballast.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ballast.Storage.Tests;
+
+/// <summary>The same store behaviour on SQLite and on a real PostgreSQL server.</summary>
+public sealed class MonitoringStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+    private readonly StoreBackends _backends = new();
+
+    private static CheckRecord Check(string monitor, DateTimeOffset at, bool passed, double ms = 20, string? cause = null, Incident? incident = null,
+        MonitorState state = MonitorState.Up) =>
+        new(new CheckResult(monitor, at, TimeSpan.FromMilliseconds(ms), passed, passed ? null : cause ?? "got 503", passed ? 200 : 503),
+            new MonitorStatus(monitor, state, passed ? 0 : 1, passed ? 1 : 0, LastCheckAt: at, LastLatencyMs: ms, LastError: passed ? null : cause ?? "got 503"),
+            incident);
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Migrate_Twice_IsHarmless(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+
+        await store.MigrateAsync();
+
+        Assert.Empty(await store.LoadStatusesAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Write_Results_ReadBackInOrderWithCauses(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+
+        await store.WriteAsync([Check("api", T0, true, 12.5), Check("db", T0, true), Check("api", T0.AddSeconds(10), false, 3000, "it's \"broken\"; DROP TABLE x")]);
+        await store.WriteAsync([Check("api", T0.AddSeconds(20), true)]);
+
+        var results = await store.ReadResultsAsync("api", T0);
+        Assert.Equal([T0, T0.AddSeconds(10), T0.AddSeconds(20)], results.Select(r => r.StartedAt));
+        Assert.Equal(12.5, results[0].Latency.TotalMilliseconds);
+        Assert.Equal("it's \"broken\"; DROP TABLE x", results[1].Cause);
+        Assert.Equal(503, results[1].Status);
+        Assert.Single(await store.ReadResultsAsync("api", T0.AddSeconds(15)));
+        Assert.Empty(await store.ReadResultsAsync("nobody", T0));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Statuses_LastOneWins_AndSurviveReopening(string backend)
+    {
+        await using (var store = await _backends.OpenAsync(backend))
+            await store.WriteAsync([Check("api", T0, true), Check("api", T0.AddSeconds(5), false, state: MonitorState.Pending)]);
+
+        await using var reopened = new SqlMonitoringStore(await _backends.DialectAsync(backend, _backends.LastName(backend)));
+        await reopened.MigrateAsync();
+        var status = (await reopened.LoadStatusesAsync())["api"];
+
+        Assert.Equal(MonitorState.Pending, status.State);
+        Assert.Equal(T0.AddSeconds(5), status.LastCheckAt);
+        Assert.Equal("got 503", status.LastError);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Incidents_OpenThenResolved_FilterByState(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+        var opened = new Incident("i1", "api", T0, T0.AddSeconds(10), null, "[STATUS] == 200 failed: got 503");
+        var other = new Incident("i2", "db", T0.AddMinutes(1), T0.AddMinutes(2), null, "connection refused");
+
+        await store.WriteAsync([Check("api", T0.AddSeconds(10), false, incident: opened, state: MonitorState.Down), Check("db", T0.AddMinutes(2), false, incident: other)]);
+        Assert.Equal(["i2", "i1"], (await store.ListIncidentsAsync(open: true)).Select(i => i.Id));
+
+        await store.WriteAsync([Check("api", T0.AddMinutes(5), true, incident: opened with { ResolvedAt = T0.AddMinutes(5) })]);
+
+        var open = await store.ListIncidentsAsync(open: true);
+        var resolved = Assert.Single(await store.ListIncidentsAsync(open: false));
+        Assert.Equal("i2", Assert.Single(open).Id);
+        Assert.Equal(T0.AddMinutes(5), resolved.ResolvedAt);
+        Assert.Equal(TimeSpan.FromSeconds(10), resolved.TimeToDetect);
+        Assert.Equal("[STATUS] == 200 failed: got 503", resolved.Cause);
+        Assert.Single(await store.ListIncidentsAsync(monitor: "db"));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Uptime_ComesFromAggregates_AndOutlivesRawResults(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+        // 3 days of checks every 10 minutes; one hour a day down (6 failures a day), latencies 20ms and one 900ms per day.
+        var batch = new List<CheckRecord>();
+        for (var t = T0.AddDays(-3); t < T0; t += TimeSpan.FromMinutes(10))
+        {
+            var down = t.Hour == 4;
+            batch.Add(Check("api", t, !down, t.Hour == 5 && t.Minute == 0 ? 900 : 20));
+        }
+        await store.WriteAsync(batch);
+
+        var day = (await store.UptimeAsync(T0.AddHours(-24), T0))["api"];
+        var month = (await store.UptimeAsync(T0.AddDays(-30), T0))["api"];
+        Assert.Equal(144, day.Checks);
+        Assert.Equal(138, day.Up);
+        Assert.Equal(432, month.Checks);
+        Assert.Equal(138.0 / 144, day.Uptime!.Value, 6);
+        Assert.Equal((20.0 * 143 + 900) / 144, day.AvgLatencyMs!.Value, 3);
+        Assert.Equal(25, day.P95LatencyMs); // bucket bound above 20ms
+
+        var pruned = await store.PruneAsync(T0);
+        Assert.Equal(432, pruned);
+        Assert.Empty(await store.ReadResultsAsync("api", T0.AddDays(-10)));
+        Assert.Equal(432, (await store.UptimeAsync(T0.AddDays(-30), T0))["api"].Checks);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Uptime_ShortRange_UsesMinuteBuckets(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+        await store.WriteAsync([Check("api", T0.AddMinutes(-90), false), Check("api", T0.AddMinutes(-30), true), Check("api", T0.AddMinutes(-1), true)]);
+
+        var hour = (await store.UptimeAsync(T0.AddHours(-1), T0))["api"];
+
+        Assert.Equal(2, hour.Checks);
+        Assert.Equal(1.0, hour.Uptime);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Writer_StoreFailsForAWhile_NothingIsLost(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+        var flaky = new FlakyStore(store, failures: 2);
+        await using var writer = new MonitoringWriter(flaky, TimeProvider.System, NullLogger<MonitoringWriter>.Instance);
+
+        for (var i = 0; i < 1000; i++) writer.Record(Check("api", T0.AddSeconds(i), i % 7 != 0));
+        await writer.FlushAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, flaky.Failed);
+        Assert.Equal(1000, writer.Written);
+        Assert.Equal(0, writer.Pending);
+        Assert.Equal(1000, (await store.ReadResultsAsync("api", T0)).Count);
+    }
+
+    public void Dispose() => _backends.Dispose();
+
+    /// <summary>The real store, refusing its first writes the way a locked or unreachable database does.</summary>
+    private sealed class FlakyStore(IMonitoringStore inner, int failures) : IMonitoringStore
+    {
+        public int Failed { get; private set; }
+
+        public Task WriteAsync(IReadOnlyList<CheckRecord> batch, CancellationToken cancellationToken = default)
+        {
+            if (Failed >= failures) return inner.WriteAsync(batch, cancellationToken);
+            Failed++;
+            throw new IOException("database is locked");
+        }
+
+        public Task MigrateAsync(CancellationToken cancellationToken = default) => inner.MigrateAsync(cancellationToken);
+        public Task<IReadOnlyDictionary<string, MonitorStatus>> LoadStatusesAsync(CancellationToken cancellationToken = default) => inner.LoadStatusesAsync(cancellationToken);
+        public Task<IReadOnlyList<Incident>> ListIncidentsAsync(bool? open = null, string? monitor = null, int limit = 500, CancellationToken cancellationToken = default) => inner.ListIncidentsAsync(open, monitor, limit, cancellationToken);
+        public Task<IReadOnlyList<CheckResult>> ReadResultsAsync(string monitor, DateTimeOffset since, int limit = 10000, CancellationToken cancellationToken = default) => inner.ReadResultsAsync(monitor, since, limit, cancellationToken);
+        public Task<IReadOnlyDictionary<string, UptimeSummary>> UptimeAsync(DateTimeOffset from, DateTimeOffset to, string? monitor = null, CancellationToken cancellationToken = default) => inner.UptimeAsync(from, to, monitor, cancellationToken);
+        public Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => inner.PruneAsync(before, cancellationToken);
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
