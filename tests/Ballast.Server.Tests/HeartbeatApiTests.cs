@@ -1,0 +1,52 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Ballast.Server.Tests;
+
+public sealed class HeartbeatApiTests
+{
+    private const string Monitors = """
+          - name: backup
+            type: heartbeat
+            period: 1h
+            token: b4ckup-t0ken
+        """;
+
+    private static string State(JsonElement list) => list[0].GetProperty("state").GetString()!;
+
+    [Fact]
+    public async Task Push_SuccessFailAndExitCode_MoveTheMonitor()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors);
+
+        var ok = await server.Client.GetAsync("/api/push/b4ckup-t0ken");
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal("OK\n", await ok.Content.ReadAsStringAsync());
+        await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "UP");
+
+        await server.Client.PostAsync("/api/push/b4ckup-t0ken/fail", new StringContent("disk full"));
+        var down = await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "DOWN");
+        Assert.Equal("job reported failure: disk full", down[0].GetProperty("lastError").GetString());
+
+        await server.Client.PostAsync("/api/push/b4ckup-t0ken/start", null);
+        await server.Client.GetAsync("/api/push/b4ckup-t0ken/0");
+        await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "UP");
+
+        await server.Client.GetAsync("/api/push/b4ckup-t0ken/3?msg=pg_dump%20failed");
+        var code = await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "DOWN");
+        Assert.Equal("job exited with code 3: pg_dump failed", code[0].GetProperty("lastError").GetString());
+        var incidents = await server.GetJsonAsync("/api/v1/incidents");
+        Assert.Equal(2, incidents.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Push_UnknownToken_Is404()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors);
+
+        var response = await server.Client.GetAsync("/api/push/backup");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("UNKNOWN", State(await server.GetJsonAsync("/api/v1/monitors")));
+    }
+}

@@ -1,0 +1,62 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ballast.Core.Config;
+using Ballast.Server.Hosting;
+using Ballast.Testing;
+using Microsoft.AspNetCore.Builder;
+
+namespace Ballast.Server.Tests;
+
+/// <summary>A real <c>ballast serve</c> host on 127.0.0.1:0 with SQLite in a temp folder, built from YAML the test writes.</summary>
+public sealed class ServerHarness : IAsyncDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private WebApplication _app = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+    public string ConfigPath => _dir.File("ballast.yaml");
+
+    public static async Task<ServerHarness> StartAsync(string monitorsYaml)
+    {
+        var harness = new ServerHarness();
+        harness.WriteConfig(monitorsYaml);
+        var config = ConfigLoader.Load(harness.ConfigPath).Require();
+        harness._app = BallastServer.Build(config, configureLogging: _ => { });
+        await harness._app.StartAsync();
+        harness.Client = new HttpClient { BaseAddress = new Uri(harness._app.Addresses()[0]), Timeout = TimeSpan.FromSeconds(10) };
+        return harness;
+    }
+
+    public void WriteConfig(string monitorsYaml) => File.WriteAllText(ConfigPath, $"""
+        server:
+          listen: http://127.0.0.1:0
+          storage: sqlite:ballast.db
+        monitors:
+        {monitorsYaml}
+        """);
+
+    public async Task<JsonElement> GetJsonAsync(string path) =>
+        await Client.GetFromJsonAsync<JsonElement>(path);
+
+    /// <summary>Polls the API until <paramref name="condition"/> holds (at most <paramref name="seconds"/>), returning the last answer.</summary>
+    public async Task<JsonElement> EventuallyAsync(string path, Func<JsonElement, bool> condition, int seconds = 15)
+    {
+        var deadline = TimeProvider.System.GetTimestamp();
+        JsonElement last = default;
+        while (TimeProvider.System.GetElapsedTime(deadline) < TimeSpan.FromSeconds(seconds))
+        {
+            last = await GetJsonAsync(path);
+            if (condition(last)) return last;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"{path} never satisfied the condition; last answer: {last}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _dir.Dispose();
+    }
+}
