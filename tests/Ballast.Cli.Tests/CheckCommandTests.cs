@@ -1,0 +1,60 @@
+using Ballast.Testing;
+
+namespace Ballast.Cli.Tests;
+
+public sealed class CheckCommandTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    [Fact]
+    public async Task Check_BrokenConfig_PrintsEveryProblemAndExits2()
+    {
+        var path = _dir.Write("ballast.yaml", """
+            monitors:
+              - name: api
+                type: http
+                url: http://127.0.0.1/health
+                intervall: 30s
+              - { name: db, type: tcp, target: "db:5432", interval: soon }
+            """);
+
+        var run = await BallastProcess.RunAsync(_dir.Path, "check", "--config", path);
+
+        Assert.Equal(ExitCodes.ConfigInvalid, run.ExitCode);
+        Assert.Contains($"{path}:5:5: monitors[0].intervall: unknown key; did you mean \"interval\"?", run.Stderr);
+        Assert.Contains($"{path}:6:57: monitors[1].interval: \"soon\" is not a duration", run.Stderr);
+        Assert.Contains("2 problems in", run.Stderr);
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Check_MissingFile_SaysSoAndExits2()
+    {
+        var run = await BallastProcess.RunAsync(_dir.Path, "check", "--config", "nope.yaml");
+
+        Assert.Equal(ExitCodes.ConfigInvalid, run.ExitCode);
+        Assert.Contains("nope.yaml:1:1: cannot read the file", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Check_SampleConfig_PrintsSummaryAndExits0()
+    {
+        var run = await BallastProcess.RunAsync(_dir.Path, "check", "--config", Repository.Path("samples", "configs", "quickstart.yaml"));
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("monitors 5 (1 dns, 1 heartbeat, 2 http, 1 tcp)", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Check_SecretInConfig_IsNeverPrinted()
+    {
+        var path = _dir.Write("ballast.yaml", "monitors:\n  - { name: job, type: heartbeat, period: 1h, token: 'hunter2-secret' }\n");
+
+        var run = await BallastProcess.RunAsync(_dir.Path, "check", "--config", path);
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.DoesNotContain("hunter2", run.Stdout + run.Stderr);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
