@@ -22,7 +22,16 @@ internal static class CheckCommand
             Console.WriteLine($"  storage  {Stores.DialectFor(loaded.Server, loaded.SourcePath).Describe()}");
             Console.WriteLine($"  monitors {loaded.Monitors.Count} ({string.Join(", ", types)})");
             foreach (var m in loaded.Monitors)
-                Console.WriteLine($"    {m.Name,-28} {m.Type,-9} every {Duration.Format(m.Interval),-6} {(m.Paused ? "paused" : string.Join(" && ", m.EffectiveConditions))}");
+            {
+                var what = m switch
+                {
+                    { Paused: true } => "paused",
+                    HeartbeatMonitorConfig h => (h.Period is { } p ? $"a ping every {Duration.Format(p)}" : $"a ping on \"{h.Schedule}\" ({h.TimeZone})")
+                                                + $", grace {Duration.Format(h.Grace)}",
+                    _ => $"every {Duration.Format(m.Interval)}: {string.Join(" && ", m.EffectiveConditions)}",
+                };
+                Console.WriteLine($"    {m.Name,-28} {m.Type,-9} {what}");
+            }
             return ExitCodes.Ok;
         });
         return command;
