@@ -24,7 +24,6 @@ internal static class Schema
               passed SMALLINT NOT NULL, status INTEGER, cause TEXT)
             """,
             "CREATE INDEX ix_check_results_monitor_time ON check_results (monitor_id, started_at)",
-            "CREATE INDEX ix_check_results_time ON check_results (started_at)",
             // Aggregates: resolution 0 = minute, 1 = hour, 2 = day; bucket is its start (unix ms).
             $"""
             CREATE TABLE aggregates (

@@ -32,4 +32,21 @@ public sealed class SqliteDialect(string path) : SqlDialect
     public override IReadOnlyList<string[]> Migrations { get; } = Schema.Steps("INTEGER PRIMARY KEY");
 
     public override string Describe() => $"sqlite:{Path}";
+
+    public override async Task ExecuteRowsAsync(DbConnection connection, DbTransaction transaction, RowStatement statement,
+        IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0) return;
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"INSERT INTO {statement.Table} ({string.Join(", ", statement.Columns)}) " +
+                              $"VALUES ({string.Join(", ", statement.Columns.Select((_, i) => "@p" + i))}) {statement.Suffix}";
+        var parameters = statement.Columns.Select((_, i) => AddParameter(command, "@p" + i, null)).ToArray();
+        command.Prepare();
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < parameters.Length; i++) parameters[i].Value = row[i] ?? DBNull.Value;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
 }

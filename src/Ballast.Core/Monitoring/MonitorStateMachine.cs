@@ -11,6 +11,12 @@ public sealed class MonitorStateMachine(MonitorStatus status, Incident? openInci
     public MonitorStatus Status { get; private set; } = status;
     public Incident? OpenIncident { get; private set; } = openIncident;
 
+    /// <summary>
+    /// Whether the last <see cref="Apply"/> changed something a restart needs (state, counters that are counting,
+    /// incident, last success); false for one more pass of a monitor that was already up.
+    /// </summary>
+    public bool StatusChanged { get; private set; } = true;
+
     /// <summary>Applies one check; returns the incident when this check opened or resolved one.</summary>
     public Incident? Apply(CheckResult result, MonitorConfig config, Func<string> newIncidentId)
     {
@@ -52,6 +58,9 @@ public sealed class MonitorStateMachine(MonitorStatus status, Incident? openInci
             }
             else state = MonitorState.Down;
         }
+        StatusChanged = state != s.State || failures != s.ConsecutiveFailures || changed is not null
+                        || (OpenIncident is not null && successes != s.ConsecutiveSuccesses)
+                        || (result.Passed && config is HeartbeatMonitorConfig) || s.LastCheckAt is null;
         Status = s with
         {
             State = state,

@@ -32,12 +32,16 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
     private Dictionary<string, MonitorRuntime> _byToken = [];
     private SemaphoreSlim _gate = new(512);
 
-    public MonitoringEngine(IEnumerable<IProbe> probes, IMonitoringSink sink, TimeProvider time, ILogger<MonitoringEngine> log)
+    private readonly long _wakeTicks;
+
+    public MonitoringEngine(IEnumerable<IProbe> probes, IMonitoringSink sink, TimeProvider time, ILogger<MonitoringEngine> log,
+        MonitoringEngineOptions? options = null)
     {
         _probes = probes.ToDictionary(p => p.Type, StringComparer.Ordinal);
         _sink = sink;
         _time = time;
         _log = log;
+        _wakeTicks = (options ?? new()).WakeGranularity.Ticks;
     }
 
     public SchedulerStats Stats { get; } = new();
@@ -142,7 +146,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         {
             while (!ct.IsCancellationRequested)
             {
-                var wait = planned - _time.GetUtcNow();
+                var wait = WakeTime(planned) - _time.GetUtcNow();
                 if (wait > TimeSpan.Zero) await runtime.Park(Task.Delay(wait, _time, ct));
                 await _gate.WaitAsync(ct);
                 CheckResult result;
@@ -242,7 +246,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         {
             changed = runtime.Machine.Apply(result, runtime.Config, NewIncidentId);
             status = runtime.Machine.Status;
-            _sink.Record(new CheckRecord(result, status, changed));
+            _sink.Record(new CheckRecord(result, status, changed, runtime.Machine.StatusChanged));
         }
         if (changed is null) return;
         if (changed.IsOpen) Log.IncidentOpened(_log, changed.Monitor, changed.Id, changed.Cause, changed.TimeToDetect.TotalSeconds);
@@ -251,6 +255,17 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
     }
 
     private string NewIncidentId() => Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
+
+    /// <summary>
+    /// The planned time rounded up to the wake grid: monitors due within the same few milliseconds wake together, so the
+    /// thread pool handles them in one burst instead of waking a thread per check.
+    /// </summary>
+    private DateTimeOffset WakeTime(DateTimeOffset planned)
+    {
+        if (_wakeTicks <= 1) return planned;
+        var remainder = planned.UtcTicks % _wakeTicks;
+        return remainder == 0 ? planned : planned.AddTicks(_wakeTicks - remainder);
+    }
 
     /// <summary>A stable spot within the interval, so first runs spread out and a restart keeps the same rhythm.</summary>
     internal static TimeSpan FirstRunOffset(string name, TimeSpan interval)

@@ -58,13 +58,13 @@ public sealed class SchedulerStats : IDisposable
         for (var i = 0; i < counts.Length; i++)
         {
             running += counts[i];
-            if (running >= target) return Bounds[i];
+            if (running >= target) return double.IsPositiveInfinity(Bounds[i]) ? Bounds[^2] : Bounds[i]; // the open bucket reads as "at least"
         }
-        return double.PositiveInfinity;
+        return Bounds[^2];
     }
 
     public void Dispose() => _meter.Dispose();
 }
 
-/// <summary>Scheduler figures at one moment. Lag percentiles are bucket upper bounds (ms).</summary>
+/// <summary>Scheduler figures at one moment. Lag percentiles are bucket upper bounds (ms); 10000 means 10 s or more.</summary>
 public sealed record SchedulerSnapshot(long Due, long Started, long Completed, long Missed, double StartLagP50Ms, double StartLagP99Ms);

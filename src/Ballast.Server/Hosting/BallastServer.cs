@@ -43,6 +43,7 @@ public static class BallastServer
         services.AddSingleton<IMonitoringStore>(_ => Stores.Open(config));
         services.AddSingleton<MonitoringWriter>();
         services.AddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
+        services.AddSingleton(new MonitoringEngineOptions());
         services.AddSingleton<MonitoringEngine>();
         services.AddSingleton<MonitoringService>();
         services.AddHostedService(sp => sp.GetRequiredService<MonitoringService>());

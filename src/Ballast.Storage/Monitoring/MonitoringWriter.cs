@@ -13,6 +13,9 @@ public sealed partial class MonitoringWriter : IMonitoringSink, IAsyncDisposable
 {
     private const int MaxBatch = 5000;
 
+    /// <summary>How long a small batch waits for company: caps transactions at about ten a second under load.</summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(100);
+
     private readonly IMonitoringStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -54,12 +57,22 @@ public sealed partial class MonitoringWriter : IMonitoringSink, IAsyncDisposable
         var batch = new List<CheckRecord>(MaxBatch);
         var flushes = new List<TaskCompletionSource>();
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync())
+        void Drain()
         {
             while (batch.Count < MaxBatch && reader.TryRead(out var item))
             {
                 if (item is CheckRecord record) batch.Add(record);
                 else flushes.Add((TaskCompletionSource)item);
+            }
+        }
+
+        while (await reader.WaitToReadAsync())
+        {
+            Drain();
+            if (flushes.Count == 0 && batch.Count < MaxBatch && !reader.Completion.IsCompleted)
+            {
+                await Task.Delay(Linger, _time);
+                Drain();
             }
             await WriteWithRetryAsync(batch);
             Interlocked.Add(ref _written, batch.Count);

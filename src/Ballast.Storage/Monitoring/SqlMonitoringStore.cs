@@ -7,12 +7,11 @@ using Ballast.Core.Monitoring;
 namespace Ballast.Storage.Monitoring;
 
 /// <summary>
-/// <see cref="IMonitoringStore"/> in SQL shared by SQLite and PostgreSQL. Numbers the store computes itself are
-/// written inline; every text that came from outside (names, causes) goes in a parameter.
+/// <see cref="IMonitoringStore"/> in SQL shared by SQLite and PostgreSQL. Every value is a parameter; the dialect
+/// decides how many rows travel in one statement.
 /// </summary>
 public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
 {
-    private static readonly string HistogramColumns = string.Join(", ", Enumerable.Range(0, LatencyHistogram.Count).Select(i => $"h{i}"));
     private static readonly string HistogramSums = string.Join(", ", Enumerable.Range(0, LatencyHistogram.Count).Select(i => $"SUM(h{i})"));
     private static readonly string HistogramAdds = string.Join(", ", Enumerable.Range(0, LatencyHistogram.Count).Select(i => $"h{i} = aggregates.h{i} + excluded.h{i}"));
 
@@ -69,30 +68,32 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         return created;
     }
 
-    private async Task InsertResultsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<CheckRecord> batch, Func<string, long> id, CancellationToken ct)
-    {
-        foreach (var chunk in batch.Chunk(Math.Min(2000, dialect.MaxParameters)))
-        {
-            await using var command = Command(connection, tx, "");
-            var sql = new StringBuilder("INSERT INTO check_results (monitor_id, started_at, latency_us, passed, status, cause) VALUES ");
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var r = chunk[i].Result;
-                if (i > 0) sql.Append(',');
-                sql.Append(CultureInfo.InvariantCulture, $"({id(r.Monitor)},{r.StartedAt.ToUnixTimeMilliseconds()},{(long)(r.Latency.Ticks / 10)},{(r.Passed ? 1 : 0)},{(r.Status is { } s ? s.ToString(CultureInfo.InvariantCulture) : "NULL")},");
-                if (r.Cause is null) sql.Append("NULL)");
-                else
-                {
-                    sql.Append(CultureInfo.InvariantCulture, $"@c{i})");
-                    Parameter(command, $"@c{i}", r.Cause);
-                }
-            }
-            command.CommandText = sql.ToString();
-            await command.ExecuteNonQueryAsync(ct);
-        }
-    }
+    private static readonly RowStatement ResultRows = new("check_results", ["monitor_id", "started_at", "latency_us", "passed", "status", "cause"]);
 
-    private static async Task UpsertAggregatesAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<CheckRecord> batch, Func<string, long> id, CancellationToken ct)
+    private static readonly RowStatement AggregateRows = new("aggregates",
+        ["monitor_id", "resolution", "bucket", "checks", "up", "latency_sum_us", .. Enumerable.Range(0, LatencyHistogram.Count).Select(i => $"h{i}")],
+        "ON CONFLICT (monitor_id, resolution, bucket) DO UPDATE SET checks = aggregates.checks + excluded.checks, " +
+        "up = aggregates.up + excluded.up, latency_sum_us = aggregates.latency_sum_us + excluded.latency_sum_us, " + HistogramAdds);
+
+    private static readonly RowStatement StatusRows = new("monitor_status",
+        ["monitor", "state", "consecutive_failures", "consecutive_successes", "first_failure_at", "incident_id", "last_check_at",
+         "last_latency_ms", "last_error", "last_success_at", "changed_at"],
+        "ON CONFLICT (monitor) DO UPDATE SET state = excluded.state, consecutive_failures = excluded.consecutive_failures, " +
+        "consecutive_successes = excluded.consecutive_successes, first_failure_at = excluded.first_failure_at, incident_id = excluded.incident_id, " +
+        "last_check_at = excluded.last_check_at, last_latency_ms = excluded.last_latency_ms, last_error = excluded.last_error, " +
+        "last_success_at = excluded.last_success_at, changed_at = excluded.changed_at");
+
+    private static readonly RowStatement IncidentRows = new("incidents", ["id", "monitor", "started_at", "detected_at", "resolved_at", "cause"],
+        "ON CONFLICT (id) DO UPDATE SET resolved_at = excluded.resolved_at");
+
+    private Task InsertResultsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<CheckRecord> batch, Func<string, long> id, CancellationToken ct) =>
+        dialect.ExecuteRowsAsync(connection, tx, ResultRows, batch.Select(record =>
+        {
+            var r = record.Result;
+            return new object?[] { id(r.Monitor), r.StartedAt.ToUnixTimeMilliseconds(), r.Latency.Ticks / 10, r.Passed ? 1 : 0, r.Status, r.Cause };
+        }).ToArray(), ct);
+
+    private Task UpsertAggregatesAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<CheckRecord> batch, Func<string, long> id, CancellationToken ct)
     {
         var buckets = new Dictionary<(long Monitor, int Resolution, long Bucket), Aggregate>();
         foreach (var record in batch)
@@ -107,65 +108,33 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
                 agg.Add(r);
             }
         }
-        foreach (var chunk in buckets.Chunk(1000))
+        return dialect.ExecuteRowsAsync(connection, tx, AggregateRows, buckets.Select(b => new object?[]
         {
-            var sql = new StringBuilder($"INSERT INTO aggregates (monitor_id, resolution, bucket, checks, up, latency_sum_us, {HistogramColumns}) VALUES ");
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var ((monitor, resolution, bucket), agg) = chunk[i];
-                if (i > 0) sql.Append(',');
-                sql.Append(CultureInfo.InvariantCulture, $"({monitor},{resolution},{bucket},{agg.Checks},{agg.Up},{agg.LatencySumUs},{string.Join(',', agg.Histogram)})");
-            }
-            sql.Append(" ON CONFLICT (monitor_id, resolution, bucket) DO UPDATE SET checks = aggregates.checks + excluded.checks, ")
-               .Append("up = aggregates.up + excluded.up, latency_sum_us = aggregates.latency_sum_us + excluded.latency_sum_us, ")
-               .Append(HistogramAdds);
-            await ExecuteAsync(connection, tx, sql.ToString(), ct);
-        }
+            b.Key.Monitor, b.Key.Resolution, b.Key.Bucket, b.Value.Checks, b.Value.Up, b.Value.LatencySumUs,
+        }.Concat(b.Value.Histogram.Cast<object?>()).ToArray()).ToArray(), ct);
     }
 
-    private static async Task UpsertStatusesAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<CheckRecord> batch, CancellationToken ct)
+    private Task UpsertStatusesAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<CheckRecord> batch, CancellationToken ct)
     {
         var latest = new Dictionary<string, MonitorStatus>(StringComparer.Ordinal);
-        foreach (var record in batch) latest[record.Status.Monitor] = record.Status;
-        foreach (var chunk in latest.Values.Chunk(500))
+        foreach (var record in batch)
+            if (record.StatusChanged) latest[record.Status.Monitor] = record.Status;
+        return dialect.ExecuteRowsAsync(connection, tx, StatusRows, latest.Values.Select(s => new object?[]
         {
-            await using var command = Command(connection, tx, "");
-            var sql = new StringBuilder("INSERT INTO monitor_status (monitor, state, consecutive_failures, consecutive_successes, first_failure_at, incident_id, last_check_at, last_latency_ms, last_error, last_success_at, changed_at) VALUES ");
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var s = chunk[i];
-                if (i > 0) sql.Append(',');
-                sql.Append(CultureInfo.InvariantCulture, $"(@m{i},'{s.State}',{s.ConsecutiveFailures},{s.ConsecutiveSuccesses},{Ms(s.FirstFailureAt)},@i{i},{Ms(s.LastCheckAt)},{(s.LastLatencyMs is { } l ? l.ToString("R", CultureInfo.InvariantCulture) : "NULL")},@e{i},{Ms(s.LastSuccessAt)},{Ms(s.ChangedAt)})");
-                Parameter(command, $"@m{i}", s.Monitor);
-                Parameter(command, $"@i{i}", s.IncidentId);
-                Parameter(command, $"@e{i}", s.LastError);
-            }
-            sql.Append(" ON CONFLICT (monitor) DO UPDATE SET state = excluded.state, consecutive_failures = excluded.consecutive_failures, ")
-               .Append("consecutive_successes = excluded.consecutive_successes, first_failure_at = excluded.first_failure_at, incident_id = excluded.incident_id, ")
-               .Append("last_check_at = excluded.last_check_at, last_latency_ms = excluded.last_latency_ms, last_error = excluded.last_error, ")
-               .Append("last_success_at = excluded.last_success_at, changed_at = excluded.changed_at");
-            command.CommandText = sql.ToString();
-            await command.ExecuteNonQueryAsync(ct);
-        }
+            s.Monitor, s.State.ToString(), s.ConsecutiveFailures, s.ConsecutiveSuccesses, Ms(s.FirstFailureAt), s.IncidentId,
+            Ms(s.LastCheckAt), s.LastLatencyMs, s.LastError, Ms(s.LastSuccessAt), Ms(s.ChangedAt),
+        }).ToArray(), ct);
     }
 
-    private static async Task UpsertIncidentsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<CheckRecord> batch, CancellationToken ct)
+    private Task UpsertIncidentsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<CheckRecord> batch, CancellationToken ct)
     {
         var incidents = new Dictionary<string, Incident>(StringComparer.Ordinal);
         foreach (var record in batch)
             if (record.Incident is { } incident) incidents[incident.Id] = incident;
-        foreach (var incident in incidents.Values)
+        return dialect.ExecuteRowsAsync(connection, tx, IncidentRows, incidents.Values.Select(i => new object?[]
         {
-            await using var command = Command(connection, tx, $"""
-                INSERT INTO incidents (id, monitor, started_at, detected_at, resolved_at, cause)
-                VALUES (@id, @monitor, {Ms(incident.StartedAt)}, {Ms(incident.DetectedAt)}, {Ms(incident.ResolvedAt)}, @cause)
-                ON CONFLICT (id) DO UPDATE SET resolved_at = excluded.resolved_at
-                """);
-            Parameter(command, "@id", incident.Id);
-            Parameter(command, "@monitor", incident.Monitor);
-            Parameter(command, "@cause", incident.Cause);
-            await command.ExecuteNonQueryAsync(ct);
-        }
+            i.Id, i.Monitor, Ms(i.StartedAt), Ms(i.DetectedAt), Ms(i.ResolvedAt), i.Cause,
+        }).ToArray(), ct);
     }
 
     public async Task<IReadOnlyDictionary<string, MonitorStatus>> LoadStatusesAsync(CancellationToken cancellationToken = default)
@@ -212,10 +181,11 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         await using var command = Command(connection, null, $"""
             SELECT r.started_at, r.latency_us, r.passed, r.status, r.cause FROM check_results r
             JOIN monitors m ON m.id = r.monitor_id
-            WHERE m.name = @monitor AND r.started_at >= {since.ToUnixTimeMilliseconds()}
+            WHERE m.name = @monitor AND r.started_at >= @since
             ORDER BY r.started_at LIMIT {Math.Clamp(limit, 1, 100_000)}
             """);
         Parameter(command, "@monitor", monitor);
+        Parameter(command, "@since", since.ToUnixTimeMilliseconds());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var results = new List<CheckResult>();
         while (await reader.ReadAsync(cancellationToken))
@@ -236,9 +206,12 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         await using var command = Command(connection, null, $"""
             SELECT m.name, SUM(a.checks), SUM(a.up), SUM(a.latency_sum_us), {HistogramSums}
             FROM aggregates a JOIN monitors m ON m.id = a.monitor_id
-            WHERE a.resolution = {resolution} AND a.bucket >= {start} AND a.bucket < {to.ToUnixTimeMilliseconds()} {(monitor is null ? "" : "AND m.name = @monitor")}
+            WHERE a.resolution = @resolution AND a.bucket >= @from AND a.bucket < @to {(monitor is null ? "" : "AND m.name = @monitor")}
             GROUP BY m.name
             """);
+        Parameter(command, "@resolution", resolution);
+        Parameter(command, "@from", start);
+        Parameter(command, "@to", to.ToUnixTimeMilliseconds());
         if (monitor is not null) Parameter(command, "@monitor", monitor);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new Dictionary<string, UptimeSummary>(StringComparer.Ordinal);
@@ -259,10 +232,25 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         var cutoff = before.ToUnixTimeMilliseconds();
-        var deleted = await ExecuteAsync(connection, null, $"DELETE FROM check_results WHERE started_at < {cutoff}", cancellationToken);
+        // Per monitor, so each delete walks the (monitor_id, started_at) index instead of the whole table.
+        var ids = new List<long>();
+        await using (var list = Command(connection, null, "SELECT id FROM monitors"))
+        await using (var reader = await list.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken)) ids.Add(Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture));
+        long deleted = 0;
+        foreach (var id in ids)
+        {
+            await using var delete = Command(connection, null, "DELETE FROM check_results WHERE monitor_id = @id AND started_at < @cutoff");
+            Parameter(delete, "@id", id);
+            Parameter(delete, "@cutoff", cutoff);
+            deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
         // Minute aggregates live as long as raw results; hourly ones 90 days; daily ones for good.
-        await ExecuteAsync(connection, null, $"DELETE FROM aggregates WHERE resolution = 0 AND bucket < {cutoff}", cancellationToken);
-        await ExecuteAsync(connection, null, $"DELETE FROM aggregates WHERE resolution = 1 AND bucket < {cutoff - (long)TimeSpan.FromDays(90).TotalMilliseconds}", cancellationToken);
+        await using var aggregates = Command(connection, null,
+            "DELETE FROM aggregates WHERE (resolution = 0 AND bucket < @cutoff) OR (resolution = 1 AND bucket < @hourly)");
+        Parameter(aggregates, "@cutoff", cutoff);
+        Parameter(aggregates, "@hourly", cutoff - (long)TimeSpan.FromDays(90).TotalMilliseconds);
+        await aggregates.ExecuteNonQueryAsync(cancellationToken);
         return deleted;
     }
 
@@ -276,7 +264,7 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
 
     private static long Mod(long value, long m) => ((value % m) + m) % m;
 
-    private static string Ms(DateTimeOffset? value) => value is { } v ? v.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "NULL";
+    private static long? Ms(DateTimeOffset? value) => value?.ToUnixTimeMilliseconds();
 
     private static DateTimeOffset? Time(DbDataReader reader, int i) =>
         reader.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture));

@@ -15,7 +15,8 @@ public sealed class HeartbeatTests : IAsyncDisposable
     private readonly RecordingSink _sink = new();
     private readonly MonitoringEngine _engine;
 
-    public HeartbeatTests() => _engine = new MonitoringEngine([], _sink, _time, NullLogger<MonitoringEngine>.Instance);
+    public HeartbeatTests() => _engine = new MonitoringEngine([], _sink, _time, NullLogger<MonitoringEngine>.Instance,
+        new MonitoringEngineOptions { WakeGranularity = TimeSpan.Zero });
 
     private void Start(HeartbeatMonitorConfig monitor) =>
         _engine.Start([monitor], 4, new Dictionary<string, MonitorStatus>(), new Dictionary<string, Incident>());

@@ -13,6 +13,9 @@ namespace Ballast.Core.Tests.Monitoring;
 /// <summary>The engine on a fake clock against a real HTTP target whose health the test switches.</summary>
 public sealed class MonitoringEngineTests : IAsyncLifetime
 {
+    /// <summary>Checks start at their exact planned times, so the tests can assert them to the tick.</summary>
+    private static readonly MonitoringEngineOptions Exact = new() { WakeGranularity = TimeSpan.Zero };
+
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero));
     private readonly RecordingSink _sink = new();
     private readonly HttpProbe _http;
@@ -25,7 +28,7 @@ public sealed class MonitoringEngineTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _target = await TestWebServer.StartAsync(app => app.MapGet("/health", () => Results.StatusCode(_status)));
-        _engine = new MonitoringEngine([_http, new TcpProbe(_time)], _sink, _time, NullLogger<MonitoringEngine>.Instance);
+        _engine = new MonitoringEngine([_http, new TcpProbe(_time)], _sink, _time, NullLogger<MonitoringEngine>.Instance, Exact);
     }
 
     private HttpMonitorConfig Api(int failureThreshold = 2, int successThreshold = 1) => new()
@@ -100,6 +103,31 @@ public sealed class MonitoringEngineTests : IAsyncLifetime
         Assert.Equal(MonitorState.Up, resolved.Status.State);
         Assert.Equal(opened.Incident.Id, resolved.Incident!.Id);
         Assert.Equal(TimeSpan.FromSeconds(20), resolved.Incident.TimeToRecover);
+    }
+
+    [Fact]
+    public async Task WakeGranularity_ChecksDueTogetherStartTogetherOnTheGrid()
+    {
+        await using var coalescing = new MonitoringEngine([_http], _sink, _time, NullLogger<MonitoringEngine>.Instance,
+            new MonitoringEngineOptions { WakeGranularity = TimeSpan.FromMilliseconds(10) });
+        var monitors = Enumerable.Range(0, 40).Select(i => Api() with { Name = $"api-{i}" }).ToArray();
+        coalescing.Start(monitors, 64, new Dictionary<string, MonitorStatus>(), new Dictionary<string, Incident>());
+
+        for (var step = 0; step < 3000 && _sink.Records.Count < monitors.Length; step++)
+        {
+            await coalescing.WhenParkedAsync();
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+        await coalescing.WhenParkedAsync();
+
+        Assert.Equal(monitors.Length, _sink.Records.Count);
+        var start = new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
+        foreach (var record in _sink.Records)
+        {
+            var planned = start + MonitoringEngine.FirstRunOffset(record.Result.Monitor, TimeSpan.FromSeconds(30));
+            Assert.Equal(0, record.Result.StartedAt.UtcTicks % TimeSpan.FromMilliseconds(10).Ticks);
+            Assert.InRange(record.Result.StartedAt - planned, TimeSpan.Zero, TimeSpan.FromMilliseconds(10));
+        }
     }
 
     [Fact]

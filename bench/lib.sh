@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Helpers shared by the benchmarks: a local nginx target, process CPU and memory readings.
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/services.sh"
+
+# start_nginx: a static target on a free loopback port answering /health with 200 "ok"; exports TARGET_PORT.
+start_nginx() {
+  local dir="$BALLAST_SERVICES_DIR/nginx"
+  mkdir -p "$dir"
+  TARGET_PORT=$(free_port)
+  cat > "$dir/nginx.conf" <<NGINX
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+daemon on;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 100000;
+  client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
+  server {
+    listen 127.0.0.1:$TARGET_PORT;
+    location /health { default_type application/json; return 200 '{"status":"pass"}'; }
+  }
+}
+NGINX
+  nginx -c "$dir/nginx.conf"
+  _ballast_stops+=("nginx -c '$dir/nginx.conf' -s stop")
+  export TARGET_PORT
+  echo "bench: nginx on 127.0.0.1:$TARGET_PORT" >&2
+}
+
+# cpu_seconds PID: user+system CPU time the process has used.
+cpu_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+# rss_mb PID: resident memory now, in MB.
+rss_mb() {
+  awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"
+}
+
+# wait_http URL: waits up to 60 s for a 2xx.
+wait_http() {
+  for _ in $(seq 600); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "bench: $1 never answered" >&2; return 1
+}
+
+# build_ballast: the Release CLI in .artifacts/cli (the ./ballast script builds it when stale).
+build_ballast() {
+  "$(dirname "${BASH_SOURCE[0]}")/../ballast" --help >/dev/null
+  BALLAST_DLL="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.artifacts/cli/ballast.dll"
+  export BALLAST_DLL
+}
