@@ -21,7 +21,7 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
 
-    public override IReadOnlyList<string[]> Migrations { get; } = Schema.Steps("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
+    public override IReadOnlyList<string[]> Migrations { get; } = Schema.Steps("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "");
 
     public override string Describe() => _display;
 

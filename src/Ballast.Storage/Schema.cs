@@ -3,33 +3,35 @@ using Ballast.Storage.Monitoring;
 namespace Ballast.Storage;
 
 /// <summary>
-/// Every schema step, in order, written once for both engines; <paramref name="identity"/> (an auto-numbered key) is
-/// the only part that differs. Step N brings a database to version N+1; steps are never edited once released.
+/// Every schema step, in order, written once for both engines. What differs is passed in: <paramref name="identity"/>
+/// (an auto-numbered key) and <paramref name="clustered"/> (the suffix that stores a table in its primary key's order,
+/// SQLite's <c>WITHOUT ROWID</c>, which saves the row id and a second index). Step N brings a database to version N+1;
+/// steps are never edited once released.
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity) => [Version1(identity)];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered)];
 
     /// <summary>Monitoring: monitors, raw results, aggregates, statuses, incidents.</summary>
-    private static string[] Version1(string identity)
+    private static string[] Version1(string identity, string clustered)
     {
         var histogram = string.Join(", ", Enumerable.Range(0, LatencyHistogram.Count).Select(i => $"h{i} BIGINT NOT NULL DEFAULT 0"));
         return
         [
             $"CREATE TABLE monitors (id {identity}, name TEXT NOT NULL UNIQUE)",
-            // Raw results: one row per check; kept for retention.raw.
-            """
+            // Raw results: one row per check, kept for retention.raw; the writer keeps started_at unique per monitor.
+            $"""
             CREATE TABLE check_results (
               monitor_id BIGINT NOT NULL, started_at BIGINT NOT NULL, latency_us BIGINT NOT NULL,
-              passed SMALLINT NOT NULL, status INTEGER, cause TEXT)
+              passed SMALLINT NOT NULL, status INTEGER, cause TEXT,
+              PRIMARY KEY (monitor_id, started_at)){clustered}
             """,
-            "CREATE INDEX ix_check_results_monitor_time ON check_results (monitor_id, started_at)",
             // Aggregates: resolution 0 = minute, 1 = hour, 2 = day; bucket is its start (unix ms).
             $"""
             CREATE TABLE aggregates (
               monitor_id BIGINT NOT NULL, resolution SMALLINT NOT NULL, bucket BIGINT NOT NULL,
               checks BIGINT NOT NULL, up BIGINT NOT NULL, latency_sum_us BIGINT NOT NULL, {histogram},
-              PRIMARY KEY (monitor_id, resolution, bucket))
+              PRIMARY KEY (monitor_id, resolution, bucket)){clustered}
             """,
             """
             CREATE TABLE monitor_status (

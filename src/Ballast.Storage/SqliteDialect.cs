@@ -29,7 +29,7 @@ public sealed class SqliteDialect(string path) : SqlDialect
         return connection;
     }
 
-    public override IReadOnlyList<string[]> Migrations { get; } = Schema.Steps("INTEGER PRIMARY KEY");
+    public override IReadOnlyList<string[]> Migrations { get; } = Schema.Steps("INTEGER PRIMARY KEY", " WITHOUT ROWID");
 
     public override string Describe() => $"sqlite:{Path}";
 

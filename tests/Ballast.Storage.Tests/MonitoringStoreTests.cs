@@ -48,6 +48,20 @@ public sealed class MonitoringStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Write_TwoChecksInOneMillisecond_BothKept(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+
+        await store.WriteAsync([Check("job", T0, false, cause: "deadline"), Check("job", T0.AddTicks(3000), true)]);
+        await store.WriteAsync([Check("job", T0.AddTicks(6000), true)]);
+
+        var results = await store.ReadResultsAsync("job", T0);
+        Assert.Equal([T0, T0.AddMilliseconds(1), T0.AddMilliseconds(2)], results.Select(r => r.StartedAt));
+        Assert.Equal("deadline", results[0].Cause);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
     public async Task Statuses_LastOneWins_AndSurviveReopening(string backend)
     {
         await using (var store = await _backends.OpenAsync(backend))

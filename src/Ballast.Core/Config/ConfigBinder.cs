@@ -197,14 +197,18 @@ internal sealed class ConfigBinder(string file, Func<string, string?> environmen
     /// <summary>The value node at a relative path such as <c>interval</c> or <c>monitors[3].name</c>.</summary>
     private static YamlNode? Locate(YamlNode node, string relativePath)
     {
+        YamlNode? current = node;
         foreach (var segment in relativePath.Replace("[", ".[", StringComparison.Ordinal).Split('.', StringSplitOptions.RemoveEmptyEntries))
         {
-            node = segment.StartsWith('[')
-                ? node is YamlSequenceNode seq && int.TryParse(segment.AsSpan(1, segment.Length - 2), out var i) && i < seq.Children.Count ? seq.Children[i] : null!
-                : node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(segment), out var child) ? child : null!;
-            if (node is null) return null;
+            current = (current, segment.StartsWith('[')) switch
+            {
+                (YamlSequenceNode seq, true) when int.TryParse(segment.AsSpan(1, segment.Length - 2), out var i) && i < seq.Children.Count => seq.Children[i],
+                (YamlMappingNode map, false) when map.Children.TryGetValue(new YamlScalarNode(segment), out var child) => child,
+                _ => null,
+            };
+            if (current is null) return null;
         }
-        return node;
+        return current;
     }
 
     private string? Expand(YamlScalarNode scalar, string path)

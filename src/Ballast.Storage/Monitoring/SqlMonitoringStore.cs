@@ -16,6 +16,7 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
     private static readonly string HistogramAdds = string.Join(", ", Enumerable.Range(0, LatencyHistogram.Count).Select(i => $"h{i} = aggregates.h{i} + excluded.h{i}"));
 
     private readonly ConcurrentDictionary<string, long> _monitorIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, long> _lastStartedAt = []; // only the single writer writes, so no lock
 
     public SqlDialect Dialect => dialect;
 
@@ -44,12 +45,15 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         var newIds = await EnsureMonitorIdsAsync(connection, tx, batch.Select(r => r.Result.Monitor).Distinct(StringComparer.Ordinal), cancellationToken);
         long Id(string name) => _monitorIds.TryGetValue(name, out var id) ? id : newIds[name];
 
-        await InsertResultsAsync(connection, tx, batch, Id, cancellationToken);
+        var lastStartedAt = new Dictionary<long, long>();
+        await InsertResultsAsync(connection, tx, batch, Id, lastStartedAt, cancellationToken);
         await UpsertAggregatesAsync(connection, tx, batch, Id, cancellationToken);
         await UpsertStatusesAsync(connection, tx, batch, cancellationToken);
         await UpsertIncidentsAsync(connection, tx, batch, cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        // Remembered only once committed, so a retried batch is written exactly as the first attempt meant to.
         foreach (var (name, id) in newIds) _monitorIds[name] = id;
+        foreach (var (monitor, at) in lastStartedAt) _lastStartedAt[monitor] = at;
     }
 
     private async Task<Dictionary<string, long>> EnsureMonitorIdsAsync(DbConnection connection, DbTransaction tx, IEnumerable<string> names, CancellationToken ct)
@@ -68,7 +72,9 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         return created;
     }
 
-    private static readonly RowStatement ResultRows = new("check_results", ["monitor_id", "started_at", "latency_us", "passed", "status", "cause"]);
+    // A clash can only come from a clock stepped back across a restart; skipping that row beats failing the batch forever.
+    private static readonly RowStatement ResultRows = new("check_results", ["monitor_id", "started_at", "latency_us", "passed", "status", "cause"],
+        "ON CONFLICT (monitor_id, started_at) DO NOTHING");
 
     private static readonly RowStatement AggregateRows = new("aggregates",
         ["monitor_id", "resolution", "bucket", "checks", "up", "latency_sum_us", .. Enumerable.Range(0, LatencyHistogram.Count).Select(i => $"h{i}")],
@@ -86,11 +92,17 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
     private static readonly RowStatement IncidentRows = new("incidents", ["id", "monitor", "started_at", "detected_at", "resolved_at", "cause"],
         "ON CONFLICT (id) DO UPDATE SET resolved_at = excluded.resolved_at");
 
-    private Task InsertResultsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<CheckRecord> batch, Func<string, long> id, CancellationToken ct) =>
+    private Task InsertResultsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<CheckRecord> batch, Func<string, long> id,
+        Dictionary<long, long> lastStartedAt, CancellationToken ct) =>
         dialect.ExecuteRowsAsync(connection, tx, ResultRows, batch.Select(record =>
         {
             var r = record.Result;
-            return new object?[] { id(r.Monitor), r.StartedAt.ToUnixTimeMilliseconds(), r.Latency.Ticks / 10, r.Passed ? 1 : 0, r.Status, r.Cause };
+            var monitor = id(r.Monitor);
+            // Two checks of one monitor in the same millisecond (a push racing a deadline) get consecutive milliseconds.
+            var at = r.StartedAt.ToUnixTimeMilliseconds();
+            if ((lastStartedAt.TryGetValue(monitor, out var last) || _lastStartedAt.TryGetValue(monitor, out last)) && at <= last) at = last + 1;
+            lastStartedAt[monitor] = at;
+            return new object?[] { monitor, at, r.Latency.Ticks / 10, r.Passed ? 1 : 0, r.Status, r.Cause };
         }).ToArray(), ct);
 
     private Task UpsertAggregatesAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<CheckRecord> batch, Func<string, long> id, CancellationToken ct)
