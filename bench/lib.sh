@@ -45,6 +45,25 @@ wait_http() {
   echo "bench: $1 never answered" >&2; return 1
 }
 
+# serve_monitors DIR COUNT MONITOR_YAML: writes DIR/ballast.yaml with COUNT monitors (MONITOR_YAML is a flow mapping
+# where {i} stands for the monitor's number), starts `ballast serve` on it and waits until ready.
+# Exports BALLAST_PID and BALLAST_URL.
+serve_monitors() {
+  local dir=$1 count=$2 template=$3 port i
+  port=$(free_port)
+  {
+    echo "server: { listen: 'http://127.0.0.1:$port', storage: 'sqlite:ballast.db' }"
+    echo "monitors:"
+    for i in $(seq 1 "$count"); do echo "  - ${template//\{i\}/$i}"; done
+  } > "$dir/ballast.yaml"
+  dotnet "$BALLAST_DLL" serve --config "$dir/ballast.yaml" > "$dir/serve.log" 2>&1 &
+  BALLAST_PID=$!
+  BALLAST_URL="http://127.0.0.1:$port"
+  _ballast_stops+=("kill $BALLAST_PID")
+  wait_http "$BALLAST_URL/health/ready"
+  export BALLAST_PID BALLAST_URL
+}
+
 # build_ballast: the Release CLI in .artifacts/cli (the ./ballast script builds it when stale).
 build_ballast() {
   "$(dirname "${BASH_SOURCE[0]}")/../ballast" --help >/dev/null

@@ -4,7 +4,7 @@
 # scheduler with fresh_connection monitors. Each side's CPU is read from /proc for its process only.
 # Usage: bench/probe-cpu.sh [seconds=30] [rounds=3] [ballast_monitors=1000]
 set -euo pipefail
-[ -n "${BENCH_DEBUG:-}" ] && set -x
+
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . bench/lib.sh
 seconds=${1:-30}; rounds=${2:-3}; monitors=${3:-1000}
@@ -30,21 +30,11 @@ _ballast_stops+=("kill $bb_pid")
 wait_http "http://127.0.0.1:$bb_port/metrics"
 
 # Ballast: monitors every second, fresh connection per check, same target.
-port=$(free_port)
-{
-  echo "server: { listen: 'http://127.0.0.1:$port', storage: 'sqlite:ballast.db' }"
-  echo "monitors:"
-  for i in $(seq 1 "$monitors"); do
-    echo "  - { name: m$i, type: http, url: 'http://127.0.0.1:$TARGET_PORT/health', interval: 1s, fresh_connection: true }"
-  done
-} > "$work/ballast.yaml"
-dotnet "$BALLAST_DLL" serve --config "$work/ballast.yaml" > "$work/serve.log" 2>&1 &
-b_pid=$!
-_ballast_stops+=("kill $b_pid")
-wait_http "http://127.0.0.1:$port/health/ready"
+serve_monitors "$work" "$monitors" "{ name: m{i}, type: http, url: 'http://127.0.0.1:$TARGET_PORT/health', interval: 1s, fresh_connection: true }"
+b_pid=$BALLAST_PID
 sleep 5 # JIT and connection warm-up
 
-completed() { curl -fsS --retry 5 --retry-all-errors "http://127.0.0.1:$port/api/v1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["scheduler"]["completed"])'; }
+completed() { curl -fsS --retry 5 --retry-all-errors "$BALLAST_URL/api/v1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["scheduler"]["completed"])'; }
 
 results=()
 for round in $(seq 1 "$rounds"); do

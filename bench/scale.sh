@@ -11,19 +11,8 @@ ensure_packages nginx-light
 build_ballast
 start_nginx
 work="$BALLAST_SERVICES_DIR/scale"; mkdir -p "$work"
-port=$(free_port)
-{
-  echo "server: { listen: 'http://127.0.0.1:$port', storage: 'sqlite:ballast.db', max_concurrent_checks: 512 }"
-  echo "monitors:"
-  for i in $(seq 1 "$monitors"); do
-    echo "  - { name: m$i, type: http, url: 'http://127.0.0.1:$TARGET_PORT/health?m=$i', interval: ${interval}s, timeout: 5s }"
-  done
-} > "$work/ballast.yaml"
-
-dotnet "$BALLAST_DLL" serve --config "$work/ballast.yaml" > "$work/serve.log" 2>&1 &
-pid=$!
-_ballast_stops+=("kill $pid")
-wait_http "http://127.0.0.1:$port/health/ready"
+serve_monitors "$work" "$monitors" "{ name: m{i}, type: http, url: 'http://127.0.0.1:$TARGET_PORT/health?m={i}', interval: ${interval}s, timeout: 5s }"
+pid=$BALLAST_PID
 start=$(date +%s.%N); cpu0=$(cpu_seconds "$pid"); peak=0
 while :; do
   now=$(date +%s.%N)
@@ -33,7 +22,7 @@ while :; do
 done
 elapsed=$(awk -v n="$(date +%s.%N)" -v s="$start" 'BEGIN { printf "%.1f", n - s }')
 cpu=$(awk -v a="$(cpu_seconds "$pid")" -v b="$cpu0" 'BEGIN { printf "%.1f", a - b }')
-stats=$(curl -fsS "http://127.0.0.1:$port/api/v1/stats")
+stats=$(curl -fsS "$BALLAST_URL/api/v1/stats")
 kill -TERM "$pid"; wait "$pid" || true
 db_bytes=$(du -cb "$work"/ballast.db* | tail -n 1 | cut -f1)
 rows=$(python3 - "$work/ballast.db" <<'PY'
