@@ -27,6 +27,21 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Equal("", run.Stdout);
     }
 
+    public static TheoryData<string> BrokenConfigFiles => new(BrokenConfigs.All.Select(c => Path.GetFileName(c.File)));
+
+    [Theory]
+    [MemberData(nameof(BrokenConfigFiles))]
+    public async Task Check_EachBrokenConfig_LocatesTheProblemAndExits2(string file)
+    {
+        var expected = BrokenConfigs.All.Single(c => Path.GetFileName(c.File) == file);
+
+        var run = await BallastProcess.RunAsync(_dir.Path, "check", "--config", expected.File);
+
+        Assert.Equal(ExitCodes.ConfigInvalid, run.ExitCode);
+        Assert.Contains(run.Stderr.Split('\n'), line => line.StartsWith($"{expected.File}:{expected.Line}:{expected.Column}: ", StringComparison.Ordinal)
+                                                       && line.Contains(expected.Message, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Check_MissingFile_SaysSoAndExits2()
     {

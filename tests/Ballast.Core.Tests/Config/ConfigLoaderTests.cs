@@ -1,4 +1,5 @@
 using Ballast.Core.Config;
+using Ballast.Testing;
 
 namespace Ballast.Core.Tests.Config;
 
@@ -82,43 +83,20 @@ public class ConfigLoaderTests
         Assert.Equal(["[STATUS] >= 200", "[STATUS] < 300"], m.EffectiveConditions.Select(c => c.Text));
     }
 
-    public static TheoryData<string, string, int, int, string> BrokenConfigs => new()
-    {
-        { "bad YAML indentation", "monitors:\n  - name: a\n   type: http\n", 3, 4, "invalid YAML" },
-        { "unclosed quote", "server:\n  listen: \"http://127.0.0.1\n", 2, 11, "invalid YAML" },
-        { "wrong type for a list", "monitors: nope\n", 1, 11, "expected a list of monitor settings" },
-        { "wrong type for a number", "monitors:\n  - { name: a, type: tcp, target: 'h:1', failure_threshold: two }\n", 2, 61, "\"two\" is not a whole number" },
-        { "unknown key with suggestion", "monitors:\n  - name: a\n    type: http\n    url: http://x/\n    intervall: 5s\n", 5, 5, "unknown key; did you mean \"interval\"?" },
-        { "unknown top-level section", "servr:\n  listen: http://127.0.0.1:1\n", 1, 1, "unknown key; did you mean \"server\"?" },
-        { "bad duration", "monitors:\n  - { name: a, type: http, url: 'http://x/', interval: 3x }\n", 2, 56, "\"3x\" is not a duration" },
-        { "bad condition", "monitors:\n  - name: a\n    type: http\n    url: http://x/\n    conditions: [\"[STATUS] = 200\"]\n", 5, 28, "expected an operator" },
-        { "unset environment variable", "monitors:\n  - { name: a, type: http, url: 'http://${NOPE}/' }\n", 2, 41, "environment variable NOPE is not set" },
-        { "duplicate monitor name", "monitors:\n  - { name: a, type: tcp, target: 'h:1' }\n  - { name: a, type: tcp, target: 'h:2' }\n", 3, 13, "two monitors are named \"a\"" },
-        { "bad URL", "monitors:\n  - { name: a, type: http, url: 'ftp://files/' }\n", 2, 33, "is not an absolute http:// or https:// URL" },
-        { "unknown monitor type", "monitors:\n  - { name: a, type: htp, url: 'http://x/' }\n", 2, 22, "\"htp\" is not one of http, tcp, tls, dns, heartbeat; did you mean \"http\"?" },
-        { "missing required key", "monitors:\n  - { name: a, type: http }\n", 2, 5, "missing required key \"url\"" },
-        { "bad enum", "monitors:\n  - { name: a, type: tcp, target: 'h:1', severity: urgent }\n", 2, 52, "\"urgent\" is not one of info, warning, critical" },
-        { "bad target", "monitors:\n  - { name: a, type: tcp, target: 'no-port' }\n", 2, 35, "is not host:port" },
-        { "heartbeat without period or schedule", "monitors:\n  - { name: a, type: heartbeat }\n", 2, 5, "needs exactly one of period or schedule" },
-        { "bad cron", "monitors:\n  - { name: a, type: heartbeat, schedule: '61 * * * *' }\n", 2, 43, "is not a cron expression" },
-        { "placeholder the type does not offer", "monitors:\n  - { name: a, type: tcp, target: 'h:1', conditions: ['[STATUS] == 200'] }\n", 2, 54, "[STATUS] is not available on tcp monitors" },
-        { "bad name", "monitors:\n  - { name: 'api ready', type: tcp, target: 'h:1' }\n", 2, 13, "is not a valid name" },
-        { "duplicate YAML key", "server:\n  listen: http://127.0.0.1:1\n  listen: http://127.0.0.1:2\n", 3, 3, "invalid YAML" },
-        { "bad storage", "server: { storage: 'mysql://db' }\n", 1, 20, "must be sqlite:PATH or postgres://" },
-        { "threshold below one", "monitors:\n  - { name: a, type: tcp, target: 'h:1', failure_threshold: 0 }\n", 2, 61, "must be at least 1" },
-        { "empty file", "", 1, 1, "the file is empty" },
-    };
+    public static TheoryData<string> BrokenConfigFiles => new(BrokenConfigs.All.Select(c => Path.GetFileName(c.File)));
 
     [Theory]
-    [MemberData(nameof(BrokenConfigs))]
-    public void Parse_BrokenConfig_ReportsLineColumnAndReason(string because, string yaml, int line, int column, string message)
+    [MemberData(nameof(BrokenConfigFiles))]
+    public void Load_BrokenConfig_ReportsLineColumnAndReason(string file)
     {
-        var result = Parse(yaml);
+        var expected = BrokenConfigs.All.Single(c => Path.GetFileName(c.File) == file);
 
-        Assert.False(result.Ok, because);
-        var error = Assert.Single(result.Errors, e => e.Message.Contains(message, StringComparison.Ordinal));
-        Assert.Equal((line, column), (error.Line, error.Column));
-        Assert.Equal("ballast.yaml", error.File);
+        var result = ConfigLoader.Load(expected.File, name => Env.GetValueOrDefault(name));
+
+        Assert.False(result.Ok);
+        var error = Assert.Single(result.Errors, e => e.Message.Contains(expected.Message, StringComparison.Ordinal));
+        Assert.Equal((expected.Line, expected.Column), (error.Line, error.Column));
+        Assert.Equal(expected.File, error.File);
     }
 
     [Fact]
