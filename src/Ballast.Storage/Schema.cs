@@ -10,7 +10,20 @@ namespace Ballast.Storage;
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered)];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2()];
+
+    /// <summary>Alerting: notifications, stored before they are sent.</summary>
+    private static string[] Version2() =>
+    [
+        """
+        CREATE TABLE notifications (
+          id TEXT PRIMARY KEY, channel TEXT NOT NULL, kind TEXT NOT NULL, dedup_key TEXT NOT NULL, message TEXT NOT NULL,
+          status TEXT NOT NULL, attempts INTEGER NOT NULL, created_at BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL,
+          delivered_at BIGINT, last_error TEXT, response TEXT)
+        """,
+        "CREATE INDEX ix_notifications_due ON notifications (status, next_attempt_at)",
+        "CREATE INDEX ix_notifications_created ON notifications (created_at)",
+    ];
 
     /// <summary>Monitoring: monitors, raw results, aggregates, statuses, incidents.</summary>
     private static string[] Version1(string identity, string clustered)

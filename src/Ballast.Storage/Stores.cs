@@ -1,9 +1,8 @@
 using Ballast.Core.Config;
-using Ballast.Storage.Monitoring;
 
 namespace Ballast.Storage;
 
-/// <summary>Opens the store a config names: <c>sqlite:PATH</c> (relative to the config's folder) or <c>postgres://…</c>.</summary>
+/// <summary>The database a config names: <c>sqlite:PATH</c> (relative to the config's folder) or <c>postgres://…</c>.</summary>
 public static class Stores
 {
     public static SqlDialect DialectFor(ServerConfig server, string? configPath)
@@ -17,7 +16,4 @@ public static class Stores
         }
         return new PostgresDialect(storage);
     }
-
-    public static SqlMonitoringStore Open(BallastConfig config) =>
-        new(DialectFor(config.Server, config.SourcePath));
 }

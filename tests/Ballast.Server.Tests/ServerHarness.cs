@@ -16,9 +16,11 @@ public sealed class ServerHarness : IAsyncDisposable
     public HttpClient Client { get; private set; } = null!;
     public string ConfigPath => _dir.File("ballast.yaml");
 
-    public static async Task<ServerHarness> StartAsync(string monitorsYaml)
+    /// <param name="monitorsYaml">The monitors: list.</param>
+    /// <param name="sections">More top-level sections (channels:, alerting:), as YAML.</param>
+    public static async Task<ServerHarness> StartAsync(string monitorsYaml, string sections = "")
     {
-        var harness = new ServerHarness();
+        var harness = new ServerHarness { _sections = sections };
         harness.WriteConfig(monitorsYaml);
         var config = ConfigLoader.Load(harness.ConfigPath).Require();
         harness._app = BallastServer.Build(config, configureLogging: _ => { });
@@ -27,10 +29,14 @@ public sealed class ServerHarness : IAsyncDisposable
         return harness;
     }
 
+    private string _sections = "";
+
     public void WriteConfig(string monitorsYaml) => File.WriteAllText(ConfigPath, $"""
         server:
           listen: http://127.0.0.1:0
+          public_url: https://status.example.com
           storage: sqlite:ballast.db
+        {_sections}
         monitors:
         {monitorsYaml}
         """);

@@ -9,6 +9,12 @@ public sealed record BallastConfig : IValidatableConfig
     [Description("How the Ballast server listens and stores what it sees.")]
     public ServerConfig Server { get; init; } = new();
 
+    [Description("Where alerts can go, by name.")]
+    public IReadOnlyDictionary<string, ChannelConfig> Channels { get; init; } = new Dictionary<string, ChannelConfig>();
+
+    [Description("Who is told about incidents, and how often.")]
+    public AlertingConfig Alerting { get; init; } = new();
+
     [Description("Endpoints to check from the outside.")]
     public IReadOnlyList<MonitorConfig> Monitors { get; init; } = [];
 
@@ -27,7 +33,22 @@ public sealed record BallastConfig : IValidatableConfig
                 validation.Error($"monitors[{i}].name", $"two monitors are named \"{monitor.Name}\"; names must be unique");
             if (monitor is HeartbeatMonitorConfig heartbeat && !tokens.Add(heartbeat.PushToken))
                 validation.Error($"monitors[{i}].token", $"heartbeat \"{monitor.Name}\" uses a push token another heartbeat already uses");
+            if (monitor.Channels is { } own) CheckChannels(validation, $"monitors[{i}].channels", own);
         }
+        foreach (var name in Channels.Keys)
+            if (!Names.Valid().IsMatch(name)) validation.Error($"channels.{name}", $"\"{name}\" is not a valid channel name: {Names.Rule}");
+        for (var i = 0; i < Alerting.Routes.Count; i++)
+            CheckChannels(validation, $"alerting.routes[{i}].channels", Alerting.Routes[i].Channels);
+    }
+
+    private void CheckChannels(ConfigValidation validation, string path, IReadOnlyList<string> names)
+    {
+        foreach (var name in names)
+            if (!Channels.ContainsKey(name))
+            {
+                var hint = ConfigShape.Suggest(name, Channels.Keys) is { } s ? $"; did you mean \"{s}\"?" : "";
+                validation.Error(path, $"no channel named \"{name}\" under channels:{hint}");
+            }
     }
 }
 

@@ -44,6 +44,9 @@ public abstract record MonitorConfig : IValidatableConfig
     [Description("Stops checking without removing the monitor or its history.")]
     public bool Paused { get; init; }
 
+    [Description("Channels to notify for this monitor, instead of what alerting.routes would choose.")]
+    public IReadOnlyList<string>? Channels { get; init; }
+
     [Description("All must pass for a check to pass. Each monitor type has defaults (docs/configuration.md).")]
     public IReadOnlyList<Condition> Conditions { get; init; } = [];
 

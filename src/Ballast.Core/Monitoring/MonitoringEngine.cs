@@ -46,8 +46,11 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
 
     public SchedulerStats Stats { get; } = new();
 
-    /// <summary>Raised (outside any lock-free guarantee: keep handlers quick) when a check opens or resolves an incident.</summary>
-    public event Action<Incident, MonitorConfig>? IncidentChanged;
+    /// <summary>
+    /// Raised on the probe path when a check opens or resolves an incident, with the monitor and its status after the
+    /// check. Handlers must return at once (hand the work to a queue).
+    /// </summary>
+    public event Action<Incident, MonitorConfig, MonitorStatus>? IncidentChanged;
 
     /// <summary>Starts monitoring, resuming from the states and open incidents saved before a restart.</summary>
     public void Start(IReadOnlyList<MonitorConfig> monitors, int maxConcurrentChecks,
@@ -251,7 +254,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         if (changed is null) return;
         if (changed.IsOpen) Log.IncidentOpened(_log, changed.Monitor, changed.Id, changed.Cause, changed.TimeToDetect.TotalSeconds);
         else Log.IncidentResolved(_log, changed.Monitor, changed.Id, changed.TimeToRecover!.Value.TotalSeconds);
-        IncidentChanged?.Invoke(changed, runtime.Config);
+        IncidentChanged?.Invoke(changed, runtime.Config, status);
     }
 
     private string NewIncidentId() => Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");

@@ -1,9 +1,13 @@
 using System.Text.Json.Serialization;
+using Ballast.Core.Alerting;
+using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
 using Ballast.Core.Monitoring;
 using Ballast.Core.Monitoring.Probes;
+using Ballast.Server.Alerting;
 using Ballast.Server.Monitoring;
 using Ballast.Storage;
+using Ballast.Storage.Alerting;
 using Ballast.Storage.Monitoring;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -40,7 +44,9 @@ public static class BallastServer
         services.AddSingleton<IProbe, TcpProbe>();
         services.AddSingleton<IProbe, TlsProbe>();
         services.AddSingleton<IProbe, DnsProbe>();
-        services.AddSingleton<IMonitoringStore>(_ => Stores.Open(config));
+        services.AddSingleton(_ => Stores.DialectFor(config.Server, config.SourcePath));
+        services.AddSingleton<IMonitoringStore>(sp => new SqlMonitoringStore(sp.GetRequiredService<SqlDialect>()));
+        services.AddSingleton<INotificationStore>(sp => new SqlNotificationStore(sp.GetRequiredService<SqlDialect>()));
         services.AddSingleton<MonitoringWriter>();
         services.AddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
         services.AddSingleton(new MonitoringEngineOptions());
@@ -48,11 +54,18 @@ public static class BallastServer
         services.AddSingleton<MonitoringService>();
         services.AddHostedService(sp => sp.GetRequiredService<MonitoringService>());
         services.AddHostedService<ConfigReloadService>();
+        services.AddSingleton<IChannelSender, EmailSender>();
+        services.AddSingleton<IChannelSender, WebhookSender>();
+        services.AddSingleton<IChannelSender, SlackSender>();
+        services.AddSingleton<AlertPlanner>();
+        services.AddSingleton<NotificationDispatcher>();
+        services.AddHostedService<AlertingService>();
 
         var app = builder.Build();
         app.MapHealthEndpoints();
         app.MapMonitoringEndpoints();
         app.MapHeartbeatEndpoints();
+        app.MapAlertingEndpoints();
         return app;
     }
 

@@ -36,6 +36,19 @@ public class ConfigDocsTests
     }
 
     [Fact]
+    public void Docs_AlertsReference_MentionsEveryKey()
+    {
+        var doc = File.ReadAllText(Repository.Path("docs", "alerts.md"));
+        var types = new[] { typeof(AlertingConfig), typeof(RouteConfig), typeof(RouteMatchConfig), typeof(SmtpConfig) }
+            .Concat(ConfigShape.CasesOf(typeof(ChannelConfig)).Select(c => c.Type));
+
+        foreach (var type in types)
+            foreach (var property in ConfigShape.PropertiesOf(type))
+                Assert.True(doc.Contains($"`{property.Key}`", StringComparison.Ordinal) || doc.Contains($"`smtp.{property.Key}`", StringComparison.Ordinal),
+                    $"docs/alerts.md does not describe `{property.Key}` ({type.Name})");
+    }
+
+    [Fact]
     public void Docs_ConfigurationReference_MentionsEveryKey()
     {
         var doc = File.ReadAllText(Repository.Path("docs", "configuration.md"));

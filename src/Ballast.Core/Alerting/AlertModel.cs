@@ -1,0 +1,62 @@
+using Ballast.Core.Config;
+
+namespace Ballast.Core.Alerting;
+
+/// <summary>Why a notification is sent.</summary>
+public enum NotificationKind
+{
+    /// <summary>Incidents were detected.</summary>
+    Firing,
+    /// <summary>Still down, still unacknowledged: a reminder after <c>repeat_every</c>.</summary>
+    Repeat,
+    /// <summary>Incidents recovered.</summary>
+    Resolved,
+    /// <summary><c>ballast alert test</c>.</summary>
+    Test,
+}
+
+/// <summary>Where a notification stands.</summary>
+public enum NotificationStatus
+{
+    Pending,
+    Delivered,
+    Failed,
+}
+
+/// <summary>One incident as a message tells it.</summary>
+/// <param name="FailedChecks">Failed checks in a row when the incident was detected.</param>
+public sealed record AlertItem(string IncidentId, string Monitor, string MonitorType, Severity Severity, string Cause,
+    DateTimeOffset StartedAt, DateTimeOffset DetectedAt, DateTimeOffset? ResolvedAt, int FailedChecks, string? Runbook)
+{
+    public TimeSpan? Duration => ResolvedAt - StartedAt;
+}
+
+/// <summary>What a notification says, independent of the channel that will carry it.</summary>
+/// <param name="DashboardUrl">Base URL for links (server.public_url).</param>
+public sealed record AlertMessage(NotificationKind Kind, IReadOnlyList<AlertItem> Items, string DashboardUrl, DateTimeOffset CreatedAt)
+{
+    public Severity Severity => Items.Count == 0 ? Severity.Info : Items.Max(i => i.Severity);
+}
+
+/// <summary>
+/// A message for one channel, stored before it is sent and retried until delivered or given up.
+/// <see cref="DedupKey"/> names the incident (or group) so services that deduplicate (PagerDuty, Opsgenie) can.
+/// </summary>
+public sealed record Notification(
+    string Id,
+    string Channel,
+    AlertMessage Message,
+    string DedupKey,
+    NotificationStatus Status,
+    int Attempts,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset NextAttemptAt,
+    DateTimeOffset? DeliveredAt = null,
+    string? LastError = null,
+    string? Response = null);
+
+/// <summary>What a channel's service answered.</summary>
+public sealed record DeliveryReceipt(string Response);
+
+/// <summary>A delivery that failed in a way retrying cannot fix (a 400 for a malformed request, a rejected recipient).</summary>
+public sealed class PermanentDeliveryException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,152 @@
+using System.Threading.Channels;
+using Ballast.Core.Config;
+using Ballast.Core.Monitoring;
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.Core.Alerting;
+
+/// <summary>
+/// Turns incidents into notifications: routes each to its channels, merges incidents opened within <c>group_wait</c>
+/// on one route into one message, sends a resolved message (when <c>send_resolved</c>) and reminders every
+/// <c>repeat_every</c> until the incident resolves. Every notification is stored before the dispatcher sends it.
+/// Incidents arrive from the engine without waiting; all planning happens on one loop, so no locks are needed.
+/// </summary>
+public sealed partial class AlertPlanner(INotificationStore store, TimeProvider time, ILogger<AlertPlanner> log)
+{
+    private readonly Channel<(Incident Incident, MonitorConfig Monitor, int FailedChecks)> _events =
+        Channel.CreateUnbounded<(Incident, MonitorConfig, int)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<(string GroupKey, NotificationKind Kind), Group> _groups = [];
+    private readonly Dictionary<string, Open> _open = new(StringComparer.Ordinal);
+    private BallastConfig _config = new();
+
+    /// <summary>Raised after notifications were stored; the dispatcher listens.</summary>
+    public event Action? NotificationsAdded;
+
+    public void Configure(BallastConfig config) => Volatile.Write(ref _config, config);
+
+    /// <summary>An incident opened or resolved (called from the probe path: never blocks).</summary>
+    public void Observe(Incident incident, MonitorConfig monitor, int failedChecks) => _events.Writer.TryWrite((incident, monitor, failedChecks));
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var next = await StepAsync(cancellationToken);
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var waits = new List<Task> { _events.Reader.WaitToReadAsync(wake.Token).AsTask() };
+            if (next is { } at) waits.Add(Task.Delay(Max(at - time.GetUtcNow(), TimeSpan.Zero), time, wake.Token));
+            await Task.WhenAny(waits);
+            await wake.CancelAsync();
+        }
+    }
+
+    /// <summary>Plans every incident observed so far and stores what is due now; returns when the next thing falls due.</summary>
+    public async Task<DateTimeOffset?> StepAsync(CancellationToken cancellationToken)
+    {
+        while (_events.Reader.TryRead(out var e)) Plan(e.Incident, e.Monitor, e.FailedChecks);
+        await EmitDueAsync(cancellationToken);
+        return NextDeadline();
+    }
+
+    private void Plan(Incident incident, MonitorConfig monitor, int failedChecks)
+    {
+        var config = Volatile.Read(ref _config);
+        var item = new AlertItem(incident.Id, monitor.Name, monitor.Type, monitor.Severity, incident.Cause, incident.StartedAt,
+            incident.DetectedAt, incident.ResolvedAt, failedChecks, monitor.Runbook);
+        var targets = AlertRouter.Route(monitor, config.Alerting);
+        // The group window runs from the moment the incident was detected (or resolved), not from when it was planned.
+        if (incident.IsOpen)
+        {
+            var due = incident.DetectedAt + config.Alerting.GroupWait;
+            Add(targets, NotificationKind.Firing, item, due);
+            _open[incident.Id] = new Open(item, targets, due);
+            return;
+        }
+        _open.Remove(incident.Id);
+        // Opened and resolved inside one group window: nobody was told it was down, so there is nothing to resolve.
+        var unsent = false;
+        foreach (var (key, group) in _groups.Where(g => g.Key.Kind == NotificationKind.Firing).ToArray())
+            if (group.Items.RemoveAll(i => i.IncidentId == incident.Id) > 0)
+            {
+                unsent = true;
+                if (group.Items.Count == 0) _groups.Remove(key);
+            }
+        if (!unsent && config.Alerting.SendResolved) Add(targets, NotificationKind.Resolved, item, incident.ResolvedAt!.Value + config.Alerting.GroupWait);
+    }
+
+    private void Add(IReadOnlyList<AlertRouter.Target> targets, NotificationKind kind, AlertItem item, DateTimeOffset due)
+    {
+        foreach (var byGroup in targets.GroupBy(t => t.GroupKey))
+        {
+            if (!_groups.TryGetValue((byGroup.Key, kind), out var group)) _groups[(byGroup.Key, kind)] = group = new Group(due);
+            group.Items.Add(item);
+            foreach (var t in byGroup) group.Channels.Add(t.Channel);
+        }
+    }
+
+    private async Task EmitDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var config = Volatile.Read(ref _config);
+        var dashboard = (config.Server.PublicUrl ?? config.Server.Listen).ToString();
+        var notifications = new List<Notification>();
+        foreach (var (key, group) in _groups.Where(g => g.Value.Due <= now).ToArray())
+        {
+            _groups.Remove(key);
+            notifications.AddRange(Notify(key.Kind, group.Items, group.Channels, dashboard, now));
+        }
+        if (config.Alerting.RepeatEvery > TimeSpan.Zero)
+            foreach (var open in _open.Values.Where(o => o.LastSent + config.Alerting.RepeatEvery <= now).ToArray())
+            {
+                open.LastSent = now;
+                notifications.AddRange(Notify(NotificationKind.Repeat, [open.Item], open.Targets.Select(t => t.Channel), dashboard, now));
+            }
+        if (notifications.Count == 0) return;
+        await store.AddAsync(notifications, cancellationToken);
+        Log.Planned(log, notifications.Count, string.Join(", ", notifications.Select(n => $"{n.Message.Kind}→{n.Channel}").Distinct()));
+        NotificationsAdded?.Invoke();
+    }
+
+    private static IEnumerable<Notification> Notify(NotificationKind kind, IEnumerable<AlertItem> incidents, IEnumerable<string> channels, string dashboard, DateTimeOffset now)
+    {
+        var items = incidents.ToArray();
+        var message = new AlertMessage(kind, items, dashboard, now);
+        var dedup = items.Length == 1 ? items[0].IncidentId : $"group-{items[0].IncidentId}";
+        return channels.Distinct().Select(channel =>
+            new Notification(Guid.CreateVersion7(now).ToString("N"), channel, message, dedup, NotificationStatus.Pending, 0, now, now));
+    }
+
+    private DateTimeOffset? NextDeadline()
+    {
+        DateTimeOffset? next = _groups.Count == 0 ? null : _groups.Values.Min(g => g.Due);
+        var repeat = Volatile.Read(ref _config).Alerting.RepeatEvery;
+        if (repeat > TimeSpan.Zero && _open.Count > 0)
+        {
+            var due = _open.Values.Min(o => o.LastSent) + repeat;
+            if (next is null || due < next) next = due;
+        }
+        return next;
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private sealed class Group(DateTimeOffset due)
+    {
+        public DateTimeOffset Due { get; } = due;
+        public List<AlertItem> Items { get; } = [];
+        public HashSet<string> Channels { get; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed class Open(AlertItem item, IReadOnlyList<AlertRouter.Target> targets, DateTimeOffset lastSent)
+    {
+        public AlertItem Item { get; } = item;
+        public IReadOnlyList<AlertRouter.Target> Targets { get; } = targets;
+        public DateTimeOffset LastSent { get; set; } = lastSent;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(5001, LogLevel.Information, "Queued {Count} notifications ({Summary})")]
+        public static partial void Planned(ILogger logger, int count, string summary);
+    }
+}

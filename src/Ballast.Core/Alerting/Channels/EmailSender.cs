@@ -1,0 +1,50 @@
+using Ballast.Core.Config;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+namespace Ballast.Core.Alerting.Channels;
+
+/// <summary><c>type: email</c>: SMTP through MailKit (none, SSL or STARTTLS; AUTH when a user is set), text and HTML bodies.</summary>
+public sealed class EmailSender : ChannelSender<EmailChannelConfig>
+{
+    public override string Type => "email";
+
+    protected override async Task<DeliveryReceipt> SendAsync(string channel, EmailChannelConfig config, Notification notification, CancellationToken cancellationToken)
+    {
+        var m = notification.Message;
+        var message = new MimeMessage { Subject = AlertText.Subject(m) };
+        message.From.Add(MailboxAddress.Parse(config.From));
+        foreach (var to in config.To) message.To.Add(MailboxAddress.Parse(to));
+        message.Headers.Add("X-Ballast-Notification", notification.Id);
+        message.Body = new BodyBuilder { TextBody = AlertText.Plain(m), HtmlBody = AlertText.Html(m) }.ToMessageBody();
+
+        using var smtp = new SmtpClient();
+        smtp.Timeout = (int)config.Timeout.TotalMilliseconds;
+#pragma warning disable CA5359 // only when the user turned tls_verify off for a relay they run themselves
+        if (!config.Smtp.TlsVerify) smtp.ServerCertificateValidationCallback = (_, _, _, _) => true;
+#pragma warning restore CA5359
+        var security = config.Smtp.Tls switch
+        {
+            SmtpTls.Ssl => SecureSocketOptions.SslOnConnect,
+            SmtpTls.Starttls => SecureSocketOptions.StartTls,
+            _ => SecureSocketOptions.None,
+        };
+        try
+        {
+            await smtp.ConnectAsync(config.Smtp.Host, config.Smtp.Port, security, cancellationToken);
+            if (config.Smtp.Username is not null) await smtp.AuthenticateAsync(config.Smtp.Username, config.Smtp.Password ?? "", cancellationToken);
+            var answer = await smtp.SendAsync(message, cancellationToken);
+            await smtp.DisconnectAsync(quit: true, cancellationToken);
+            return new DeliveryReceipt(answer);
+        }
+        catch (AuthenticationException e)
+        {
+            throw new PermanentDeliveryException($"SMTP login as {config.Smtp.Username} refused: {e.Message}", e);
+        }
+        catch (SmtpCommandException e) when (e.StatusCode is >= (SmtpStatusCode)500)
+        {
+            throw new PermanentDeliveryException($"SMTP server refused: {(int)e.StatusCode} {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Ballast.Core.Config;
+
+namespace Ballast.Core.Alerting.Channels;
+
+/// <summary>
+/// Delivers a notification through one kind of channel. Senders are named strategies: the dispatcher picks the one
+/// whose <see cref="Type"/> equals the channel's <c>type</c>. Throw to fail the attempt (it is retried), or throw
+/// <see cref="PermanentDeliveryException"/> when retrying cannot help.
+/// </summary>
+public interface IChannelSender
+{
+    string Type { get; }
+
+    Task<DeliveryReceipt> SendAsync(string channel, ChannelConfig config, Notification notification, CancellationToken cancellationToken);
+}
+
+/// <summary>Base for senders of one config type.</summary>
+public abstract class ChannelSender<TConfig> : IChannelSender where TConfig : ChannelConfig
+{
+    public abstract string Type { get; }
+
+    public Task<DeliveryReceipt> SendAsync(string channel, ChannelConfig config, Notification notification, CancellationToken cancellationToken) =>
+        SendAsync(channel, (TConfig)config, notification, cancellationToken);
+
+    protected abstract Task<DeliveryReceipt> SendAsync(string channel, TConfig config, Notification notification, CancellationToken cancellationToken);
+}
+
+/// <summary>HTTP plumbing shared by the senders that POST JSON.</summary>
+public abstract class HttpChannelSender<TConfig> : ChannelSender<TConfig>, IDisposable where TConfig : ChannelConfig
+{
+    protected HttpClient Http { get; } = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), UseCookies = false })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>Sends and reads the answer; 4xx other than 408/429 is permanent, anything else failed is worth a retry.</summary>
+    protected async Task<DeliveryReceipt> PostAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var response = await Http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (body.Length > 500) body = body[..500] + "…";
+        var answer = $"{(int)response.StatusCode} {response.ReasonPhrase}{(body.Length > 0 ? ": " + body : "")}";
+        if (response.IsSuccessStatusCode) return new DeliveryReceipt(answer);
+        var code = (int)response.StatusCode;
+        if (code is >= 400 and < 500 and not 408 and not 429) throw new PermanentDeliveryException(answer);
+        throw new HttpRequestException(answer);
+    }
+
+    public void Dispose()
+    {
+        Http.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,25 @@
+namespace Ballast.Core.Alerting;
+
+/// <summary>
+/// Durable notifications: stored before sending, so a restart or a long outage of a channel loses nothing.
+/// Implemented on SQLite and PostgreSQL in Ballast.Storage.
+/// </summary>
+public interface INotificationStore
+{
+    Task AddAsync(IReadOnlyList<Notification> notifications, CancellationToken cancellationToken = default);
+
+    /// <summary>Pending notifications due at or before <paramref name="now"/>, oldest first.</summary>
+    Task<IReadOnlyList<Notification>> DueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>When the next pending notification is due, or null when none is pending.</summary>
+    Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default);
+
+    Task MarkDeliveredAsync(string id, int attempts, DateTimeOffset at, string response, CancellationToken cancellationToken = default);
+
+    Task MarkRetryAsync(string id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default);
+
+    Task MarkFailedAsync(string id, int attempts, string error, CancellationToken cancellationToken = default);
+
+    /// <summary>Notifications, newest first, optionally only those with <paramref name="status"/>.</summary>
+    Task<IReadOnlyList<Notification>> ListAsync(NotificationStatus? status = null, int limit = 500, CancellationToken cancellationToken = default);
+}

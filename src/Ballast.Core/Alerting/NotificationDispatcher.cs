@@ -1,0 +1,96 @@
+using Ballast.Core.Alerting.Channels;
+using Ballast.Core.Config;
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.Core.Alerting;
+
+/// <summary>
+/// Sends stored notifications. Each attempt has the channel's timeout; a failure is retried with exponential backoff
+/// (5 s doubling up to 5 min) until <c>give_up_after</c>, across restarts because the schedule is stored. A delivered
+/// notification is marked so before the next one starts, so it is never sent again (a crash between the service's
+/// answer and that mark can send it once more; docs/alerts.md).
+/// </summary>
+public sealed partial class NotificationDispatcher(INotificationStore store, IEnumerable<IChannelSender> senders, TimeProvider time,
+    ILogger<NotificationDispatcher> log)
+{
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(5);
+    private readonly Dictionary<string, IChannelSender> _senders = senders.ToDictionary(s => s.Type, StringComparer.Ordinal);
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private BallastConfig _config = new();
+
+    public void Configure(BallastConfig config) => Volatile.Write(ref _config, config);
+
+    /// <summary>New notifications are waiting.</summary>
+    public void Wake() => Interlocked.Exchange(ref _wake, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var wake = Volatile.Read(ref _wake).Task;
+            var due = await store.DueAsync(time.GetUtcNow(), 100, cancellationToken);
+            // Channels are independent: a slow one must not hold up the others.
+            await Task.WhenAll(due.GroupBy(n => n.Channel).Select(g => SendAllAsync(g, cancellationToken)));
+            if (due.Count == 100) continue;
+            var next = await store.NextDueAsync(cancellationToken);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var waits = new List<Task> { wake, Task.Delay(Timeout.InfiniteTimeSpan, stop.Token) };
+            if (next is { } at) waits.Add(Task.Delay(at > time.GetUtcNow() ? at - time.GetUtcNow() : TimeSpan.Zero, time, stop.Token));
+            await Task.WhenAny(waits);
+            await stop.CancelAsync();
+        }
+    }
+
+    private async Task SendAllAsync(IEnumerable<Notification> notifications, CancellationToken cancellationToken)
+    {
+        foreach (var n in notifications) await SendAsync(n, cancellationToken);
+    }
+
+    /// <summary>One attempt for one notification, recorded whatever happens.</summary>
+    public async Task SendAsync(Notification n, CancellationToken cancellationToken)
+    {
+        var config = Volatile.Read(ref _config);
+        var attempts = n.Attempts + 1;
+        if (!config.Channels.TryGetValue(n.Channel, out var channel) || !_senders.TryGetValue(channel.Type, out var sender))
+        {
+            await store.MarkFailedAsync(n.Id, attempts, $"channel \"{n.Channel}\" is no longer configured", cancellationToken);
+            Log.Failed(log, n.Channel, n.Id, "no longer configured");
+            return;
+        }
+        using var timeout = new CancellationTokenSource(channel.Timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            var receipt = await sender.SendAsync(n.Channel, channel, n, linked.Token);
+            await store.MarkDeliveredAsync(n.Id, attempts, time.GetUtcNow(), receipt.Response, cancellationToken);
+            Log.Delivered(log, n.Message.Kind.ToString(), n.Channel, attempts);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
+        {
+            var error = e is OperationCanceledException ? $"timed out after {Duration.Format(channel.Timeout)}" : e.Message;
+            var now = time.GetUtcNow();
+            if (e is PermanentDeliveryException || now - n.CreatedAt >= config.Alerting.GiveUpAfter)
+            {
+                await store.MarkFailedAsync(n.Id, attempts, error, cancellationToken);
+                Log.Failed(log, n.Channel, n.Id, error);
+                return;
+            }
+            var delay = TimeSpan.FromTicks(Math.Min(LongestRetry.Ticks, FirstRetry.Ticks << Math.Min(attempts - 1, 20)));
+            await store.MarkRetryAsync(n.Id, attempts, now + delay, error, cancellationToken);
+            Log.Retrying(log, n.Channel, attempts, error, delay.TotalSeconds);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(5101, LogLevel.Information, "Delivered {Kind} notification to {Channel} (attempt {Attempt})")]
+        public static partial void Delivered(ILogger logger, string kind, string channel, int attempt);
+
+        [LoggerMessage(5102, LogLevel.Warning, "Sending to {Channel} failed (attempt {Attempt}): {Error}; retrying in {DelaySeconds}s")]
+        public static partial void Retrying(ILogger logger, string channel, int attempt, string error, double delaySeconds);
+
+        [LoggerMessage(5103, LogLevel.Error, "Gave up sending notification {Id} to {Channel}: {Error}")]
+        public static partial void Failed(ILogger logger, string channel, string id, string error);
+    }
+}

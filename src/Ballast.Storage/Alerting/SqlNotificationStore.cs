@@ -1,0 +1,104 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ballast.Core.Alerting;
+
+namespace Ballast.Storage.Alerting;
+
+/// <summary><see cref="INotificationStore"/> in SQL shared by SQLite and PostgreSQL; the message is kept as JSON.</summary>
+public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStore
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private static readonly RowStatement Rows = new("notifications",
+        ["id", "channel", "kind", "dedup_key", "message", "status", "attempts", "created_at", "next_attempt_at", "delivered_at", "last_error", "response"]);
+
+    private const string Columns = "id, channel, dedup_key, message, status, attempts, created_at, next_attempt_at, delivered_at, last_error, response";
+
+    public async Task AddAsync(IReadOnlyList<Notification> notifications, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await dialect.ExecuteRowsAsync(connection, tx, Rows, notifications.Select(n => new object?[]
+        {
+            n.Id, n.Channel, n.Message.Kind.ToString(), n.DedupKey, JsonSerializer.Serialize(n.Message, Json), n.Status.ToString(), n.Attempts,
+            n.CreatedAt.ToUnixTimeMilliseconds(), n.NextAttemptAt.ToUnixTimeMilliseconds(), n.DeliveredAt?.ToUnixTimeMilliseconds(), n.LastError, n.Response,
+        }).ToArray(), cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    public Task<IReadOnlyList<Notification>> DueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
+        QueryAsync($"SELECT {Columns} FROM notifications WHERE status = 'Pending' AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @limit",
+            cancellationToken, ("@now", now.ToUnixTimeMilliseconds()), ("@limit", limit));
+
+    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(next_attempt_at) FROM notifications WHERE status = 'Pending'";
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is null or DBNull ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+    }
+
+    public Task MarkDeliveredAsync(string id, int attempts, DateTimeOffset at, string response, CancellationToken cancellationToken = default) =>
+        ExecuteAsync("UPDATE notifications SET status = 'Delivered', attempts = @attempts, delivered_at = @at, response = @response WHERE id = @id",
+            cancellationToken, ("@id", id), ("@attempts", attempts), ("@at", at.ToUnixTimeMilliseconds()), ("@response", response));
+
+    public Task MarkRetryAsync(string id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
+        ExecuteAsync("UPDATE notifications SET attempts = @attempts, next_attempt_at = @next, last_error = @error WHERE id = @id",
+            cancellationToken, ("@id", id), ("@attempts", attempts), ("@next", nextAttemptAt.ToUnixTimeMilliseconds()), ("@error", error));
+
+    public Task MarkFailedAsync(string id, int attempts, string error, CancellationToken cancellationToken = default) =>
+        ExecuteAsync("UPDATE notifications SET status = 'Failed', attempts = @attempts, last_error = @error WHERE id = @id",
+            cancellationToken, ("@id", id), ("@attempts", attempts), ("@error", error));
+
+    public Task<IReadOnlyList<Notification>> ListAsync(NotificationStatus? status = null, int limit = 500, CancellationToken cancellationToken = default) =>
+        status is { } s
+            ? QueryAsync($"SELECT {Columns} FROM notifications WHERE status = @status ORDER BY created_at DESC, id DESC LIMIT @limit",
+                cancellationToken, ("@status", s.ToString()), ("@limit", limit))
+            : QueryAsync($"SELECT {Columns} FROM notifications ORDER BY created_at DESC, id DESC LIMIT @limit", cancellationToken, ("@limit", limit));
+
+    private async Task<IReadOnlyList<Notification>> QueryAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<Notification>();
+        while (await reader.ReadAsync(cancellationToken))
+            list.Add(new Notification(
+                reader.GetString(0), reader.GetString(1),
+                JsonSerializer.Deserialize<AlertMessage>(reader.GetString(3), Json)!,
+                reader.GetString(2),
+                Enum.Parse<NotificationStatus>(reader.GetString(4)),
+                Convert.ToInt32(reader.GetValue(5), CultureInfo.InvariantCulture),
+                Time(reader, 6)!.Value, Time(reader, 7)!.Value, Time(reader, 8),
+                reader.IsDBNull(9) ? null : reader.GetString(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10)));
+        return list;
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value;
+            command.Parameters.Add(p);
+        }
+        return command;
+    }
+
+    private static DateTimeOffset? Time(DbDataReader reader, int i) =>
+        reader.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture));
+}

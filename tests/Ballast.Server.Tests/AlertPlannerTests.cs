@@ -1,0 +1,151 @@
+using Ballast.Core.Alerting;
+using Ballast.Core.Config;
+using Ballast.Core.Monitoring;
+using Ballast.Storage;
+using Ballast.Storage.Alerting;
+using Ballast.Storage.Monitoring;
+using Ballast.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ballast.Server.Tests;
+
+/// <summary>Routing, grouping, resolved and repeat messages on a fake clock, stored in a real SQLite database.</summary>
+public sealed class AlertPlannerTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 27, 8, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _time = new(T0);
+    private readonly TempDirectory _dir = new();
+    private SqlNotificationStore _store = null!;
+    private AlertPlanner _planner = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var dialect = new SqliteDialect(_dir.File("ballast.db"));
+        await new SqlMonitoringStore(dialect).MigrateAsync();
+        _store = new SqlNotificationStore(dialect);
+        _planner = new AlertPlanner(_store, _time, NullLogger<AlertPlanner>.Instance);
+        _planner.Configure(ConfigLoader.Parse("""
+            channels:
+              pager: { type: webhook, url: "http://127.0.0.1:9/pager" }
+              chat: { type: slack, webhook_url: "http://127.0.0.1:9/chat" }
+              mail: { type: webhook, url: "http://127.0.0.1:9/mail" }
+            alerting:
+              group_wait: 5s
+              repeat_every: 1h
+              routes:
+                - match: { severity: critical }
+                  channels: [pager]
+                  continue: true
+                - match: { monitor: "db-*" }
+                  channels: [mail]
+                - channels: [chat]
+            monitors:
+              - { name: placeholder, type: tcp, target: "h:1" }
+            """, "ballast.yaml").Require());
+    }
+
+    private static TcpMonitorConfig Monitor(string name, Severity severity = Severity.Warning) =>
+        new() { Name = name, Target = "h:1", Severity = severity };
+
+    private Incident Open(string monitor, string id) => new(id, monitor, _time.GetUtcNow().AddSeconds(-10), _time.GetUtcNow(), null, "connection refused (h:1)");
+
+    private async Task<IReadOnlyList<Notification>> Step()
+    {
+        await _planner.StepAsync(CancellationToken.None);
+        return (await _store.ListAsync()).OrderBy(n => n.CreatedAt).ThenBy(n => n.Channel, StringComparer.Ordinal).ToArray();
+    }
+
+    [Fact]
+    public async Task Routes_FirstMatchDecides_ContinueAddsTheNext()
+    {
+        _planner.Observe(Open("api", "i1"), Monitor("api", Severity.Critical), 2);
+        _planner.Observe(Open("db-main", "i2"), Monitor("db-main"), 2);
+        _planner.Observe(Open("web", "i3"), Monitor("web"), 2);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        var sent = await Step();
+
+        Assert.Equal(["api→chat", "api→pager", "db-main→mail", "web→chat"],
+            sent.SelectMany(n => n.Message.Items.Select(i => $"{i.Monitor}→{n.Channel}")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Grouping_IncidentsWithinGroupWait_OneMessagePerChannel()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            _planner.Observe(Open($"web-{i}", $"i{i}"), Monitor($"web-{i}"), 2);
+            await Step();
+            _time.Advance(TimeSpan.FromMilliseconds(50));
+        }
+        Assert.Empty(await Step());
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        var sent = await Step();
+
+        var message = Assert.Single(sent);
+        Assert.Equal("chat", message.Channel);
+        Assert.Equal(50, message.Message.Items.Count);
+        Assert.Equal(NotificationKind.Firing, message.Message.Kind);
+    }
+
+    [Fact]
+    public async Task Resolved_SentAfterGroupWait_WithDuration()
+    {
+        _planner.Observe(Open("web", "i1"), Monitor("web"), 3);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await Step();
+        _time.Advance(TimeSpan.FromMinutes(4));
+        var incident = Open("web", "i1") with { StartedAt = T0.AddSeconds(-10), ResolvedAt = _time.GetUtcNow() };
+
+        _planner.Observe(incident, Monitor("web"), 0);
+        Assert.Single(await Step());
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var sent = await Step();
+
+        var resolved = sent[^1];
+        Assert.Equal(NotificationKind.Resolved, resolved.Message.Kind);
+        Assert.Equal("[RESOLVED] web is UP after 4m15s", AlertText.Subject(resolved.Message));
+    }
+
+    [Fact]
+    public async Task FlapInsideGroupWait_SendsNothing()
+    {
+        _planner.Observe(Open("web", "i1"), Monitor("web"), 2);
+        await Step();
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _planner.Observe(Open("web", "i1") with { ResolvedAt = _time.GetUtcNow() }, Monitor("web"), 0);
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Empty(await Step());
+    }
+
+    [Fact]
+    public async Task Repeat_EveryHourWhileOpen_StopsWhenResolved()
+    {
+        _planner.Observe(Open("web", "i1"), Monitor("web"), 2);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Single(await Step());
+
+        _time.Advance(TimeSpan.FromMinutes(59));
+        Assert.Single(await Step());
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var repeated = await Step();
+        Assert.Equal(2, repeated.Count);
+        Assert.Equal(NotificationKind.Repeat, repeated[^1].Message.Kind);
+        Assert.Equal("[WARNING] web is still DOWN (1h15s): connection refused (h:1)", AlertText.Subject(repeated[^1].Message));
+
+        _planner.Observe(Open("web", "i1") with { ResolvedAt = _time.GetUtcNow() }, Monitor("web"), 0);
+        _time.Advance(TimeSpan.FromHours(3));
+        var after = await Step();
+        Assert.Equal([NotificationKind.Firing, NotificationKind.Repeat, NotificationKind.Resolved], after.Select(n => n.Message.Kind));
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _dir.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,130 @@
+using Ballast.Core.Alerting;
+using Ballast.Core.Alerting.Channels;
+using Ballast.Core.Config;
+using Ballast.Storage;
+using Ballast.Storage.Alerting;
+using Ballast.Storage.Monitoring;
+using Ballast.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ballast.Server.Tests;
+
+/// <summary>Durable delivery on a fake clock against a local receiver that fails as the test tells it to.</summary>
+public sealed class NotificationDispatcherTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 27, 8, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _time = new(T0);
+    private readonly TempDirectory _dir = new();
+    private TestReceiver _receiver = null!;
+    private SqlNotificationStore _store = null!;
+    private NotificationDispatcher _dispatcher = null!;
+    private WebhookSender _webhook = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _receiver = await TestReceiver.StartAsync();
+        var dialect = new SqliteDialect(_dir.File("ballast.db"));
+        await new SqlMonitoringStore(dialect).MigrateAsync();
+        _store = new SqlNotificationStore(dialect);
+        _webhook = new WebhookSender(_time);
+        _dispatcher = new NotificationDispatcher(_store, [_webhook], _time, NullLogger<NotificationDispatcher>.Instance);
+        _dispatcher.Configure(Config("24h"));
+    }
+
+    private BallastConfig Config(string giveUpAfter, bool withChannel = true) => ConfigLoader.Parse($$"""
+        channels:
+          {{(withChannel ? $"hooks: {{ type: webhook, url: \"{_receiver.Url("/hook")}\" }}" : "other: { type: webhook, url: \"http://127.0.0.1:9/\" }")}}
+        alerting: { give_up_after: {{giveUpAfter}} }
+        """, "ballast.yaml").Require();
+
+    private async Task<Notification> Queue()
+    {
+        var item = new AlertItem("i1", "api", "http", Severity.Critical, "[STATUS] == 200 failed: got 503", T0, T0, null, 2, null);
+        var n = new Notification("n1", "hooks", new AlertMessage(NotificationKind.Firing, [item], "http://127.0.0.1:7700/", T0), "i1",
+            NotificationStatus.Pending, 0, T0, T0);
+        await _store.AddAsync([n]);
+        return n;
+    }
+
+    private async Task<Notification> SendDueAsync()
+    {
+        var due = Assert.Single(await _store.DueAsync(_time.GetUtcNow(), 10));
+        await _dispatcher.SendAsync(due, CancellationToken.None);
+        return (await _store.ListAsync()).Single();
+    }
+
+    [Fact]
+    public async Task Failures_RetriedWithBackoff_ThenDeliveredOnce()
+    {
+        await Queue();
+        _receiver.Answer(500, "busy");
+        _receiver.Answer(503);
+
+        var first = await SendDueAsync();
+        Assert.Equal((NotificationStatus.Pending, 1, T0.AddSeconds(5)), (first.Status, first.Attempts, first.NextAttemptAt));
+        Assert.Equal("500 Internal Server Error: busy", first.LastError);
+        Assert.Empty(await _store.DueAsync(_time.GetUtcNow().AddSeconds(4), 10));
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var second = await SendDueAsync();
+        Assert.Equal((2, T0.AddSeconds(15)), (second.Attempts, second.NextAttemptAt));
+
+        _time.Advance(TimeSpan.FromSeconds(10));
+        var third = await SendDueAsync();
+        Assert.Equal((NotificationStatus.Delivered, 3), (third.Status, third.Attempts));
+        Assert.Equal(T0.AddSeconds(15), third.DeliveredAt);
+
+        _time.Advance(TimeSpan.FromHours(1));
+        Assert.Empty(await _store.DueAsync(_time.GetUtcNow(), 10));
+        Assert.Equal(3, _receiver.Requests.Count);
+    }
+
+    [Fact]
+    public async Task ClientError_IsPermanent()
+    {
+        await Queue();
+        _receiver.Answer(400, "invalid_payload");
+
+        var failed = await SendDueAsync();
+
+        Assert.Equal(NotificationStatus.Failed, failed.Status);
+        Assert.Equal("400 Bad Request: invalid_payload", failed.LastError);
+        Assert.Single(await _store.ListAsync(NotificationStatus.Failed));
+    }
+
+    [Fact]
+    public async Task GiveUpAfter_Passed_MarksFailed()
+    {
+        _dispatcher.Configure(Config("1m"));
+        await Queue();
+        _receiver.Answer(500);
+        _receiver.Answer(500);
+        await SendDueAsync();
+
+        _time.Advance(TimeSpan.FromMinutes(2));
+        var failed = await SendDueAsync();
+
+        Assert.Equal((NotificationStatus.Failed, 2), (failed.Status, failed.Attempts));
+    }
+
+    [Fact]
+    public async Task ChannelRemovedFromConfig_MarksFailedWithoutSending()
+    {
+        _dispatcher.Configure(Config("24h", withChannel: false));
+        await Queue();
+
+        var failed = await SendDueAsync();
+
+        Assert.Equal("channel \"hooks\" is no longer configured", failed.LastError);
+        Assert.Empty(_receiver.Requests);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _webhook.Dispose();
+        await _receiver.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _dir.Dispose();
+    }
+}
