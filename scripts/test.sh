@@ -7,7 +7,7 @@ cd "$root"
 . scripts/services.sh
 
 command -v dotnet >/dev/null || { echo "test: the .NET SDK (dotnet) is required" >&2; exit 1; }
-ensure_packages postgresql
+ensure_packages postgresql python3-aiosmtpd
 start_postgres
 
 log="$BALLAST_SERVICES_DIR/test.log"

@@ -42,6 +42,17 @@ public sealed class TestCertificates : IDisposable
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pfx), null);
     }
 
+    /// <summary>Writes a certificate and its private key as PEM files (for servers outside .NET, such as aiosmtpd).</summary>
+    public static (string Cert, string Key) WritePem(X509Certificate2 certificate, string directory)
+    {
+        var cert = System.IO.Path.Combine(directory, "server.crt");
+        var key = System.IO.Path.Combine(directory, "server.key");
+        File.WriteAllText(cert, certificate.ExportCertificatePem());
+        using var ecdsa = certificate.GetECDsaPrivateKey()!;
+        File.WriteAllText(key, ecdsa.ExportPkcs8PrivateKeyPem());
+        return (cert, key);
+    }
+
     public X509Certificate2 Valid(string dnsName = "localhost", int days = 90) =>
         Issue(dnsName, TimeProvider.System.GetUtcNow().AddDays(-1), TimeProvider.System.GetUtcNow().AddDays(days));
 

@@ -47,8 +47,11 @@ public sealed record SmtpConfig : IValidatableConfig
     [Description("none, ssl (TLS from the start, usually port 465) or starttls (usually 587).")]
     public SmtpTls Tls { get; init; } = SmtpTls.Starttls;
 
-    [Description("Accept a server certificate that does not verify (a private relay); off by default.")]
+    [Description("Verify the server's certificate (chain and name). Turn off only for a relay you run yourself.")]
     public bool TlsVerify { get; init; } = true;
+
+    [Description("PEM file of a private CA to trust for the server's certificate instead of the system's roots.")]
+    public string? CaFile { get; init; }
 
     public void Validate(ConfigValidation validation)
     {

@@ -1,4 +1,5 @@
 using Ballast.Core.Config;
+using Ballast.Core.Monitoring.Probes;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
@@ -6,7 +7,7 @@ using MimeKit;
 namespace Ballast.Core.Alerting.Channels;
 
 /// <summary><c>type: email</c>: SMTP through MailKit (none, SSL or STARTTLS; AUTH when a user is set), text and HTML bodies.</summary>
-public sealed class EmailSender : ChannelSender<EmailChannelConfig>
+public sealed class EmailSender(TimeProvider time) : ChannelSender<EmailChannelConfig>
 {
     public override string Type => "email";
 
@@ -21,9 +22,8 @@ public sealed class EmailSender : ChannelSender<EmailChannelConfig>
 
         using var smtp = new SmtpClient();
         smtp.Timeout = (int)config.Timeout.TotalMilliseconds;
-#pragma warning disable CA5359 // only when the user turned tls_verify off for a relay they run themselves
-        if (!config.Smtp.TlsVerify) smtp.ServerCertificateValidationCallback = (_, _, _, _) => true;
-#pragma warning restore CA5359
+        smtp.ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
+            !config.Smtp.TlsVerify || CertificateCheck.Problem(certificate, chain, errors, config.Smtp.Host, config.Smtp.CaFile, time.GetUtcNow()) is null;
         var security = config.Smtp.Tls switch
         {
             SmtpTls.Ssl => SecureSocketOptions.SslOnConnect,
