@@ -7,6 +7,13 @@ namespace Ballast.Core.Config;
 [ConfigCase("email", typeof(EmailChannelConfig))]
 [ConfigCase("webhook", typeof(WebhookChannelConfig))]
 [ConfigCase("slack", typeof(SlackChannelConfig))]
+[ConfigCase("discord", typeof(DiscordChannelConfig))]
+[ConfigCase("teams", typeof(TeamsChannelConfig))]
+[ConfigCase("pagerduty", typeof(PagerDutyChannelConfig))]
+[ConfigCase("opsgenie", typeof(OpsgenieChannelConfig))]
+[ConfigCase("telegram", typeof(TelegramChannelConfig))]
+[ConfigCase("ntfy", typeof(NtfyChannelConfig))]
+[ConfigCase("twilio", typeof(TwilioChannelConfig))]
 public abstract record ChannelConfig
 {
     [Description("Longest one delivery attempt may take.")]
@@ -122,4 +129,118 @@ public sealed record SlackChannelConfig : ChannelConfig
     public required Uri WebhookUrl { get; init; }
 
     public override string Type => "slack";
+}
+
+/// <summary><c>type: discord</c>: a Discord channel webhook.</summary>
+public sealed record DiscordChannelConfig : ChannelConfig
+{
+    [Description("The webhook URL from the channel's Integrations settings.")]
+    [Secret]
+    public required Uri WebhookUrl { get; init; }
+
+    [Description("Name the messages are posted under.")]
+    public string Username { get; init; } = "Ballast";
+
+    public override string Type => "discord";
+}
+
+/// <summary><c>type: teams</c>: a Microsoft Teams Workflows webhook ("when a Teams webhook request is received").</summary>
+public sealed record TeamsChannelConfig : ChannelConfig
+{
+    [Description("The workflow's HTTP POST URL.")]
+    [Secret]
+    public required Uri WebhookUrl { get; init; }
+
+    public override string Type => "teams";
+}
+
+/// <summary><c>type: pagerduty</c>: PagerDuty Events API v2; one alert per incident, triggered and resolved by the incident's key.</summary>
+public sealed record PagerDutyChannelConfig : ChannelConfig
+{
+    [Description("The integration key of the PagerDuty service (Events API v2).")]
+    [Secret]
+    public required string RoutingKey { get; init; }
+
+    [Description("Events API endpoint; change it for a proxy or a test receiver.")]
+    public Uri ApiUrl { get; init; } = new("https://events.pagerduty.com/v2/enqueue");
+
+    public override string Type => "pagerduty";
+}
+
+/// <summary><c>type: opsgenie</c>: Opsgenie Alert API; one alert per incident, created and closed by alias.</summary>
+public sealed record OpsgenieChannelConfig : ChannelConfig
+{
+    [Description("API key of an Opsgenie API integration.")]
+    [Secret]
+    public required string ApiKey { get; init; }
+
+    [Description("https://api.opsgenie.com, or https://api.eu.opsgenie.com for the EU instance.")]
+    public Uri ApiUrl { get; init; } = new("https://api.opsgenie.com");
+
+    [Description("Tags added to every alert.")]
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    public override string Type => "opsgenie";
+}
+
+/// <summary><c>type: telegram</c>: a message from a Telegram bot to a chat.</summary>
+public sealed record TelegramChannelConfig : ChannelConfig
+{
+    [Description("The bot's token from @BotFather.")]
+    [Secret]
+    public required string BotToken { get; init; }
+
+    [Description("Chat id (a number, negative for groups) or @channelname.")]
+    public required string ChatId { get; init; }
+
+    [Description("Bot API endpoint.")]
+    public Uri ApiUrl { get; init; } = new("https://api.telegram.org");
+
+    public override string Type => "telegram";
+}
+
+/// <summary><c>type: ntfy</c>: a push notification through an ntfy server.</summary>
+public sealed record NtfyChannelConfig : ChannelConfig
+{
+    [Description("Server and topic, e.g. https://ntfy.sh/acme-alerts.")]
+    [Secret]
+    public required Uri Url { get; init; }
+
+    [Description("Access token for a protected topic.")]
+    [Secret]
+    public string? Token { get; init; }
+
+    public override string Type => "ntfy";
+}
+
+/// <summary><c>type: twilio</c>: SMS through Twilio's Messages API, one message per recipient.</summary>
+public sealed record TwilioChannelConfig : ChannelConfig, IValidatableConfig
+{
+    [Description("Account SID (AC...).")]
+    public required string AccountSid { get; init; }
+
+    [Description("Auth token.")]
+    [Secret]
+    public required string AuthToken { get; init; }
+
+    [Description("Sending number in E.164 form, e.g. +15550001111.")]
+    public required string From { get; init; }
+
+    [Description("Recipient numbers in E.164 form.")]
+    public required IReadOnlyList<string> To { get; init; }
+
+    [Description("API endpoint.")]
+    public Uri ApiUrl { get; init; } = new("https://api.twilio.com");
+
+    public override string Type => "twilio";
+
+    public void Validate(ConfigValidation validation)
+    {
+        if (!E164(From)) validation.Error("from", $"\"{From}\" is not a number in E.164 form (+ and up to 15 digits)");
+        if (To.Count == 0) validation.Error("to", "needs at least one number");
+        foreach (var to in To)
+            if (!E164(to)) validation.Error("to", $"\"{to}\" is not a number in E.164 form (+ and up to 15 digits)");
+    }
+
+    private static bool E164(string n) => n.Length is > 2 and <= 16 && n[0] == '+' && n.Skip(1).All(char.IsAsciiDigit);
 }

@@ -57,6 +57,13 @@ public static class BallastServer
         services.AddSingleton<IChannelSender, EmailSender>();
         services.AddSingleton<IChannelSender, WebhookSender>();
         services.AddSingleton<IChannelSender, SlackSender>();
+        services.AddSingleton<IChannelSender, DiscordSender>();
+        services.AddSingleton<IChannelSender, TeamsSender>();
+        services.AddSingleton<IChannelSender, PagerDutySender>();
+        services.AddSingleton<IChannelSender, OpsgenieSender>();
+        services.AddSingleton<IChannelSender, TelegramSender>();
+        services.AddSingleton<IChannelSender, NtfySender>();
+        services.AddSingleton<IChannelSender, TwilioSender>();
         services.AddSingleton<AlertPlanner>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService<AlertingService>();

@@ -33,6 +33,18 @@ public abstract class HttpChannelSender<TConfig> : ChannelSender<TConfig>, IDisp
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
+    /// <summary>POSTs JSON and reads the answer (see <see cref="PostAsync(HttpRequestMessage, CancellationToken)"/>).</summary>
+    protected Task<DeliveryReceipt> PostJsonAsync(Uri url, object body, CancellationToken cancellationToken, Action<HttpRequestMessage>? configure = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.UserAgent.ParseAdd("Ballast/1.0");
+        configure?.Invoke(request);
+        return PostAsync(request, cancellationToken);
+    }
+
     /// <summary>Sends and reads the answer; 4xx other than 408/429 is permanent, anything else failed is worth a retry.</summary>
     protected async Task<DeliveryReceipt> PostAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

@@ -1,0 +1,48 @@
+using Ballast.Core.Config;
+
+namespace Ballast.Core.Alerting.Channels;
+
+/// <summary>
+/// <c>type: opsgenie</c>: Alert API v2 with <c>Authorization: GenieKey KEY</c>. One alert per incident, its
+/// <c>alias</c> the incident's id (Opsgenie deduplicates on it); resolving closes the alert by alias.
+/// </summary>
+public sealed class OpsgenieSender : HttpChannelSender<OpsgenieChannelConfig>
+{
+    public override string Type => "opsgenie";
+
+    protected override async Task<DeliveryReceipt> SendAsync(string channel, OpsgenieChannelConfig config, Notification notification, CancellationToken cancellationToken)
+    {
+        var m = notification.Message;
+        if (m.Kind == NotificationKind.Repeat) return new DeliveryReceipt("not sent: Opsgenie notifies open alerts by its own policy");
+        var answers = new List<string>();
+        void Auth(HttpRequestMessage r) => r.Headers.TryAddWithoutValidation("Authorization", "GenieKey " + config.ApiKey);
+        foreach (var item in m.Items)
+        {
+            var receipt = m.Kind == NotificationKind.Resolved
+                ? await PostJsonAsync(new Uri(config.ApiUrl, $"/v2/alerts/{Uri.EscapeDataString(item.IncidentId)}/close?identifierType=alias"),
+                    new { source = "Ballast", note = $"Resolved after {Duration.Format(TimeSpan.FromSeconds(Math.Round((item.Duration ?? TimeSpan.Zero).TotalSeconds)))}" },
+                    cancellationToken, Auth)
+                : await PostJsonAsync(new Uri(config.ApiUrl, "/v2/alerts"), new
+                {
+                    message = Truncate($"{item.Monitor} is DOWN: {item.Cause}", 130),
+                    alias = item.IncidentId,
+                    description = Truncate(AlertText.Plain(m with { Items = [item] }), 15000),
+                    priority = item.Severity switch { Severity.Critical => "P1", Severity.Warning => "P3", _ => "P5" },
+                    source = "Ballast",
+                    entity = item.Monitor,
+                    tags = config.Tags.Append(item.MonitorType).ToArray(),
+                    details = new Dictionary<string, string>
+                    {
+                        ["monitor"] = item.Monitor,
+                        ["cause"] = item.Cause,
+                        ["incident"] = AlertText.Link(m, item),
+                        ["runbook"] = item.Runbook ?? "",
+                    },
+                }, cancellationToken, Auth);
+            answers.Add(receipt.Response);
+        }
+        return new DeliveryReceipt(string.Join(" | ", answers));
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
+}

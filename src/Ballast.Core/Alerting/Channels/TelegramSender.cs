@@ -1,0 +1,24 @@
+using System.Net;
+using Ballast.Core.Config;
+
+namespace Ballast.Core.Alerting.Channels;
+
+/// <summary><c>type: telegram</c>: Bot API <c>sendMessage</c> with HTML formatting; Telegram answers <c>{"ok":true,...}</c>.</summary>
+public sealed class TelegramSender : HttpChannelSender<TelegramChannelConfig>
+{
+    public override string Type => "telegram";
+
+    protected override Task<DeliveryReceipt> SendAsync(string channel, TelegramChannelConfig config, Notification notification, CancellationToken cancellationToken)
+    {
+        var m = notification.Message;
+        var text = $"<b>{WebUtility.HtmlEncode(AlertText.Subject(m))}</b>\n\n{WebUtility.HtmlEncode(AlertText.Plain(m).TrimEnd())}";
+        if (text.Length > 4096) text = text[..4095] + "…";
+        return PostJsonAsync(new Uri(config.ApiUrl, $"/bot{config.BotToken}/sendMessage"), new
+        {
+            chat_id = config.ChatId,
+            text,
+            parse_mode = "HTML",
+            disable_web_page_preview = true,
+        }, cancellationToken);
+    }
+}

@@ -1,0 +1,35 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Ballast.Core.Config;
+
+namespace Ballast.Core.Alerting.Channels;
+
+/// <summary>
+/// <c>type: twilio</c>: Messages API, <c>POST /2010-04-01/Accounts/{AccountSid}/Messages.json</c> with form fields
+/// To, From and Body and HTTP basic auth (SID and token); one message per recipient. SMS is short: the subject only.
+/// </summary>
+public sealed class TwilioSender : HttpChannelSender<TwilioChannelConfig>
+{
+    public override string Type => "twilio";
+
+    protected override async Task<DeliveryReceipt> SendAsync(string channel, TwilioChannelConfig config, Notification notification, CancellationToken cancellationToken)
+    {
+        var m = notification.Message;
+        var text = AlertText.Subject(m);
+        if (m.Items.Count == 1) text += " " + AlertText.Link(m, m.Items[0]);
+        if (text.Length > 320) text = text[..319] + "…";
+        var url = new Uri(config.ApiUrl, $"/2010-04-01/Accounts/{Uri.EscapeDataString(config.AccountSid)}/Messages.json");
+        var auth = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{config.AccountSid}:{config.AuthToken}")));
+        var answers = new List<string>();
+        foreach (var to in config.To)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, url)
+            {
+                Content = new FormUrlEncodedContent([new("To", to), new("From", config.From), new("Body", text)]),
+            };
+            request.Headers.Authorization = auth;
+            answers.Add($"{to}: {(await PostAsync(request, cancellationToken)).Response}");
+        }
+        return new DeliveryReceipt(string.Join(" | ", answers));
+    }
+}
