@@ -6,7 +6,7 @@ public static class ExitCodes
     /// <summary>Done; for <c>probe</c>, every condition passed.</summary>
     public const int Ok = 0;
 
-    /// <summary><c>probe</c>: the check ran and a condition failed (or nothing answered).</summary>
+    /// <summary><c>probe</c>: the check ran and a condition failed (or nothing answered); <c>alert test</c>: the channel refused.</summary>
     public const int CheckFailed = 1;
 
     /// <summary>The config (or a condition given on the command line) is invalid; nothing was done.</summary>
@@ -14,4 +14,10 @@ public static class ExitCodes
 
     /// <summary>The server could not start or stopped on an error.</summary>
     public const int ServerFailed = 3;
+
+    /// <summary>What the command names does not exist (no open incident with that id).</summary>
+    public const int NotFound = 4;
+
+    /// <summary>The Ballast server named by the config did not answer.</summary>
+    public const int Unreachable = 5;
 }

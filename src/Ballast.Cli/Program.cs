@@ -1,11 +1,13 @@
 using System.CommandLine;
 using Ballast.Cli.Commands;
 
-var root = new RootCommand("Ballast keeps HTTP services up: outside monitoring with incidents and uptime.")
+var root = new RootCommand("Ballast keeps HTTP services up: outside monitoring, incidents, alerts and uptime.")
 {
     ServeCommand.Create(),
     CheckCommand.Create(),
     ProbeCommand.Create(),
     SchemaCommand.Create(),
+    AckCommand.Create(),
+    AlertCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -10,7 +10,14 @@ namespace Ballast.Storage;
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2()];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3()];
+
+    /// <summary>Acknowledgements: who took an incident, and when.</summary>
+    private static string[] Version3() =>
+    [
+        "ALTER TABLE incidents ADD COLUMN acknowledged_at BIGINT",
+        "ALTER TABLE incidents ADD COLUMN acknowledged_by TEXT",
+    ];
 
     /// <summary>Alerting: notifications, stored before they are sent.</summary>
     private static string[] Version2() =>

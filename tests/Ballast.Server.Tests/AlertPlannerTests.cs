@@ -142,6 +142,38 @@ public sealed class AlertPlannerTests : IAsyncLifetime
         Assert.Equal([NotificationKind.Firing, NotificationKind.Repeat, NotificationKind.Resolved], after.Select(n => n.Message.Kind));
     }
 
+    [Fact]
+    public async Task Acknowledged_NoMoreReminders_ResolvedStillSent()
+    {
+        _planner.Observe(Open("web", "i1"), Monitor("web"), 2);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await Step();
+
+        _planner.Acknowledge("i1");
+        _time.Advance(TimeSpan.FromHours(3));
+        Assert.Single(await Step());
+
+        _planner.Observe(Open("web", "i1") with { ResolvedAt = _time.GetUtcNow() }, Monitor("web"), 0);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal([NotificationKind.Firing, NotificationKind.Resolved], (await Step()).Select(n => n.Message.Kind));
+    }
+
+    [Fact]
+    public async Task Resumed_AfterRestart_NotAnnouncedAgain_RemindedLater()
+    {
+        _planner.Resume(Open("web", "i1"), Monitor("web"));
+        _planner.Resume(Open("db-x", "i2") with { AcknowledgedAt = T0 }, Monitor("db-x"));
+        Assert.Empty(await Step());
+        _time.Advance(TimeSpan.FromMinutes(30));
+        Assert.Empty(await Step());
+
+        _time.Advance(TimeSpan.FromMinutes(30));
+        var reminders = await Step();
+
+        var reminder = Assert.Single(reminders);
+        Assert.Equal((NotificationKind.Repeat, "chat", "i1"), (reminder.Message.Kind, reminder.Channel, reminder.Message.Items[0].IncidentId));
+    }
+
     public ValueTask DisposeAsync()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Ballast.Server.Tests;
@@ -37,6 +38,24 @@ public sealed class HeartbeatApiTests
         Assert.Equal("job exited with code 3: pg_dump failed", code[0].GetProperty("lastError").GetString());
         await server.EventuallyAsync("/api/v1/incidents", l => l.GetArrayLength() == 2);
         Assert.Single((await server.GetJsonAsync("/api/v1/incidents?open=true")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Ack_OpenIncident_RecordsWhoAndWhen_UnknownIs404()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors);
+        await server.Client.GetAsync("/api/push/b4ckup-t0ken/fail");
+        var open = await server.EventuallyAsync("/api/v1/incidents?open=true", l => l.GetArrayLength() == 1);
+        var id = open[0].GetProperty("id").GetString();
+
+        var ack = await server.Client.PostAsync($"/api/v1/incidents/{id}/ack", JsonContent.Create(new { by = "alice" }));
+        var unknown = await server.Client.PostAsync("/api/v1/incidents/nope/ack", JsonContent.Create(new { by = "alice" }));
+
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        var listed = (await server.GetJsonAsync("/api/v1/incidents?open=true"))[0];
+        Assert.Equal("alice", listed.GetProperty("acknowledgedBy").GetString());
+        Assert.Equal(JsonValueKind.String, listed.GetProperty("acknowledgedAt").ValueKind);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     [Fact]

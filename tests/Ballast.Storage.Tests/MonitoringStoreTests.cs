@@ -177,6 +177,7 @@ public sealed class MonitoringStoreTests : IDisposable
         public Task<IReadOnlyList<CheckResult>> ReadResultsAsync(string monitor, DateTimeOffset since, int limit = 10000, CancellationToken cancellationToken = default) => inner.ReadResultsAsync(monitor, since, limit, cancellationToken);
         public Task<IReadOnlyDictionary<string, UptimeSummary>> UptimeAsync(DateTimeOffset from, DateTimeOffset to, string? monitor = null, CancellationToken cancellationToken = default) => inner.UptimeAsync(from, to, monitor, cancellationToken);
         public Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => inner.PruneAsync(before, cancellationToken);
+        public Task<bool> AcknowledgeAsync(string incidentId, DateTimeOffset at, string by, CancellationToken cancellationToken = default) => inner.AcknowledgeAsync(incidentId, at, by, cancellationToken);
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

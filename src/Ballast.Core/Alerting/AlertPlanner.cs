@@ -13,8 +13,7 @@ namespace Ballast.Core.Alerting;
 /// </summary>
 public sealed partial class AlertPlanner(INotificationStore store, TimeProvider time, ILogger<AlertPlanner> log)
 {
-    private readonly Channel<(Incident Incident, MonitorConfig Monitor, int FailedChecks)> _events =
-        Channel.CreateUnbounded<(Incident, MonitorConfig, int)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<object> _events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<(string GroupKey, NotificationKind Kind), Group> _groups = [];
     private readonly Dictionary<string, Open> _open = new(StringComparer.Ordinal);
     private BallastConfig _config = new();
@@ -25,7 +24,20 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
     public void Configure(BallastConfig config) => Volatile.Write(ref _config, config);
 
     /// <summary>An incident opened or resolved (called from the probe path: never blocks).</summary>
-    public void Observe(Incident incident, MonitorConfig monitor, int failedChecks) => _events.Writer.TryWrite((incident, monitor, failedChecks));
+    public void Observe(Incident incident, MonitorConfig monitor, int failedChecks) => _events.Writer.TryWrite(new Observed(incident, monitor, failedChecks));
+
+    /// <summary>Someone took the incident: no more reminders for it.</summary>
+    public void Acknowledge(string incidentId) => _events.Writer.TryWrite(new Acknowledged(incidentId));
+
+    /// <summary>
+    /// After a restart: incidents that were open (and announced) before it. They are not announced again; their
+    /// reminders continue one <c>repeat_every</c> from now unless acknowledged.
+    /// </summary>
+    public void Resume(Incident incident, MonitorConfig monitor) => _events.Writer.TryWrite(new Resumed(incident, monitor));
+
+    private sealed record Observed(Incident Incident, MonitorConfig Monitor, int FailedChecks);
+    private sealed record Acknowledged(string IncidentId);
+    private sealed record Resumed(Incident Incident, MonitorConfig Monitor);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -43,7 +55,23 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
     /// <summary>Plans every incident observed so far and stores what is due now; returns when the next thing falls due.</summary>
     public async Task<DateTimeOffset?> StepAsync(CancellationToken cancellationToken)
     {
-        while (_events.Reader.TryRead(out var e)) Plan(e.Incident, e.Monitor, e.FailedChecks);
+        while (_events.Reader.TryRead(out var e))
+        {
+            switch (e)
+            {
+                case Observed o:
+                    Plan(o.Incident, o.Monitor, o.FailedChecks);
+                    break;
+                case Acknowledged a:
+                    _open.Remove(a.IncidentId);
+                    break;
+                case Resumed r when r.Incident.IsOpen && r.Incident.AcknowledgedAt is null:
+                    var item = new AlertItem(r.Incident.Id, r.Monitor.Name, r.Monitor.Type, r.Monitor.Severity, r.Incident.Cause, r.Incident.StartedAt,
+                        r.Incident.DetectedAt, null, 0, r.Monitor.Runbook);
+                    _open[r.Incident.Id] = new Open(item, AlertRouter.Route(r.Monitor, Volatile.Read(ref _config).Alerting), time.GetUtcNow());
+                    break;
+            }
+        }
         await EmitDueAsync(cancellationToken);
         return NextDeadline();
     }

@@ -36,6 +36,9 @@ public interface IMonitoringStore : IAsyncDisposable
     /// <summary>Uptime of every monitor over [from, to), at the coarsest granularity that fits the range.</summary>
     Task<IReadOnlyDictionary<string, UptimeSummary>> UptimeAsync(DateTimeOffset from, DateTimeOffset to, string? monitor = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Marks an open incident acknowledged; false when there is no such open incident.</summary>
+    Task<bool> AcknowledgeAsync(string incidentId, DateTimeOffset at, string by, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes raw results older than <paramref name="before"/> (aggregates stay); returns how many.</summary>
     Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default);
 }

@@ -29,7 +29,10 @@ public sealed record CheckResult(string Monitor, DateTimeOffset StartedAt, TimeS
 /// A stretch of downtime. <see cref="StartedAt"/> is the first failing check of the run that reached the threshold,
 /// <see cref="DetectedAt"/> when the threshold was reached, <see cref="ResolvedAt"/> when it recovered.
 /// </summary>
-public sealed record Incident(string Id, string Monitor, DateTimeOffset StartedAt, DateTimeOffset DetectedAt, DateTimeOffset? ResolvedAt, string Cause)
+/// <param name="AcknowledgedAt">When someone took it (<c>ballast ack</c>); reminders stop.</param>
+/// <param name="AcknowledgedBy">Who took it.</param>
+public sealed record Incident(string Id, string Monitor, DateTimeOffset StartedAt, DateTimeOffset DetectedAt, DateTimeOffset? ResolvedAt, string Cause,
+    DateTimeOffset? AcknowledgedAt = null, string? AcknowledgedBy = null)
 {
     public TimeSpan TimeToDetect => DetectedAt - StartedAt;
     public TimeSpan? TimeToRecover => ResolvedAt - StartedAt;

@@ -14,10 +14,12 @@ public sealed class AlertingService : BackgroundService
     private readonly ConfigState _config;
     private readonly AlertPlanner _planner;
     private readonly NotificationDispatcher _dispatcher;
+    private readonly IMonitoringStore _store;
 
-    public AlertingService(ConfigState config, MonitoringEngine engine, AlertPlanner planner, NotificationDispatcher dispatcher)
+    public AlertingService(ConfigState config, MonitoringEngine engine, IMonitoringStore store, AlertPlanner planner, NotificationDispatcher dispatcher)
     {
         _config = config;
+        _store = store;
         _planner = planner;
         _dispatcher = dispatcher;
         Configure(config.Current);
@@ -32,8 +34,13 @@ public sealed class AlertingService : BackgroundService
         _dispatcher.Configure(config);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(_planner.RunAsync(stoppingToken), _dispatcher.RunAsync(stoppingToken));
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var monitors = _config.Current.Monitors.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        foreach (var incident in await _store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: stoppingToken))
+            if (monitors.TryGetValue(incident.Monitor, out var monitor)) _planner.Resume(incident, monitor);
+        await Task.WhenAll(_planner.RunAsync(stoppingToken), _dispatcher.RunAsync(stoppingToken));
+    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

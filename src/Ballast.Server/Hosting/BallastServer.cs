@@ -54,16 +54,7 @@ public static class BallastServer
         services.AddSingleton<MonitoringService>();
         services.AddHostedService(sp => sp.GetRequiredService<MonitoringService>());
         services.AddHostedService<ConfigReloadService>();
-        services.AddSingleton<IChannelSender, EmailSender>();
-        services.AddSingleton<IChannelSender, WebhookSender>();
-        services.AddSingleton<IChannelSender, SlackSender>();
-        services.AddSingleton<IChannelSender, DiscordSender>();
-        services.AddSingleton<IChannelSender, TeamsSender>();
-        services.AddSingleton<IChannelSender, PagerDutySender>();
-        services.AddSingleton<IChannelSender, OpsgenieSender>();
-        services.AddSingleton<IChannelSender, TelegramSender>();
-        services.AddSingleton<IChannelSender, NtfySender>();
-        services.AddSingleton<IChannelSender, TwilioSender>();
+        foreach (var sender in ChannelSenders.All(time ?? TimeProvider.System)) services.AddSingleton(sender);
         services.AddSingleton<AlertPlanner>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService<AlertingService>();

@@ -13,11 +13,14 @@ public sealed record ResultView(DateTimeOffset StartedAt, double LatencyMs, bool
 
 /// <summary>An incident with its derived durations.</summary>
 public sealed record IncidentView(string Id, string Monitor, DateTimeOffset StartedAt, DateTimeOffset DetectedAt, DateTimeOffset? ResolvedAt,
-    string Cause, double TimeToDetectSeconds, double? TimeToRecoverSeconds)
+    string Cause, double TimeToDetectSeconds, double? TimeToRecoverSeconds, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy)
 {
     public static IncidentView Of(Incident i) => new(i.Id, i.Monitor, i.StartedAt, i.DetectedAt, i.ResolvedAt, i.Cause,
-        i.TimeToDetect.TotalSeconds, i.TimeToRecover?.TotalSeconds);
+        i.TimeToDetect.TotalSeconds, i.TimeToRecover?.TotalSeconds, i.AcknowledgedAt, i.AcknowledgedBy);
 }
+
+/// <summary>Body of <c>POST /api/v1/incidents/{id}/ack</c>.</summary>
+public sealed record AckRequest(string? By);
 
 /// <summary>Uptime and latency over one range.</summary>
 public sealed record UptimeView(string Range, double? Uptime, long Checks, double? AvgLatencyMs, double? P95LatencyMs);
@@ -81,6 +84,17 @@ public static class MonitoringEndpoints
 
         api.MapGet("/incidents", async (bool? open, string? monitor, int? limit, IMonitoringStore store, CancellationToken ct) =>
             (await store.ListIncidentsAsync(open, monitor, Math.Clamp(limit ?? 500, 1, 100_000), ct)).Select(IncidentView.Of));
+
+        api.MapPost("/incidents/{id}/ack", async (string id, AckRequest? body, IMonitoringStore store, Core.Alerting.AlertPlanner planner,
+            TimeProvider time, CancellationToken ct) =>
+        {
+            var by = string.IsNullOrWhiteSpace(body?.By) ? "api" : body.By.Trim();
+            if (!await store.AcknowledgeAsync(id, time.GetUtcNow(), by, ct))
+                return Results.Problem($"no open incident with id \"{id}\"", statusCode: 404);
+            planner.Acknowledge(id);
+            var incident = (await store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: ct)).First(i => i.Id == id);
+            return Results.Ok(IncidentView.Of(incident));
+        });
 
         api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer) => new
         {

@@ -178,12 +178,13 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         if (open == false) where.Add("resolved_at IS NOT NULL");
         if (monitor is not null) where.Add("monitor = @monitor");
         await using var command = Command(connection, null,
-            $"SELECT id, monitor, started_at, detected_at, resolved_at, cause FROM incidents {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY started_at DESC, id DESC LIMIT {Math.Clamp(limit, 1, 100_000)}");
+            $"SELECT id, monitor, started_at, detected_at, resolved_at, cause, acknowledged_at, acknowledged_by FROM incidents {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY started_at DESC, id DESC LIMIT {Math.Clamp(limit, 1, 100_000)}");
         if (monitor is not null) Parameter(command, "@monitor", monitor);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var incidents = new List<Incident>();
         while (await reader.ReadAsync(cancellationToken))
-            incidents.Add(new Incident(reader.GetString(0), reader.GetString(1), Time(reader, 2)!.Value, Time(reader, 3)!.Value, Time(reader, 4), reader.GetString(5)));
+            incidents.Add(new Incident(reader.GetString(0), reader.GetString(1), Time(reader, 2)!.Value, Time(reader, 3)!.Value, Time(reader, 4), reader.GetString(5),
+                Time(reader, 6), Text(reader, 7)));
         return incidents;
     }
 
@@ -238,6 +239,17 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
                 checks == 0 ? null : Math.Round(latencySum / checks / 1000.0, 3), LatencyHistogram.Percentile(histogram, 0.95));
         }
         return result;
+    }
+
+    public async Task<bool> AcknowledgeAsync(string incidentId, DateTimeOffset at, string by, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null,
+            "UPDATE incidents SET acknowledged_at = @at, acknowledged_by = @by WHERE id = @id AND resolved_at IS NULL");
+        Parameter(command, "@at", at.ToUnixTimeMilliseconds());
+        Parameter(command, "@by", by);
+        Parameter(command, "@id", incidentId);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     public async Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default)

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Ballast.Core.Alerting;
+using Ballast.Core.Alerting.Channels;
+using Ballast.Core.Config;
+
+namespace Ballast.Cli.Commands;
+
+/// <summary><c>ballast alert test CHANNEL</c>: sends a test message now and prints what the service answered.</summary>
+internal static class AlertCommand
+{
+    public static Command Create()
+    {
+        var config = ConfigOption.Create();
+        var channel = new Argument<string>("channel") { Description = "Channel name under channels:" };
+        var test = new Command("test", "Send a test message through a channel and show the service's answer") { channel, config };
+        test.SetAction(async (parse, ct) =>
+        {
+            var loaded = ConfigOption.Load(parse.GetValue(config)!);
+            if (loaded is null) return ExitCodes.ConfigInvalid;
+            var name = parse.GetValue(channel)!;
+            if (!loaded.Channels.TryGetValue(name, out var settings))
+            {
+                var hint = ConfigShape.Suggest(name, loaded.Channels.Keys) is { } s ? $"; did you mean \"{s}\"?" : "";
+                Console.Error.WriteLine($"ballast alert test: no channel named \"{name}\" under channels:{hint}");
+                return ExitCodes.ConfigInvalid;
+            }
+            var now = TimeProvider.System.GetUtcNow();
+            var notification = new Notification(Guid.CreateVersion7(now).ToString("N"), name,
+                new AlertMessage(NotificationKind.Test, [], (loaded.Server.PublicUrl ?? loaded.Server.Listen).ToString(), now),
+                "ballast-test", NotificationStatus.Pending, 0, now, now);
+            var senders = ChannelSenders.All(TimeProvider.System);
+            var sender = senders.Single(s => s.Type == settings.Type);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(settings.Timeout);
+            try
+            {
+                var receipt = await sender.SendAsync(name, settings, notification, timeout.Token);
+                Console.WriteLine($"{name} ({settings.Type}): delivered; the service answered: {receipt.Response}");
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                var why = e is OperationCanceledException ? $"timed out after {Duration.Format(settings.Timeout)}" : e.Message;
+                Console.Error.WriteLine($"{name} ({settings.Type}): not delivered: {why}");
+                return ExitCodes.CheckFailed;
+            }
+            finally
+            {
+                foreach (var s in senders.OfType<IDisposable>()) s.Dispose();
+            }
+        });
+        return new Command("alert", "Alert channels") { test };
+    }
+}
