@@ -9,5 +9,6 @@ var root = new RootCommand("Ballast keeps HTTP services up: outside monitoring, 
     SchemaCommand.Create(),
     AckCommand.Create(),
     AlertCommand.Create(),
+    SilenceCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

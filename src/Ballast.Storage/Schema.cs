@@ -10,7 +10,17 @@ namespace Ballast.Storage;
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3()];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4()];
+
+    /// <summary>Silences: alerts held back for matching monitors for a while.</summary>
+    private static string[] Version4() =>
+    [
+        """
+        CREATE TABLE silences (
+          id TEXT PRIMARY KEY, match TEXT NOT NULL, starts_at BIGINT NOT NULL, ends_at BIGINT NOT NULL, reason TEXT NOT NULL,
+          created_by TEXT NOT NULL, expired_at BIGINT)
+        """,
+    ];
 
     /// <summary>Acknowledgements: who took an incident, and when.</summary>
     private static string[] Version3() =>

@@ -174,6 +174,45 @@ public sealed class AlertPlannerTests : IAsyncLifetime
         Assert.Equal((NotificationKind.Repeat, "chat", "i1"), (reminder.Message.Kind, reminder.Channel, reminder.Message.Items[0].IncidentId));
     }
 
+    [Fact]
+    public async Task Silence_HoldsTheAlert_ItGoesOutWhenTheSilenceEnds()
+    {
+        _planner.SetSilences([new Silence("s1", "web*", T0, T0.AddMinutes(30), "deploying", "alice")]);
+        _planner.Observe(Open("web", "i1"), Monitor("web"), 2);
+        _planner.Observe(Open("api", "i2"), Monitor("api"), 2);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        var during = await Step();
+        Assert.Equal(["api"], during.SelectMany(n => n.Message.Items).Select(i => i.Monitor));
+
+        _time.Advance(TimeSpan.FromMinutes(30));
+        var after = await Step();
+        var late = Assert.Single(after, n => n.Message.Items[0].Monitor == "web");
+        Assert.Equal(NotificationKind.Firing, late.Message.Kind);
+    }
+
+    [Fact]
+    public async Task Maintenance_HeldIncidentThatResolves_IsNeverMentioned()
+    {
+        _planner.Configure(ConfigLoader.Parse($$"""
+            channels: { chat: { type: slack, webhook_url: "http://127.0.0.1:9/chat" } }
+            alerting: { group_wait: 5s, routes: [ { channels: [chat] } ] }
+            maintenance:
+              - { name: db-upgrade, monitors: ["db-*"], start: "{{T0.AddMinutes(-1):yyyy-MM-ddTHH:mm:ssZ}}", duration: 1h }
+            monitors:
+              - { name: db-main, type: tcp, target: "h:1" }
+            """, "ballast.yaml").Require());
+        _planner.Observe(Open("db-main", "i1"), Monitor("db-main"), 2);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Empty(await Step());
+
+        _time.Advance(TimeSpan.FromMinutes(10));
+        _planner.Observe(Open("db-main", "i1") with { ResolvedAt = _time.GetUtcNow() }, Monitor("db-main"), 0);
+        _time.Advance(TimeSpan.FromHours(2));
+
+        Assert.Empty(await Step());
+    }
+
     public ValueTask DisposeAsync()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -59,6 +59,37 @@ public sealed class HeartbeatApiTests
     }
 
     [Fact]
+    public async Task Silences_AddListExpire()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors);
+
+        var created = await server.Client.PostAsync("/api/v1/silences", JsonContent.Create(new { match = "back*", @for = "2h", reason = "restore test", by = "bob" }));
+        var bad = await server.Client.PostAsync("/api/v1/silences", JsonContent.Create(new { match = "x", @for = "soon", reason = "r" }));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+        var active = await server.GetJsonAsync("/api/v1/silences?active=true");
+        Assert.Equal(("back*", "bob", true), (active[0].GetProperty("match").GetString(), active[0].GetProperty("createdBy").GetString(), active[0].GetProperty("active").GetBoolean()));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await server.Client.PostAsync($"/api/v1/silences/{id}/expire", null)).StatusCode);
+        Assert.Empty((await server.GetJsonAsync("/api/v1/silences?active=true")).EnumerateArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.PostAsync($"/api/v1/silences/{id}/expire", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Maintenance_OpenWindow_ShowsMaintenanceState()
+    {
+        var start = TimeProvider.System.GetUtcNow().AddMinutes(-1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        await using var server = await ServerHarness.StartAsync(Monitors, $"maintenance: [ {{ name: restore-drill, monitors: [backup], start: \"{start}\", duration: 1h }} ]");
+
+        await server.Client.GetAsync("/api/push/b4ckup-t0ken/fail");
+        await server.EventuallyAsync("/api/v1/incidents?open=true", l => l.GetArrayLength() == 1);
+
+        Assert.Equal("MAINTENANCE", State(await server.GetJsonAsync("/api/v1/monitors")));
+    }
+
+    [Fact]
     public async Task Push_UnknownToken_Is404()
     {
         await using var server = await ServerHarness.StartAsync(Monitors);

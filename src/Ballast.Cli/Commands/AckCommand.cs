@@ -1,7 +1,4 @@
 using System.CommandLine;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 
 namespace Ballast.Cli.Commands;
 
@@ -18,36 +15,13 @@ internal static class AckCommand
         {
             var loaded = ConfigOption.Load(parse.GetValue(config)!);
             if (loaded is null) return ExitCodes.ConfigInvalid;
-            var server = loaded.Server.Listen;
-            using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(10) };
-            HttpResponseMessage response;
-            try
-            {
-                response = await http.PostAsJsonAsync($"/api/v1/incidents/{Uri.EscapeDataString(parse.GetValue(incident)!)}/ack",
-                    new { by = parse.GetValue(by) }, ct);
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                Console.Error.WriteLine($"ballast ack: cannot reach the Ballast server at {server}: {e.Message}");
-                return ExitCodes.Unreachable;
-            }
-            using (response)
-            {
-                var body = await response.Content.ReadAsStringAsync(ct);
-                if (response.StatusCode == HttpStatusCode.NotFound)
-                {
-                    Console.Error.WriteLine($"ballast ack: {JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()}");
-                    return ExitCodes.NotFound;
-                }
-                if (!response.IsSuccessStatusCode)
-                {
-                    Console.Error.WriteLine($"ballast ack: the server answered {(int)response.StatusCode}: {body}");
-                    return ExitCodes.ServerFailed;
-                }
-                var view = JsonDocument.Parse(body).RootElement;
-                Console.WriteLine($"acknowledged {view.GetProperty("id").GetString()} ({view.GetProperty("monitor").GetString()}: {view.GetProperty("cause").GetString()}) by {view.GetProperty("acknowledgedBy").GetString()}");
-                return ExitCodes.Ok;
-            }
+            var answer = await ServerApi.CallAsync(loaded, HttpMethod.Post, $"/api/v1/incidents/{Uri.EscapeDataString(parse.GetValue(incident)!)}/ack",
+                new { by = parse.GetValue(by) }, "ack", ct);
+            if (answer is not { } a) return ExitCodes.Unreachable;
+            if (a.Status != 200) return ServerApi.Refused("ack", a.Status, a.Body);
+            Console.WriteLine($"acknowledged {a.Body.GetProperty("id").GetString()} ({a.Body.GetProperty("monitor").GetString()}: " +
+                              $"{a.Body.GetProperty("cause").GetString()}) by {a.Body.GetProperty("acknowledgedBy").GetString()}");
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -16,12 +16,17 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
     private readonly Channel<object> _events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<(string GroupKey, NotificationKind Kind), Group> _groups = [];
     private readonly Dictionary<string, Open> _open = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _announced = new(StringComparer.Ordinal);
     private BallastConfig _config = new();
+    private IReadOnlyList<Silence> _silences = [];
 
     /// <summary>Raised after notifications were stored; the dispatcher listens.</summary>
     public event Action? NotificationsAdded;
 
     public void Configure(BallastConfig config) => Volatile.Write(ref _config, config);
+
+    /// <summary>The silences in force (all of them; each knows when it is active).</summary>
+    public void SetSilences(IReadOnlyList<Silence> silences) => Volatile.Write(ref _silences, silences);
 
     /// <summary>An incident opened or resolved (called from the probe path: never blocks).</summary>
     public void Observe(Incident incident, MonitorConfig monitor, int failedChecks) => _events.Writer.TryWrite(new Observed(incident, monitor, failedChecks));
@@ -69,6 +74,7 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
                     var item = new AlertItem(r.Incident.Id, r.Monitor.Name, r.Monitor.Type, r.Monitor.Severity, r.Incident.Cause, r.Incident.StartedAt,
                         r.Incident.DetectedAt, null, 0, r.Monitor.Runbook);
                     _open[r.Incident.Id] = new Open(item, AlertRouter.Route(r.Monitor, Volatile.Read(ref _config).Alerting), time.GetUtcNow());
+                    _announced.Add(r.Incident.Id);
                     break;
             }
         }
@@ -118,17 +124,33 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
         var config = Volatile.Read(ref _config);
         var dashboard = (config.Server.PublicUrl ?? config.Server.Listen).ToString();
         var notifications = new List<Notification>();
+        var monitors = config.Monitors.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        var silences = Volatile.Read(ref _silences);
+        bool Held(AlertItem item) => silences.Any(x => x.IsActive(now) && x.Covers(item.Monitor))
+                                     || (monitors.TryGetValue(item.Monitor, out var m) && Suppression.MaintenanceOf(m, config, now) is not null);
         foreach (var (key, group) in _groups.Where(g => g.Value.Due <= now).ToArray())
         {
             _groups.Remove(key);
-            notifications.AddRange(Notify(key.Kind, group.Items, group.Channels, dashboard, now));
+            // Held back by a silence or maintenance: not announced now; a reminder announces it once the hold ends.
+            // A recovery is only told to those who were told of the failure.
+            var items = key.Kind == NotificationKind.Resolved
+                ? group.Items.Where(i => _announced.Remove(i.IncidentId) && !Held(i)).ToList()
+                : group.Items.Where(i => !Held(i)).ToList();
+            if (key.Kind == NotificationKind.Firing) _announced.UnionWith(items.Select(i => i.IncidentId));
+            if (items.Count > 0) notifications.AddRange(Notify(key.Kind, items, group.Channels, dashboard, now));
         }
-        if (config.Alerting.RepeatEvery > TimeSpan.Zero)
-            foreach (var open in _open.Values.Where(o => o.LastSent + config.Alerting.RepeatEvery <= now).ToArray())
-            {
-                open.LastSent = now;
-                notifications.AddRange(Notify(NotificationKind.Repeat, [open.Item], open.Targets.Select(t => t.Channel), dashboard, now));
-            }
+        foreach (var open in _open.Values.ToArray())
+        {
+            var announced = _announced.Contains(open.Item.IncidentId);
+            var due = announced
+                ? config.Alerting.RepeatEvery > TimeSpan.Zero && open.LastSent + config.Alerting.RepeatEvery <= now
+                : open.LastSent <= now && !_groups.Values.Any(g => g.Items.Contains(open.Item));
+            if (!due || Held(open.Item)) continue;
+            open.LastSent = now;
+            _announced.Add(open.Item.IncidentId);
+            notifications.AddRange(Notify(announced ? NotificationKind.Repeat : NotificationKind.Firing, [open.Item],
+                open.Targets.Select(t => t.Channel), dashboard, now));
+        }
         if (notifications.Count == 0) return;
         await store.AddAsync(notifications, cancellationToken);
         Log.Planned(log, notifications.Count, string.Join(", ", notifications.Select(n => $"{n.Message.Kind}→{n.Channel}").Distinct()));
@@ -152,6 +174,12 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
         {
             var due = _open.Values.Min(o => o.LastSent) + repeat;
             if (next is null || due < next) next = due;
+        }
+        // Held-back incidents are looked at again every few seconds, so the end of a silence or window is noticed.
+        if (_open.Keys.Any(id => !_announced.Contains(id)))
+        {
+            var soon = time.GetUtcNow() + TimeSpan.FromSeconds(5);
+            if (next is null || soon < next) next = soon;
         }
         return next;
     }

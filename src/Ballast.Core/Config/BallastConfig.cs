@@ -15,6 +15,9 @@ public sealed record BallastConfig : IValidatableConfig
     [Description("Who is told about incidents, and how often.")]
     public AlertingConfig Alerting { get; init; } = new();
 
+    [Description("Windows when monitors are checked but show MAINTENANCE and send no alerts.")]
+    public IReadOnlyList<MaintenanceWindowConfig> Maintenance { get; init; } = [];
+
     [Description("Endpoints to check from the outside.")]
     public IReadOnlyList<MonitorConfig> Monitors { get; init; } = [];
 

@@ -62,6 +62,12 @@ internal sealed class ConfigBinder(string file, Func<string, string?> environmen
             if (Duration.TryParse(text, out var ts)) return ts;
             return Fail($"{shown} is not a duration ({Duration.Hint})");
         }
+        if (type == typeof(DateTimeOffset))
+        {
+            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && text.Contains('T', StringComparison.Ordinal))
+                return at.ToUniversalTime();
+            return Fail($"{shown} is not an ISO 8601 time such as 2026-12-01T02:00:00Z");
+        }
         if (type == typeof(Uri))
         {
             if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0) return uri;
@@ -255,6 +261,7 @@ internal sealed class ConfigBinder(string file, Func<string, string?> environmen
         if (type == typeof(double)) return "a number";
         if (type == typeof(bool)) return "true or false";
         if (type == typeof(TimeSpan)) return "a duration";
+        if (type == typeof(DateTimeOffset)) return "an ISO 8601 time";
         if (type == typeof(Uri)) return "a URL";
         if (type.IsEnum) return "one of " + string.Join(", ", Enum.GetValues(type).Cast<Enum>().Select(ConfigShape.EnumKey));
         if (IsList(type, out var item)) return "a list of " + Describe(item);

@@ -33,6 +33,9 @@ public static class ConfigPrinter
             case string s:
                 sb.Append('"').Append(s.Replace("\"", "\\\"", StringComparison.Ordinal)).Append('"');
                 return;
+            case DateTimeOffset d:
+                sb.Append(d.ToString("O", CultureInfo.InvariantCulture));
+                return;
             case TimeSpan t:
                 sb.Append(Duration.Format(t));
                 return;

@@ -39,6 +39,7 @@ public static class ConfigSchema
         if (type == typeof(int)) return new JsonObject { ["type"] = "integer" };
         if (type == typeof(double)) return new JsonObject { ["type"] = "number" };
         if (type == typeof(TimeSpan)) return new JsonObject { ["type"] = "string", ["pattern"] = DurationPattern, ["description"] = "A duration: 250ms, 30s, 5m, 2h, 1d." };
+        if (type == typeof(DateTimeOffset)) return new JsonObject { ["type"] = "string", ["format"] = "date-time" };
         if (type == typeof(Uri)) return new JsonObject { ["type"] = "string", ["format"] = "uri", ["pattern"] = "^https?://" };
         if (type.IsEnum)
             return new JsonObject { ["enum"] = new JsonArray(Enum.GetValues(type).Cast<Enum>().Select(e => (JsonNode)ConfigShape.EnumKey(e)!).ToArray()) };

@@ -274,7 +274,7 @@ public sealed record HeartbeatMonitorConfig : MonitorConfig
 
     /// <summary>The parsed <see cref="Schedule"/>, when one is set and valid.</summary>
     [ConfigIgnore]
-    public CronExpression? Cron => Schedule is not null && TryCron(Schedule, out var cron, out _) ? cron : null;
+    public CronExpression? Cron => Schedule is not null && Config.Cron.TryParse(Schedule, out var cron, out _) ? cron : null;
 
     [ConfigIgnore]
     public TimeZoneInfo Zone => TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
@@ -285,25 +285,8 @@ public sealed record HeartbeatMonitorConfig : MonitorConfig
         if (Period is null == Schedule is null)
             validation.Error(null, "needs exactly one of period or schedule");
         if (Period is { } period && period < TimeSpan.FromSeconds(1)) validation.Error("period", "must be at least 1s");
-        if (Schedule is not null && !TryCron(Schedule, out _, out var error)) validation.Error("schedule", error);
+        if (Schedule is not null && !Config.Cron.TryParse(Schedule, out _, out var error)) validation.Error("schedule", error);
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _)) validation.Error("time_zone", $"\"{TimeZone}\" is not a known time zone");
-    }
-
-    private static bool TryCron(string text, out CronExpression cron, out string error)
-    {
-        var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-        error = "";
-        try
-        {
-            cron = CronExpression.Parse(text, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
-            return true;
-        }
-        catch (CronFormatException e)
-        {
-            cron = null!;
-            error = $"\"{text}\" is not a cron expression: {e.Message}";
-            return false;
-        }
     }
 }
 

@@ -6,6 +6,16 @@ namespace Ballast.Server.Alerting;
 public sealed record NotificationView(string Id, string Channel, string Kind, string Status, int Attempts, DateTimeOffset CreatedAt,
     DateTimeOffset NextAttemptAt, DateTimeOffset? DeliveredAt, string? LastError, string? Response, string Subject, IReadOnlyList<string> Incidents);
 
+/// <summary>Body of <c>POST /api/v1/silences</c>: <c>for</c> (a duration) or <c>endsAt</c>.</summary>
+public sealed record SilenceRequest(string? Match, string? For, DateTimeOffset? EndsAt, string? Reason, string? By);
+
+/// <summary>A silence as the API lists it.</summary>
+public sealed record SilenceView(string Id, string Match, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string Reason, string CreatedBy,
+    DateTimeOffset? ExpiredAt, bool Active)
+{
+    public static SilenceView Of(Silence s, DateTimeOffset now) => new(s.Id, s.Match, s.StartsAt, s.EndsAt, s.Reason, s.CreatedBy, s.ExpiredAt, s.IsActive(now));
+}
+
 /// <summary>The alerting API under /api/v1.</summary>
 public static class AlertingEndpoints
 {
@@ -24,6 +34,34 @@ public static class AlertingEndpoints
             return Results.Ok(list.Select(n => new NotificationView(n.Id, n.Channel, n.Message.Kind.ToString().ToLowerInvariant(),
                 n.Status.ToString().ToLowerInvariant(), n.Attempts, n.CreatedAt, n.NextAttemptAt, n.DeliveredAt, n.LastError, n.Response,
                 AlertText.Subject(n.Message), n.Message.Items.Select(i => i.IncidentId).ToArray())));
+        });
+        var silences = app.MapGroup("/api/v1/silences");
+        silences.MapGet("", async (bool? active, ISilenceStore store, TimeProvider time, CancellationToken ct) =>
+        {
+            var now = time.GetUtcNow();
+            return (await store.ListSilencesAsync(active == true ? now : null, ct)).Select(s => SilenceView.Of(s, now));
+        });
+        silences.MapPost("", async (SilenceRequest body, ISilenceStore store, AlertPlanner planner, TimeProvider time, CancellationToken ct) =>
+        {
+            var now = time.GetUtcNow();
+            if (string.IsNullOrWhiteSpace(body.Match)) return Results.Problem("match is required: a monitor name glob such as api-*", statusCode: 400);
+            if (string.IsNullOrWhiteSpace(body.Reason)) return Results.Problem("reason is required: say why alerts are held back", statusCode: 400);
+            DateTimeOffset ends;
+            if (body.EndsAt is { } at) ends = at;
+            else if (body.For is not null && Core.Config.Duration.TryParse(body.For, out var span)) ends = now + span;
+            else return Results.Problem($"give for (a duration such as 2h) or endsAt; got for=\"{body.For}\"", statusCode: 400);
+            if (ends <= now) return Results.Problem("the silence would end before it starts", statusCode: 400);
+            var silence = new Silence(Guid.CreateVersion7(now).ToString("N"), body.Match.Trim(), now, ends, body.Reason.Trim(),
+                string.IsNullOrWhiteSpace(body.By) ? "api" : body.By.Trim());
+            await store.AddAsync(silence, ct);
+            planner.SetSilences(await store.ListSilencesAsync(cancellationToken: ct));
+            return Results.Created($"/api/v1/silences/{silence.Id}", SilenceView.Of(silence, now));
+        });
+        silences.MapPost("/{id}/expire", async (string id, ISilenceStore store, AlertPlanner planner, TimeProvider time, CancellationToken ct) =>
+        {
+            if (!await store.ExpireAsync(id, time.GetUtcNow(), ct)) return Results.Problem($"no unexpired silence with id \"{id}\"", statusCode: 404);
+            planner.SetSilences(await store.ListSilencesAsync(cancellationToken: ct));
+            return Results.NoContent();
         });
         return app;
     }

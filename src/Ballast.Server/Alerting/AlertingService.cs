@@ -15,11 +15,14 @@ public sealed class AlertingService : BackgroundService
     private readonly AlertPlanner _planner;
     private readonly NotificationDispatcher _dispatcher;
     private readonly IMonitoringStore _store;
+    private readonly ISilenceStore _silences;
 
-    public AlertingService(ConfigState config, MonitoringEngine engine, IMonitoringStore store, AlertPlanner planner, NotificationDispatcher dispatcher)
+    public AlertingService(ConfigState config, MonitoringEngine engine, IMonitoringStore store, ISilenceStore silences, AlertPlanner planner,
+        NotificationDispatcher dispatcher)
     {
         _config = config;
         _store = store;
+        _silences = silences;
         _planner = planner;
         _dispatcher = dispatcher;
         Configure(config.Current);
@@ -36,6 +39,7 @@ public sealed class AlertingService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _planner.SetSilences(await _silences.ListSilencesAsync(cancellationToken: stoppingToken));
         var monitors = _config.Current.Monitors.ToDictionary(m => m.Name, StringComparer.Ordinal);
         foreach (var incident in await _store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: stoppingToken))
             if (monitors.TryGetValue(incident.Monitor, out var monitor)) _planner.Resume(incident, monitor);

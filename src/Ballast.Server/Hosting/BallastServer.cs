@@ -46,7 +46,9 @@ public static class BallastServer
         services.AddSingleton<IProbe, DnsProbe>();
         services.AddSingleton(_ => Stores.DialectFor(config.Server, config.SourcePath));
         services.AddSingleton<IMonitoringStore>(sp => new SqlMonitoringStore(sp.GetRequiredService<SqlDialect>()));
-        services.AddSingleton<INotificationStore>(sp => new SqlNotificationStore(sp.GetRequiredService<SqlDialect>()));
+        services.AddSingleton(sp => new SqlNotificationStore(sp.GetRequiredService<SqlDialect>()));
+        services.AddSingleton<INotificationStore>(sp => sp.GetRequiredService<SqlNotificationStore>());
+        services.AddSingleton<ISilenceStore>(sp => sp.GetRequiredService<SqlNotificationStore>());
         services.AddSingleton<MonitoringWriter>();
         services.AddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
         services.AddSingleton(new MonitoringEngineOptions());

@@ -1,5 +1,7 @@
 using System.Globalization;
+using Ballast.Core.Alerting;
 using Ballast.Core.Monitoring;
+using Ballast.Server.Hosting;
 using Ballast.Storage.Monitoring;
 
 namespace Ballast.Server.Monitoring;
@@ -39,15 +41,15 @@ public static class MonitoringEndpoints
     {
         var api = app.MapGroup("/api/v1");
 
-        api.MapGet("/monitors", async (MonitoringEngine engine, IMonitoringStore store, TimeProvider time, CancellationToken ct) =>
+        api.MapGet("/monitors", async (MonitoringEngine engine, IMonitoringStore store, ConfigState config, TimeProvider time, CancellationToken ct) =>
         {
             var now = time.GetUtcNow();
             var day = await store.UptimeAsync(now - TimeSpan.FromHours(24), now, cancellationToken: ct);
             var month = await store.UptimeAsync(now - TimeSpan.FromDays(30), now, cancellationToken: ct);
-            return engine.Snapshot().Select(m => Summary(m.Config, m.Status, day, month));
+            return engine.Snapshot().Select(m => Summary(m.Config, m.Status, day, month, config.Current, now));
         });
 
-        api.MapGet("/monitors/{name}", async (string name, MonitoringEngine engine, IMonitoringStore store, TimeProvider time, CancellationToken ct) =>
+        api.MapGet("/monitors/{name}", async (string name, MonitoringEngine engine, IMonitoringStore store, ConfigState config, TimeProvider time, CancellationToken ct) =>
         {
             var entry = engine.Snapshot().FirstOrDefault(m => m.Config.Name == name);
             if (entry.Config is null) return Results.Problem($"no monitor named \"{name}\"", statusCode: 404);
@@ -58,7 +60,7 @@ public static class MonitoringEndpoints
                 var u = (await store.UptimeAsync(now - span, now, name, ct)).GetValueOrDefault(name) ?? UptimeSummary.Empty;
                 ranges.Add(new UptimeView(rangeName, Percent(u), u.Checks, u.AvgLatencyMs, u.P95LatencyMs));
             }
-            var summary = Summary(entry.Config, entry.Status, new Dictionary<string, UptimeSummary>(), new Dictionary<string, UptimeSummary>()) with
+            var summary = Summary(entry.Config, entry.Status, new Dictionary<string, UptimeSummary>(), new Dictionary<string, UptimeSummary>(), config.Current, now) with
             {
                 Uptime24h = ranges[0].Uptime,
                 Uptime30d = ranges[2].Uptime,
@@ -85,7 +87,7 @@ public static class MonitoringEndpoints
         api.MapGet("/incidents", async (bool? open, string? monitor, int? limit, IMonitoringStore store, CancellationToken ct) =>
             (await store.ListIncidentsAsync(open, monitor, Math.Clamp(limit ?? 500, 1, 100_000), ct)).Select(IncidentView.Of));
 
-        api.MapPost("/incidents/{id}/ack", async (string id, AckRequest? body, IMonitoringStore store, Core.Alerting.AlertPlanner planner,
+        api.MapPost("/incidents/{id}/ack", async (string id, AckRequest? body, IMonitoringStore store, AlertPlanner planner,
             TimeProvider time, CancellationToken ct) =>
         {
             var by = string.IsNullOrWhiteSpace(body?.By) ? "api" : body.By.Trim();
@@ -105,9 +107,12 @@ public static class MonitoringEndpoints
         return app;
     }
 
+    /// <summary>A monitor in an open maintenance window shows MAINTENANCE, whatever its checks say.</summary>
     private static MonitorSummary Summary(Core.Config.MonitorConfig config, MonitorStatus status,
-        IReadOnlyDictionary<string, UptimeSummary> day, IReadOnlyDictionary<string, UptimeSummary> month) =>
-        new(config.Name, config.Type, status.State.ToString().ToUpperInvariant(), status.LastCheckAt, status.LastLatencyMs, status.LastError,
+        IReadOnlyDictionary<string, UptimeSummary> day, IReadOnlyDictionary<string, UptimeSummary> month, Core.Config.BallastConfig current, DateTimeOffset now) =>
+        new(config.Name, config.Type,
+            (Suppression.MaintenanceOf(config, current, now) is null ? status.State : MonitorState.Maintenance).ToString().ToUpperInvariant(),
+            status.LastCheckAt, status.LastLatencyMs, status.LastError,
             Percent(day.GetValueOrDefault(config.Name)), Percent(month.GetValueOrDefault(config.Name)));
 
     private static double? Percent(UptimeSummary? u) => u?.Uptime is { } x ? Math.Round(x * 100, 3) : null;

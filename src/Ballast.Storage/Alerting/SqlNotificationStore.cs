@@ -6,8 +6,11 @@ using Ballast.Core.Alerting;
 
 namespace Ballast.Storage.Alerting;
 
-/// <summary><see cref="INotificationStore"/> in SQL shared by SQLite and PostgreSQL; the message is kept as JSON.</summary>
-public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStore
+/// <summary>
+/// <see cref="INotificationStore"/> and <see cref="ISilenceStore"/> in SQL shared by SQLite and PostgreSQL; a message
+/// is kept as JSON.
+/// </summary>
+public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStore, ISilenceStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
@@ -58,6 +61,34 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
             ? QueryAsync($"SELECT {Columns} FROM notifications WHERE status = @status ORDER BY created_at DESC, id DESC LIMIT @limit",
                 cancellationToken, ("@status", s.ToString()), ("@limit", limit))
             : QueryAsync($"SELECT {Columns} FROM notifications ORDER BY created_at DESC, id DESC LIMIT @limit", cancellationToken, ("@limit", limit));
+
+    public Task AddAsync(Silence silence, CancellationToken cancellationToken = default) =>
+        ExecuteAsync("INSERT INTO silences (id, match, starts_at, ends_at, reason, created_by) VALUES (@id, @match, @starts, @ends, @reason, @by)",
+            cancellationToken, ("@id", silence.Id), ("@match", silence.Match), ("@starts", silence.StartsAt.ToUnixTimeMilliseconds()),
+            ("@ends", silence.EndsAt.ToUnixTimeMilliseconds()), ("@reason", silence.Reason), ("@by", silence.CreatedBy));
+
+    public async Task<IReadOnlyList<Silence>> ListSilencesAsync(DateTimeOffset? activeAt = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = activeAt is { } at
+            ? Command(connection, "SELECT id, match, starts_at, ends_at, reason, created_by, expired_at FROM silences WHERE expired_at IS NULL AND starts_at <= @at AND ends_at > @at ORDER BY starts_at DESC",
+                [("@at", at.ToUnixTimeMilliseconds())])
+            : Command(connection, "SELECT id, match, starts_at, ends_at, reason, created_by, expired_at FROM silences ORDER BY starts_at DESC LIMIT 1000", []);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<Silence>();
+        while (await reader.ReadAsync(cancellationToken))
+            list.Add(new Silence(reader.GetString(0), reader.GetString(1), Time(reader, 2)!.Value, Time(reader, 3)!.Value, reader.GetString(4),
+                reader.GetString(5), Time(reader, 6)));
+        return list;
+    }
+
+    public async Task<bool> ExpireAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, "UPDATE silences SET expired_at = @at WHERE id = @id AND expired_at IS NULL",
+            [("@at", at.ToUnixTimeMilliseconds()), ("@id", id)]);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
 
     private async Task<IReadOnlyList<Notification>> QueryAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {

@@ -1,0 +1,75 @@
+using System.ComponentModel;
+using Cronos;
+
+namespace Ballast.Core.Config;
+
+/// <summary>
+/// One entry of <c>maintenance:</c>: a window when the selected monitors are still checked and recorded, but show
+/// MAINTENANCE and send no alerts. Either one-off (<c>start</c>) or recurring (<c>schedule</c>), for <c>duration</c>.
+/// </summary>
+public sealed record MaintenanceWindowConfig : IValidatableConfig
+{
+    [Description("Name shown in the API.")]
+    public required string Name { get; init; }
+
+    [Description("Monitor name globs (* and ?) the window covers.")]
+    public IReadOnlyList<string> Monitors { get; init; } = [];
+
+    [Description("The window also covers monitors carrying any of these tags.")]
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    [Description("One-off window: when it starts (ISO 8601).")]
+    public DateTimeOffset? Start { get; init; }
+
+    [Description("Recurring window: cron expression of when it starts (5 fields, or 6 with seconds).")]
+    public string? Schedule { get; init; }
+
+    [Description("IANA time zone of schedule.")]
+    public string TimeZone { get; init; } = "UTC";
+
+    [Description("How long each window lasts.")]
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Whether the window covers <paramref name="monitor"/> at all.</summary>
+    public bool Covers(MonitorConfig monitor) =>
+        Monitors.Any(glob => Glob.IsMatch(glob, monitor.Name)) || Tags.Any(monitor.Tags.Contains);
+
+    /// <summary>Whether a window is open at <paramref name="now"/>.</summary>
+    public bool IsOpen(DateTimeOffset now)
+    {
+        if (Start is { } start) return now >= start && now < start + Duration;
+        if (Schedule is null || !Cron.TryParse(Schedule, out var cron, out _)) return false;
+        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var z) ? z : TimeZoneInfo.Utc;
+        return cron.GetOccurrences(now - Duration, now, zone, fromInclusive: false, toInclusive: true).Any();
+    }
+
+    public void Validate(ConfigValidation validation)
+    {
+        if (Start is null == Schedule is null) validation.Error(null, "needs exactly one of start (one-off) or schedule (recurring)");
+        if (Schedule is not null && !Cron.TryParse(Schedule, out _, out var error)) validation.Error("schedule", error);
+        if (Duration <= TimeSpan.Zero) validation.Error("duration", "must be more than 0s");
+        if (Monitors.Count == 0 && Tags.Count == 0) validation.Error(null, "selects no monitors: give monitors (globs) or tags");
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _)) validation.Error("time_zone", $"\"{TimeZone}\" is not a known time zone");
+    }
+}
+
+/// <summary>Cron expressions as Ballast accepts them: 5 fields, or 6 with seconds first.</summary>
+public static class Cron
+{
+    public static bool TryParse(string text, out CronExpression cron, out string error)
+    {
+        var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        error = "";
+        try
+        {
+            cron = CronExpression.Parse(text, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+            return true;
+        }
+        catch (CronFormatException e)
+        {
+            cron = null!;
+            error = $"\"{text}\" is not a cron expression: {e.Message}";
+            return false;
+        }
+    }
+}
