@@ -213,6 +213,32 @@ public sealed class AlertPlannerTests : IAsyncLifetime
         Assert.Empty(await Step());
     }
 
+    [Fact]
+    public async Task Flapping_ReportedOnce_ThenQuietUntilItSettles()
+    {
+        for (var flap = 0; flap < 5; flap++)
+        {
+            var id = $"i{flap}";
+            _planner.Observe(Open("web", id), Monitor("web"), 2);
+            _time.Advance(TimeSpan.FromSeconds(30));
+            await Step();
+            _planner.Observe(Open("web", id) with { ResolvedAt = _time.GetUtcNow() }, Monitor("web"), 0);
+            _time.Advance(TimeSpan.FromSeconds(30));
+            await Step();
+        }
+        var kinds = (await Step()).Select(n => n.Message.Kind).ToArray();
+
+        Assert.Equal([NotificationKind.Firing, NotificationKind.Resolved, NotificationKind.Firing, NotificationKind.Resolved,
+            NotificationKind.Firing, NotificationKind.Flapping], kinds);
+        var flapping = (await _store.ListAsync()).Single(n => n.Message.Kind == NotificationKind.Flapping);
+        Assert.Equal("[WARNING] web is FLAPPING: 6 state changes; its alerts are held until it settles", AlertText.Subject(flapping.Message));
+
+        _time.Advance(TimeSpan.FromMinutes(11));
+        _planner.Observe(Open("web", "i9"), Monitor("web"), 2);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(NotificationKind.Firing, (await Step())[^1].Message.Kind);
+    }
+
     public ValueTask DisposeAsync()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -35,6 +35,7 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
     private BallastConfig Config(string giveUpAfter, bool withChannel = true) => ConfigLoader.Parse($$"""
         channels:
           {{(withChannel ? $"hooks: {{ type: webhook, url: \"{_receiver.Url("/hook")}\" }}" : "other: { type: webhook, url: \"http://127.0.0.1:9/\" }")}}
+          backup: { type: webhook, url: "{{_receiver.Url("/backup")}}" }
         alerting: { give_up_after: {{giveUpAfter}} }
         """, "ballast.yaml").Require();
 
@@ -49,9 +50,9 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
 
     private async Task<Notification> SendDueAsync()
     {
-        var due = Assert.Single(await _store.DueAsync(_time.GetUtcNow(), 10));
+        var due = Assert.Single(await _store.DueAsync(_time.GetUtcNow(), 10), n => n.Id == "n1");
         await _dispatcher.SendAsync(due, CancellationToken.None);
-        return (await _store.ListAsync()).Single();
+        return (await _store.ListAsync()).Single(n => n.Id == "n1");
     }
 
     [Fact]
@@ -81,6 +82,26 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChannelKeepsFailing_ToldOnceOnTheOtherChannels()
+    {
+        await Queue();
+        for (var i = 0; i < 5; i++) _receiver.Answer(502, "bad gateway");
+
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            foreach (var n in (await _store.DueAsync(_time.GetUtcNow(), 10)).Where(n => n.Channel == "hooks"))
+                await _dispatcher.SendAsync(n, CancellationToken.None);
+            _time.Advance(TimeSpan.FromMinutes(5));
+        }
+
+        var report = Assert.Single(await _store.ListAsync(NotificationStatus.Pending), n => n.Channel == "backup");
+        Assert.Equal("[CRITICAL] alerts to channel hooks are failing: 502 Bad Gateway: bad gateway", AlertText.Subject(report.Message));
+        await _dispatcher.SendAsync(report, CancellationToken.None);
+        var sent = _receiver.Requests.Single(r => r.Path == "/backup");
+        Assert.Contains("channel hooks are failing", sent.Body);
+    }
+
+    [Fact]
     public async Task ClientError_IsPermanent()
     {
         await Queue();
@@ -91,6 +112,7 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
         Assert.Equal(NotificationStatus.Failed, failed.Status);
         Assert.Equal("400 Bad Request: invalid_payload", failed.LastError);
         Assert.Single(await _store.ListAsync(NotificationStatus.Failed));
+        Assert.Single(await _store.ListAsync(NotificationStatus.Pending), n => n.Channel == "backup" && n.Message.Kind == NotificationKind.ChannelFailing);
     }
 
     [Fact]

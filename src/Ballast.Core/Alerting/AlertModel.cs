@@ -13,6 +13,10 @@ public enum NotificationKind
     Resolved,
     /// <summary><c>ballast alert test</c>.</summary>
     Test,
+    /// <summary>A monitor changed state too often; its messages are held until it settles.</summary>
+    Flapping,
+    /// <summary>A channel keeps failing; told on the other channels.</summary>
+    ChannelFailing,
 }
 
 /// <summary>Where a notification stands.</summary>

@@ -17,6 +17,8 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
     private readonly Dictionary<(string GroupKey, NotificationKind Kind), Group> _groups = [];
     private readonly Dictionary<string, Open> _open = new(StringComparer.Ordinal);
     private readonly HashSet<string> _announced = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<DateTimeOffset>> _changes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _flapping = new(StringComparer.Ordinal); // monitor → its last change
     private BallastConfig _config = new();
     private IReadOnlyList<Silence> _silences = [];
 
@@ -60,6 +62,9 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
     /// <summary>Plans every incident observed so far and stores what is due now; returns when the next thing falls due.</summary>
     public async Task<DateTimeOffset?> StepAsync(CancellationToken cancellationToken)
     {
+        // Settled (no change for a whole flap window): a still-open incident is then announced like any held one.
+        var settledBy = time.GetUtcNow() - Volatile.Read(ref _config).Alerting.FlapWindow;
+        foreach (var (monitor, _) in _flapping.Where(f => f.Value <= settledBy).ToArray()) _flapping.Remove(monitor);
         while (_events.Reader.TryRead(out var e))
         {
             switch (e)
@@ -88,6 +93,7 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
         var item = new AlertItem(incident.Id, monitor.Name, monitor.Type, monitor.Severity, incident.Cause, incident.StartedAt,
             incident.DetectedAt, incident.ResolvedAt, failedChecks, monitor.Runbook);
         var targets = AlertRouter.Route(monitor, config.Alerting);
+        NoteChange(incident, monitor, item, targets, config.Alerting);
         // The group window runs from the moment the incident was detected (or resolved), not from when it was planned.
         if (incident.IsOpen)
         {
@@ -108,6 +114,26 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
         if (!unsent && config.Alerting.SendResolved) Add(targets, NotificationKind.Resolved, item, incident.ResolvedAt!.Value + config.Alerting.GroupWait);
     }
 
+    /// <summary>Counts state changes; at flap_threshold within flap_window the monitor is reported once as FLAPPING.</summary>
+    private void NoteChange(Incident incident, MonitorConfig monitor, AlertItem item, IReadOnlyList<AlertRouter.Target> targets, AlertingConfig alerting)
+    {
+        if (alerting.FlapThreshold == 0) return;
+        var at = incident.ResolvedAt ?? incident.DetectedAt;
+        if (!_changes.TryGetValue(monitor.Name, out var changes)) _changes[monitor.Name] = changes = new Queue<DateTimeOffset>();
+        changes.Enqueue(at);
+        while (changes.Count > 0 && changes.Peek() <= at - alerting.FlapWindow) changes.Dequeue();
+        if (_flapping.ContainsKey(monitor.Name))
+        {
+            _flapping[monitor.Name] = at;
+            return;
+        }
+        if (changes.Count < alerting.FlapThreshold) return;
+        _flapping[monitor.Name] = at;
+        // Messages already waiting for this monitor are dropped: the FLAPPING message replaces them.
+        foreach (var group in _groups.Values) group.Items.RemoveAll(i => i.Monitor == monitor.Name);
+        Add(targets, NotificationKind.Flapping, item with { FailedChecks = changes.Count }, at);
+    }
+
     private void Add(IReadOnlyList<AlertRouter.Target> targets, NotificationKind kind, AlertItem item, DateTimeOffset due)
     {
         foreach (var byGroup in targets.GroupBy(t => t.GroupKey))
@@ -126,16 +152,19 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
         var notifications = new List<Notification>();
         var monitors = config.Monitors.ToDictionary(m => m.Name, StringComparer.Ordinal);
         var silences = Volatile.Read(ref _silences);
-        bool Held(AlertItem item) => silences.Any(x => x.IsActive(now) && x.Covers(item.Monitor))
+        bool Held(AlertItem item) => _flapping.ContainsKey(item.Monitor) || silences.Any(x => x.IsActive(now) && x.Covers(item.Monitor))
                                      || (monitors.TryGetValue(item.Monitor, out var m) && Suppression.MaintenanceOf(m, config, now) is not null);
         foreach (var (key, group) in _groups.Where(g => g.Value.Due <= now).ToArray())
         {
             _groups.Remove(key);
             // Held back by a silence or maintenance: not announced now; a reminder announces it once the hold ends.
             // A recovery is only told to those who were told of the failure.
-            var items = key.Kind == NotificationKind.Resolved
-                ? group.Items.Where(i => _announced.Remove(i.IncidentId) && !Held(i)).ToList()
-                : group.Items.Where(i => !Held(i)).ToList();
+            var items = key.Kind switch
+            {
+                NotificationKind.Resolved => group.Items.Where(i => _announced.Remove(i.IncidentId) && !Held(i)).ToList(),
+                NotificationKind.Flapping => group.Items,
+                _ => group.Items.Where(i => !Held(i)).ToList(),
+            };
             if (key.Kind == NotificationKind.Firing) _announced.UnionWith(items.Select(i => i.IncidentId));
             if (items.Count > 0) notifications.AddRange(Notify(key.Kind, items, group.Channels, dashboard, now));
         }
@@ -174,6 +203,11 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
         {
             var due = _open.Values.Min(o => o.LastSent) + repeat;
             if (next is null || due < next) next = due;
+        }
+        foreach (var last in _flapping.Values)
+        {
+            var settles = last + Volatile.Read(ref _config).Alerting.FlapWindow;
+            if (next is null || settles < next) next = settles;
         }
         // Held-back incidents are looked at again every few seconds, so the end of a silence or window is noticed.
         if (_open.Keys.Any(id => !_announced.Contains(id)))

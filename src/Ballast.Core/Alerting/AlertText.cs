@@ -17,6 +17,8 @@ public static class AlertText
         return message.Kind switch
         {
             NotificationKind.Test => "[TEST] Ballast can reach this channel",
+            NotificationKind.ChannelFailing => $"[CRITICAL] alerts to channel {items[0].Monitor} are failing: {items[0].Cause}",
+            NotificationKind.Flapping => $"{tag} {items[0].Monitor} is FLAPPING: {items[0].FailedChecks} state changes; its alerts are held until it settles",
             NotificationKind.Resolved when items.Count == 1 => $"[RESOLVED] {items[0].Monitor} is UP after {Duration.Format(Round(items[0].Duration ?? TimeSpan.Zero))}",
             NotificationKind.Resolved => $"[RESOLVED] {items.Count} monitors are UP again",
             NotificationKind.Repeat when items.Count == 1 => $"{tag} {items[0].Monitor} is still DOWN ({Duration.Format(Round(message.CreatedAt - items[0].StartedAt))}): {items[0].Cause}",
@@ -30,6 +32,11 @@ public static class AlertText
     {
         if (message.Kind == NotificationKind.Test)
             return $"This is a test message from Ballast ({message.DashboardUrl}). If you can read it, alerts will reach you here.\n";
+        if (message.Kind == NotificationKind.ChannelFailing)
+            return $"{Subject(message)}\nMessages to it are kept and retried; check the channel's settings and the service's status.\n" +
+                   $"Pending messages: {message.DashboardUrl.TrimEnd('/')}/api/v1/notifications?status=pending\n";
+        if (message.Kind == NotificationKind.Flapping)
+            return $"{Subject(message)}.\nLast failure: {message.Items[0].Cause}\nIncident: {Link(message, message.Items[0])}\n";
         var sb = new StringBuilder();
         foreach (var item in message.Items)
         {

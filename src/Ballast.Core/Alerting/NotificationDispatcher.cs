@@ -15,6 +15,12 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(5);
+
+    /// <summary>Failed attempts in a row after which a channel is reported on the others (about 35 s of failing).</summary>
+    public const int FailingAfter = 3;
+
+    private readonly HashSet<string> _failing = new(StringComparer.Ordinal);
+    private readonly Lock _failingLock = new();
     private readonly Dictionary<string, IChannelSender> _senders = senders.ToDictionary(s => s.Type, StringComparer.Ordinal);
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private BallastConfig _config = new();
@@ -65,11 +71,13 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
             var receipt = await sender.SendAsync(n.Channel, channel, n, linked.Token);
             await store.MarkDeliveredAsync(n.Id, attempts, time.GetUtcNow(), receipt.Response, cancellationToken);
             Log.Delivered(log, n.Message.Kind.ToString(), n.Channel, attempts);
+            lock (_failingLock) _failing.Remove(n.Channel);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
         {
             var error = e is OperationCanceledException ? $"timed out after {Duration.Format(channel.Timeout)}" : e.Message;
             var now = time.GetUtcNow();
+            if (attempts >= FailingAfter || e is PermanentDeliveryException) await ReportFailingAsync(n, error, config, now, cancellationToken);
             if (e is PermanentDeliveryException || now - n.CreatedAt >= config.Alerting.GiveUpAfter)
             {
                 await store.MarkFailedAsync(n.Id, attempts, error, cancellationToken);
@@ -82,6 +90,26 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
         }
     }
 
+    /// <summary>
+    /// Once per failing episode, tells every other channel that this one is failing (never about a message that is
+    /// itself such a report, so two broken channels cannot feed each other).
+    /// </summary>
+    private async Task ReportFailingAsync(Notification failed, string error, BallastConfig config, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (failed.Message.Kind == NotificationKind.ChannelFailing) return;
+        lock (_failingLock)
+            if (!_failing.Add(failed.Channel)) return;
+        var item = new AlertItem($"channel-{failed.Channel}", failed.Channel, "channel", Severity.Critical, error, now, now, null, 0, null);
+        var message = new AlertMessage(NotificationKind.ChannelFailing, [item], (config.Server.PublicUrl ?? config.Server.Listen).ToString(), now);
+        var reports = config.Channels.Keys.Where(c => c != failed.Channel)
+            .Select(c => new Notification(Guid.CreateVersion7(now).ToString("N"), c, message, item.IncidentId, NotificationStatus.Pending, 0, now, now))
+            .ToArray();
+        if (reports.Length == 0) return;
+        await store.AddAsync(reports, cancellationToken);
+        Log.ChannelFailing(log, failed.Channel, reports.Length);
+        Wake();
+    }
+
     private static partial class Log
     {
         [LoggerMessage(5101, LogLevel.Information, "Delivered {Kind} notification to {Channel} (attempt {Attempt})")]
@@ -92,5 +120,8 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
 
         [LoggerMessage(5103, LogLevel.Error, "Gave up sending notification {Id} to {Channel}: {Error}")]
         public static partial void Failed(ILogger logger, string channel, string id, string error);
+
+        [LoggerMessage(5104, LogLevel.Error, "Channel {Channel} keeps failing; told {Count} other channels")]
+        public static partial void ChannelFailing(ILogger logger, string channel, int count);
     }
 }

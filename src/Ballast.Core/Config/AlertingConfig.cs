@@ -21,12 +21,20 @@ public sealed record AlertingConfig : IValidatableConfig
     [Description("How long a notification is retried before it is marked failed.")]
     public TimeSpan GiveUpAfter { get; init; } = TimeSpan.FromHours(24);
 
+    [Description("A monitor that goes down or up this many times within flap_window is reported once as FLAPPING, and its messages are held until it settles; 0 turns this off.")]
+    public int FlapThreshold { get; init; } = 6;
+
+    [Description("The window flap_threshold counts in; a flapping monitor has settled after this long without a change.")]
+    public TimeSpan FlapWindow { get; init; } = TimeSpan.FromMinutes(10);
+
     public void Validate(ConfigValidation validation)
     {
         if (RepeatEvery < TimeSpan.Zero) validation.Error("repeat_every", "must be 0s (never) or more");
         if (RepeatEvery > TimeSpan.Zero && RepeatEvery < TimeSpan.FromMinutes(1)) validation.Error("repeat_every", "must be 0s (never) or at least 1m");
         if (GroupWait < TimeSpan.Zero || GroupWait > TimeSpan.FromMinutes(5)) validation.Error("group_wait", "must be between 0s and 5m");
         if (GiveUpAfter < TimeSpan.FromMinutes(1)) validation.Error("give_up_after", "must be at least 1m");
+        if (FlapThreshold is < 0 or 1 or 2) validation.Error("flap_threshold", "must be 0 (off) or at least 3");
+        if (FlapWindow < TimeSpan.FromSeconds(10)) validation.Error("flap_window", "must be at least 10s");
     }
 }
 
