@@ -5,6 +5,7 @@ Usage: /usr/bin/python3 scripts/smtp_server.py --port PORT --maildir DIR [--tls 
 Prints "ready" once it accepts connections, and runs until SIGTERM.
 """
 import argparse
+import os
 import signal
 import ssl
 import threading
@@ -37,6 +38,8 @@ def main():
 
         kwargs.update(authenticator=authenticate, auth_required=True, auth_require_tls=bool(args.tls))
 
+    for sub in ("tmp", "new", "cur"):  # Maildir refuses a folder that exists without them
+        os.makedirs(os.path.join(args.maildir, sub), exist_ok=True)
     controller = Controller(Mailbox(args.maildir), hostname="127.0.0.1", port=args.port, **kwargs)
     controller.start()
     print("ready", flush=True)

@@ -52,7 +52,8 @@ public static class AlertText
 
     public static string Html(AlertMessage message)
     {
-        if (message.Kind == NotificationKind.Test) return $"<p>{WebUtility.HtmlEncode(Plain(message))}</p>";
+        if (message.Kind is NotificationKind.Test or NotificationKind.Flapping or NotificationKind.ChannelFailing)
+            return $"<pre style=\"font-family:sans-serif;white-space:pre-wrap\">{WebUtility.HtmlEncode(Plain(message))}</pre>";
         var sb = new StringBuilder("<div style=\"font-family:sans-serif\">");
         foreach (var item in message.Items)
         {
