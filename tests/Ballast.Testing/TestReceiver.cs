@@ -10,7 +10,8 @@ namespace Ballast.Testing;
 /// </summary>
 public sealed class TestReceiver : IAsyncDisposable
 {
-    public sealed record Request(string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body);
+    /// <param name="Answered">The status this receiver answered with.</param>
+    public sealed record Request(string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body, int Answered);
 
     private readonly ConcurrentQueue<Request> _requests = new();
     private readonly ConcurrentQueue<(int Status, string Body)> _answers = new();
@@ -29,6 +30,9 @@ public sealed class TestReceiver : IAsyncDisposable
 
     public IReadOnlyList<Request> Requests => _requests.ToArray();
 
+    /// <summary>The status answered once the queued answers are used up.</summary>
+    public int DefaultStatus { get; set; } = 200;
+
     /// <summary>The next requests get these answers, in order.</summary>
     public void Answer(int status, string body = "") => _answers.Enqueue((status, body));
 
@@ -44,8 +48,8 @@ public sealed class TestReceiver : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync();
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        _requests.Enqueue(new Request(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body));
-        var (status, answer) = _answers.TryDequeue(out var queued) ? queued : (200, "ok");
+        var (status, answer) = _answers.TryDequeue(out var queued) ? queued : (DefaultStatus, DefaultStatus == 200 ? "ok" : "unavailable");
+        _requests.Enqueue(new Request(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body, status));
         context.Response.StatusCode = status;
         await context.Response.WriteAsync(answer);
         _arrived.Release();
