@@ -1,9 +1,7 @@
 using Ballast.Core.Alerting;
 using Ballast.Core.Config;
 using Ballast.Core.Monitoring;
-using Ballast.Storage;
 using Ballast.Storage.Alerting;
-using Ballast.Storage.Monitoring;
 using Ballast.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -15,15 +13,14 @@ public sealed class AlertPlannerTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 8, 0, 0, TimeSpan.Zero);
     private readonly FakeTimeProvider _time = new(T0);
-    private readonly TempDirectory _dir = new();
+    private TempAlertStore _temp = null!;
     private SqlNotificationStore _store = null!;
     private AlertPlanner _planner = null!;
 
     public async ValueTask InitializeAsync()
     {
-        var dialect = new SqliteDialect(_dir.File("ballast.db"));
-        await new SqlMonitoringStore(dialect).MigrateAsync();
-        _store = new SqlNotificationStore(dialect);
+        _temp = await TempAlertStore.CreateAsync();
+        _store = _temp.Store;
         _planner = new AlertPlanner(_store, _time, NullLogger<AlertPlanner>.Instance);
         _planner.Configure(ConfigLoader.Parse("""
             channels:
@@ -241,8 +238,7 @@ public sealed class AlertPlannerTests : IAsyncLifetime
 
     public ValueTask DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _dir.Dispose();
+        _temp.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -1,9 +1,7 @@
 using Ballast.Core.Alerting;
 using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
-using Ballast.Storage;
 using Ballast.Storage.Alerting;
-using Ballast.Storage.Monitoring;
 using Ballast.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -18,13 +16,13 @@ public sealed class EmailChannelTests : IAsyncLifetime
     private readonly FakeTimeProvider _time = new(T0);
     private readonly TempDirectory _dir = new();
     private readonly TestCertificates _certs = new();
+    private TempAlertStore _temp = null!;
     private SqlNotificationStore _store = null!;
 
     public async ValueTask InitializeAsync()
     {
-        var dialect = new SqliteDialect(_dir.File("ballast.db"));
-        await new SqlMonitoringStore(dialect).MigrateAsync();
-        _store = new SqlNotificationStore(dialect);
+        _temp = await TempAlertStore.CreateAsync();
+        _store = _temp.Store;
     }
 
     private NotificationDispatcher Dispatcher(string smtp)
@@ -120,7 +118,7 @@ public sealed class EmailChannelTests : IAsyncLifetime
 
     public ValueTask DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _temp.Dispose();
         _certs.Dispose();
         _dir.Dispose();
         return ValueTask.CompletedTask;

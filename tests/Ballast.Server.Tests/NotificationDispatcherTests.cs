@@ -1,9 +1,7 @@
 using Ballast.Core.Alerting;
 using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
-using Ballast.Storage;
 using Ballast.Storage.Alerting;
-using Ballast.Storage.Monitoring;
 using Ballast.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -15,8 +13,8 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 8, 0, 0, TimeSpan.Zero);
     private readonly FakeTimeProvider _time = new(T0);
-    private readonly TempDirectory _dir = new();
     private TestReceiver _receiver = null!;
+    private TempAlertStore _temp = null!;
     private SqlNotificationStore _store = null!;
     private NotificationDispatcher _dispatcher = null!;
     private WebhookSender _webhook = null!;
@@ -24,9 +22,8 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _receiver = await TestReceiver.StartAsync();
-        var dialect = new SqliteDialect(_dir.File("ballast.db"));
-        await new SqlMonitoringStore(dialect).MigrateAsync();
-        _store = new SqlNotificationStore(dialect);
+        _temp = await TempAlertStore.CreateAsync();
+        _store = _temp.Store;
         _webhook = new WebhookSender(_time);
         _dispatcher = new NotificationDispatcher(_store, [_webhook], _time, NullLogger<NotificationDispatcher>.Instance);
         _dispatcher.Configure(Config("24h"));
@@ -146,7 +143,6 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
     {
         _webhook.Dispose();
         await _receiver.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _dir.Dispose();
+        _temp.Dispose();
     }
 }

@@ -17,7 +17,7 @@ public class ConditionTests
         ResponseTime = TimeSpan.FromMilliseconds(1834),
         CertExpiry = TimeSpan.FromDays(10),
         Connected = true,
-        Dns = new Dictionary<string, IReadOnlyList<string>> { ["A"] = ["10.0.0.5", "10.0.0.6"] },
+        Dns = new Dictionary<string, IReadOnlyList<string>> { ["A"] = ["192.0.2.5", "192.0.2.6"] },
         RunDuration = TimeSpan.FromMinutes(3),
     };
 
@@ -45,7 +45,7 @@ public class ConditionTests
     [InlineData("[HEADER].Access-Control-Allow-Origin == https://app.example.com")]
     [InlineData("[CERT_EXPIRY] > 7d")]
     [InlineData("[CONNECTED] == true")]
-    [InlineData("[DNS].A contains 10.0.0.5")]
+    [InlineData("[DNS].A contains 192.0.2.5")]
     [InlineData("len([DNS].A) == 2")]
     [InlineData("[DURATION] < 5m")]
     public void Evaluate_MatchingObservation_Passes(string text)
@@ -72,7 +72,7 @@ public class ConditionTests
     [InlineData("[HEADER].x-missing == 1", "[HEADER].x-missing == 1 failed: header x-missing is missing")]
     [InlineData("[CERT_EXPIRY] > 14d", "[CERT_EXPIRY] > 14d failed: got 10d")]
     [InlineData("[CONNECTED] == false", "[CONNECTED] == false failed: got true")]
-    [InlineData("[DNS].A contains 10.0.0.9", "[DNS].A contains 10.0.0.9 failed: got [\"10.0.0.5\", \"10.0.0.6\"]")]
+    [InlineData("[DNS].A contains 192.0.2.9", "[DNS].A contains 192.0.2.9 failed: got [\"192.0.2.5\", \"192.0.2.6\"]")]
     [InlineData("[DURATION] < 1m", "[DURATION] < 1m failed: got 3m")]
     public void Evaluate_MismatchingObservation_FailsWithSentence(string text, string expectedStart)
     {

@@ -286,7 +286,7 @@ public sealed class ProbeTests : IAsyncLifetime
     public async Task Dns_ExplicitResolver_ReadsEveryRecordType()
     {
         await using var dns = new TestDnsServer()
-            .Add("api.test", "A", "10.0.0.5")
+            .Add("api.test", "A", "192.0.2.5")
             .Add("api.test", "TXT", "v=spf1 -all")
             .Add("api.test", "MX", "10 mail.api.test")
             .Add("www.api.test", "CNAME", "api.test");
@@ -301,18 +301,18 @@ public sealed class ProbeTests : IAsyncLifetime
             Conditions = [Condition.Parse(condition)],
         };
 
-        var a = await Run(probe, Lookup("api.test", DnsRecordType.A, "[DNS].A contains 10.0.0.5"));
+        var a = await Run(probe, Lookup("api.test", DnsRecordType.A, "[DNS].A contains 192.0.2.5"));
         var txt = await Run(probe, Lookup("api.test", DnsRecordType.Txt, "[DNS].TXT contains \"v=spf1 -all\""));
         var mx = await Run(probe, Lookup("api.test", DnsRecordType.Mx, "[DNS].MX contains \"10 mail.api.test\""));
         var cname = await Run(probe, Lookup("www.api.test", DnsRecordType.Cname, "[DNS].CNAME contains api.test"));
-        var wrong = await Run(probe, Lookup("api.test", DnsRecordType.A, "[DNS].A contains 10.0.0.9"));
+        var wrong = await Run(probe, Lookup("api.test", DnsRecordType.A, "[DNS].A contains 192.0.2.9"));
         var missing = await Run(probe, Lookup("gone.test", DnsRecordType.A, "len([DNS].A) > 0"));
 
         Assert.True(a.Passed, a.Cause);
         Assert.True(txt.Passed, txt.Cause);
         Assert.True(mx.Passed, mx.Cause);
         Assert.True(cname.Passed, cname.Cause);
-        Assert.Equal("[DNS].A contains 10.0.0.9 failed: got [\"10.0.0.5\"]", wrong.Cause);
+        Assert.Equal("[DNS].A contains 192.0.2.9 failed: got [\"192.0.2.5\"]", wrong.Cause);
         Assert.Equal("len([DNS].A) > 0 failed: got 0", missing.Cause);
     }
 

@@ -1,0 +1,26 @@
+using Ballast.Storage;
+using Ballast.Storage.Alerting;
+using Ballast.Storage.Monitoring;
+using Ballast.Testing;
+
+namespace Ballast.Server.Tests;
+
+/// <summary>A migrated SQLite database in a folder of the test's own, holding notifications and silences.</summary>
+internal sealed class TempAlertStore(TempDirectory dir, SqlNotificationStore store) : IDisposable
+{
+    public SqlNotificationStore Store { get; } = store;
+
+    public static async Task<TempAlertStore> CreateAsync()
+    {
+        var dir = new TempDirectory();
+        var dialect = new SqliteDialect(dir.File("ballast.db"));
+        await new SqlMonitoringStore(dialect).MigrateAsync();
+        return new TempAlertStore(dir, new SqlNotificationStore(dialect));
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        dir.Dispose();
+    }
+}
