@@ -112,6 +112,7 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
                 if (group.Items.Count == 0) _groups.Remove(key);
             }
         if (!unsent && config.Alerting.SendResolved) Add(targets, NotificationKind.Resolved, item, incident.ResolvedAt!.Value + config.Alerting.GroupWait);
+        else _announced.Remove(incident.Id); // nothing more will be said about it
     }
 
     /// <summary>Counts state changes; at flap_threshold within flap_window the monitor is reported once as FLAPPING.</summary>
