@@ -155,6 +155,22 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Template_ReplacesBallastsWords()
+    {
+        using var sender = new NtfySender();
+        var config = Channel<NtfyChannelConfig>($$$"""
+            { type: ntfy, url: '{{{_receiver.Url("/t")}}}', template: { subject: "{{kind}}: {{monitor}} ({{severity}})", body: "{{monitor}} failed {{failed_checks}}x since {{since}}: {{cause}} -> {{url}}" } }
+            """);
+
+        await sender.SendAsync("c", config, Message(NotificationKind.Firing, incidents: 2), CancellationToken.None);
+
+        var request = _receiver.Requests[0];
+        Assert.Equal("DOWN: api-1 (critical)", request.Headers["Title"]);
+        Assert.Equal("api-1 failed 2x since 2026-11-27 10:00:00 UTC: [STATUS] == 200 failed: got 503 -> https://ballast.example.com/incidents/inc-1\n\n" +
+                     "api-2 failed 2x since 2026-11-27 10:00:00 UTC: [STATUS] == 200 failed: got 503 -> https://ballast.example.com/incidents/inc-2", request.Body);
+    }
+
+    [Fact]
     public async Task Twilio_OneFormPostPerRecipientWithBasicAuth()
     {
         using var sender = new TwilioSender();

@@ -10,8 +10,10 @@ namespace Ballast.Core.Alerting;
 /// </summary>
 public static class AlertText
 {
-    public static string Subject(AlertMessage message)
+    /// <summary>The subject line: the channel's template when it has one, else Ballast's words.</summary>
+    public static string Subject(AlertMessage message, MessageTemplateConfig? template = null)
     {
+        if (template?.Subject is { } subject && message.Items.Count > 0) return Fill(subject, message, message.Items[0]);
         var items = message.Items;
         var tag = $"[{message.Severity.ToString().ToUpperInvariant()}]";
         return message.Kind switch
@@ -28,8 +30,11 @@ public static class AlertText
         };
     }
 
-    public static string Plain(AlertMessage message)
+    /// <summary>The plain-text body: the channel's template per incident when it has one, else Ballast's words.</summary>
+    public static string Plain(AlertMessage message, MessageTemplateConfig? template = null)
     {
+        if (template?.Body is { } body && message.Items.Count > 0)
+            return string.Join("\n\n", message.Items.Select(i => Fill(body, message, i))) + "\n";
         if (message.Kind == NotificationKind.Test)
             return $"This is a test message from Ballast ({message.DashboardUrl}). If you can read it, alerts will reach you here.\n";
         if (message.Kind == NotificationKind.ChannelFailing)
@@ -50,8 +55,10 @@ public static class AlertText
         return sb.ToString();
     }
 
-    public static string Html(AlertMessage message)
+    public static string Html(AlertMessage message, MessageTemplateConfig? template = null)
     {
+        if (template?.Body is not null)
+            return $"<pre style=\"font-family:sans-serif;white-space:pre-wrap\">{WebUtility.HtmlEncode(Plain(message, template))}</pre>";
         if (message.Kind is NotificationKind.Test or NotificationKind.Flapping or NotificationKind.ChannelFailing)
             return $"<pre style=\"font-family:sans-serif;white-space:pre-wrap\">{WebUtility.HtmlEncode(Plain(message))}</pre>";
         var sb = new StringBuilder("<div style=\"font-family:sans-serif\">");
@@ -65,6 +72,32 @@ public static class AlertText
         }
         return sb.Append("</div>").ToString();
     }
+
+    private static string Fill(string template, AlertMessage message, AlertItem item) =>
+        System.Text.RegularExpressions.Regex.Replace(template, @"\{\{\s*([a-z_]+)\s*\}\}", m => m.Groups[1].Value switch
+        {
+            "kind" => message.Kind switch
+            {
+                NotificationKind.Resolved => "RESOLVED",
+                NotificationKind.Repeat => "STILL DOWN",
+                NotificationKind.Firing => "DOWN",
+                _ => message.Kind.ToString().ToUpperInvariant(),
+            },
+            "monitor" => item.Monitor,
+            "type" => item.MonitorType,
+            "severity" => item.Severity.ToString().ToLowerInvariant(),
+            "cause" => item.Cause,
+            "since" => item.StartedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+            "detected" => item.DetectedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+            "resolved" => item.ResolvedAt?.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            "duration" => Duration.Format(Round((item.ResolvedAt ?? message.CreatedAt) - item.StartedAt)),
+            "failed_checks" => item.FailedChecks.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "runbook" => item.Runbook ?? "",
+            "url" => Link(message, item),
+            "count" => message.Items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "monitors" => string.Join(", ", message.Items.Select(i => i.Monitor)),
+            _ => m.Value,
+        });
 
     public static string Link(AlertMessage message, AlertItem item) => $"{message.DashboardUrl.TrimEnd('/')}/incidents/{item.IncidentId}";
 

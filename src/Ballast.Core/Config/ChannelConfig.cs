@@ -19,6 +19,9 @@ public abstract record ChannelConfig
     [Description("Longest one delivery attempt may take.")]
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    [Description("Your own words for this channel's messages (docs/alerts.md lists the {{placeholders}}).")]
+    public MessageTemplateConfig? Template { get; init; }
+
     /// <summary>The <c>type:</c> value.</summary>
     [ConfigIgnore]
     public abstract string Type { get; }
@@ -243,4 +246,32 @@ public sealed record TwilioChannelConfig : ChannelConfig, IValidatableConfig
     }
 
     private static bool E164(string n) => n.Length is > 2 and <= 16 && n[0] == '+' && n.Skip(1).All(char.IsAsciiDigit);
+}
+
+/// <summary><c>template:</c> of a channel: subject and body with <c>{{placeholders}}</c>; either may be left out.</summary>
+public sealed record MessageTemplateConfig : IValidatableConfig
+{
+    /// <summary>Every placeholder a template may use.</summary>
+    public static readonly IReadOnlyList<string> Placeholders =
+        ["kind", "monitor", "type", "severity", "cause", "since", "detected", "resolved", "duration", "failed_checks", "runbook", "url", "count", "monitors"];
+
+    [Description("Subject line (email subject, chat title, SMS text); from the first incident, with {{count}} and {{monitors}} for groups.")]
+    public string? Subject { get; init; }
+
+    [Description("Body, written once per incident; a grouped message joins them with a blank line.")]
+    public string? Body { get; init; }
+
+    public void Validate(ConfigValidation validation)
+    {
+        foreach (var (key, text) in new[] { ("subject", Subject), ("body", Body) })
+        {
+            if (text is null) continue;
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, @"\{\{\s*([a-z_]+)\s*\}\}"))
+                if (!Placeholders.Contains(m.Groups[1].Value))
+                {
+                    var hint = ConfigShape.Suggest(m.Groups[1].Value, Placeholders) is { } h ? $"; did you mean {{{{{h}}}}}?" : "";
+                    validation.Error(key, $"unknown placeholder {{{{{m.Groups[1].Value}}}}}{hint} (known: {string.Join(", ", Placeholders)})");
+                }
+        }
+    }
 }

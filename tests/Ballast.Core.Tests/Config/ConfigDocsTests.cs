@@ -39,7 +39,7 @@ public class ConfigDocsTests
     public void Docs_AlertsReference_MentionsEveryKey()
     {
         var doc = File.ReadAllText(Repository.Path("docs", "alerts.md"));
-        var types = new[] { typeof(AlertingConfig), typeof(RouteConfig), typeof(RouteMatchConfig), typeof(SmtpConfig), typeof(MaintenanceWindowConfig) }
+        var types = new[] { typeof(AlertingConfig), typeof(RouteConfig), typeof(RouteMatchConfig), typeof(SmtpConfig), typeof(MaintenanceWindowConfig), typeof(MessageTemplateConfig) }
             .Concat(ConfigShape.CasesOf(typeof(ChannelConfig)).Select(c => c.Type));
 
         foreach (var type in types)

@@ -14,11 +14,11 @@ public sealed class EmailSender(TimeProvider time) : ChannelSender<EmailChannelC
     protected override async Task<DeliveryReceipt> SendAsync(string channel, EmailChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
         var m = notification.Message;
-        var message = new MimeMessage { Subject = AlertText.Subject(m) };
+        var message = new MimeMessage { Subject = AlertText.Subject(m, config.Template) };
         message.From.Add(MailboxAddress.Parse(config.From));
         foreach (var to in config.To) message.To.Add(MailboxAddress.Parse(to));
         message.Headers.Add("X-Ballast-Notification", notification.Id);
-        message.Body = new BodyBuilder { TextBody = AlertText.Plain(m), HtmlBody = AlertText.Html(m) }.ToMessageBody();
+        message.Body = new BodyBuilder { TextBody = AlertText.Plain(m, config.Template), HtmlBody = AlertText.Html(m, config.Template) }.ToMessageBody();
 
         using var smtp = new SmtpClient();
         smtp.Timeout = (int)config.Timeout.TotalMilliseconds;

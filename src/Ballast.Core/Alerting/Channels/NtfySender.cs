@@ -11,8 +11,8 @@ public sealed class NtfySender : HttpChannelSender<NtfyChannelConfig>
     protected override Task<DeliveryReceipt> SendAsync(string channel, NtfyChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
         var m = notification.Message;
-        var request = new HttpRequestMessage(HttpMethod.Post, config.Url) { Content = new StringContent(AlertText.Plain(m).TrimEnd(), Encoding.UTF8, "text/plain") };
-        request.Headers.TryAddWithoutValidation("Title", AlertText.Subject(m));
+        var request = new HttpRequestMessage(HttpMethod.Post, config.Url) { Content = new StringContent(AlertText.Plain(m, config.Template).TrimEnd(), Encoding.UTF8, "text/plain") };
+        request.Headers.TryAddWithoutValidation("Title", AlertText.Subject(m, config.Template));
         request.Headers.TryAddWithoutValidation("Priority", m.Kind == NotificationKind.Resolved ? "default" : m.Severity switch
         {
             Severity.Critical => "urgent",

@@ -26,7 +26,7 @@ public sealed class OpsgenieSender : HttpChannelSender<OpsgenieChannelConfig>
                 {
                     message = Truncate($"{item.Monitor} is DOWN: {item.Cause}", 130),
                     alias = item.IncidentId,
-                    description = Truncate(AlertText.Plain(m with { Items = [item] }), 15000),
+                    description = Truncate(AlertText.Plain(m with { Items = [item] }, config.Template), 15000),
                     priority = item.Severity switch { Severity.Critical => "P1", Severity.Warning => "P3", _ => "P5" },
                     source = "Ballast",
                     entity = item.Monitor,

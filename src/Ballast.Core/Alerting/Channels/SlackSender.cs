@@ -13,17 +13,17 @@ public sealed class SlackSender : HttpChannelSender<SlackChannelConfig>
     {
         var request = new HttpRequestMessage(HttpMethod.Post, config.WebhookUrl)
         {
-            Content = new StringContent(Body(notification), Encoding.UTF8, "application/json"),
+            Content = new StringContent(Body(notification, config.Template), Encoding.UTF8, "application/json"),
         };
         return PostAsync(request, cancellationToken);
     }
 
     /// <summary><c>text</c> is the notification fallback; the section block carries the same words in mrkdwn.</summary>
-    public static string Body(Notification notification)
+    public static string Body(Notification notification, MessageTemplateConfig? template = null)
     {
         var m = notification.Message;
-        var subject = AlertText.Subject(m);
-        var text = $"*{Escape(subject)}*\n{Escape(AlertText.Plain(m).TrimEnd())}";
+        var subject = AlertText.Subject(m, template);
+        var text = $"*{Escape(subject)}*\n{Escape(AlertText.Plain(m, template).TrimEnd())}";
         if (text.Length > 2900) text = text[..2900] + "…";
         return JsonSerializer.Serialize(new
         {

@@ -12,10 +12,10 @@ public sealed class TeamsSender : HttpChannelSender<TeamsChannelConfig>
         var m = notification.Message;
         var body = new List<object>
         {
-            new { type = "TextBlock", text = AlertText.Subject(m), weight = "Bolder", size = "Medium", wrap = true,
+            new { type = "TextBlock", text = AlertText.Subject(m, config.Template), weight = "Bolder", size = "Medium", wrap = true,
                   color = m.Kind == NotificationKind.Resolved ? "Good" : "Attention" },
         };
-        body.AddRange(AlertText.Plain(m).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+        body.AddRange(AlertText.Plain(m, config.Template).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
             .Select(block => (object)new { type = "TextBlock", text = block.Replace("\n", "\n\n", StringComparison.Ordinal), wrap = true }));
         return PostJsonAsync(config.WebhookUrl, new
         {

@@ -19,7 +19,7 @@ public sealed class WebhookSender(TimeProvider time) : HttpChannelSender<Webhook
 
     protected override Task<DeliveryReceipt> SendAsync(string channel, WebhookChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
-        var body = config.Format == WebhookFormat.Alertmanager ? AlertmanagerBody(channel, notification) : BallastBody(notification);
+        var body = config.Format == WebhookFormat.Alertmanager ? AlertmanagerBody(channel, notification) : BallastBody(notification, config.Template);
         var request = new HttpRequestMessage(HttpMethod.Post, config.Url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.UserAgent.ParseAdd("Ballast/1.0");
         foreach (var (name, value) in config.Headers) request.Headers.TryAddWithoutValidation(name, value);
@@ -36,7 +36,7 @@ public sealed class WebhookSender(TimeProvider time) : HttpChannelSender<Webhook
     public static string Sign(string secret, string timestamp, string body) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}")));
 
-    public static string BallastBody(Notification n)
+    public static string BallastBody(Notification n, MessageTemplateConfig? template = null)
     {
         var m = n.Message;
         return JsonSerializer.Serialize(new
@@ -45,8 +45,8 @@ public sealed class WebhookSender(TimeProvider time) : HttpChannelSender<Webhook
             id = n.Id,
             kind = m.Kind.ToString().ToLowerInvariant(),
             severity = m.Severity.ToString().ToLowerInvariant(),
-            title = AlertText.Subject(m),
-            text = AlertText.Plain(m),
+            title = AlertText.Subject(m, template),
+            text = AlertText.Plain(m, template),
             dedupKey = n.DedupKey,
             createdAt = m.CreatedAt,
             incidents = m.Items.Select(i => new
