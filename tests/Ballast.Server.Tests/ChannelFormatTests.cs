@@ -193,6 +193,27 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SmsWebhook_JsonAndForm_OneRequestPerNumber()
+    {
+        using var sender = new SmsWebhookSender();
+        var json = Channel<SmsWebhookChannelConfig>($"{{ type: sms_webhook, url: '{_receiver.Url("/sms")}', to: ['+15552223333'], fields: {{ sender: BALLAST }}, headers: {{ X-Api-Key: k }} }}");
+        var form = Channel<SmsWebhookChannelConfig>($"{{ type: sms_webhook, url: '{_receiver.Url("/send")}', to: ['+15552223333', '+15554445555'], format: form, to_field: msisdn, text_field: message }}");
+
+        await sender.SendAsync("c", json, Message(NotificationKind.Firing), CancellationToken.None);
+        await sender.SendAsync("c", form, Message(NotificationKind.Firing), CancellationToken.None);
+
+        var first = _receiver.Requests[0];
+        Assert.Equal("k", first.Headers["X-Api-Key"]);
+        var body = Json(first);
+        Assert.Equal(("+15552223333", "BALLAST"), (body.GetProperty("to").GetString(), body.GetProperty("sender").GetString()));
+        Assert.Equal("[CRITICAL] api-1 is DOWN: [STATUS] == 200 failed: got 503 https://ballast.example.com/incidents/inc-1", body.GetProperty("text").GetString());
+        Assert.Equal(3, _receiver.Requests.Count);
+        var fields = HttpUtility.ParseQueryString(_receiver.Requests[2].Body);
+        Assert.Equal("+15554445555", fields["msisdn"]);
+        Assert.StartsWith("[CRITICAL] api-1 is DOWN", fields["message"]);
+    }
+
+    [Fact]
     public async Task ServiceRefusal_4xxIsPermanent_5xxIsRetried()
     {
         using var sender = new SlackSender();

@@ -14,6 +14,7 @@ namespace Ballast.Core.Config;
 [ConfigCase("telegram", typeof(TelegramChannelConfig))]
 [ConfigCase("ntfy", typeof(NtfyChannelConfig))]
 [ConfigCase("twilio", typeof(TwilioChannelConfig))]
+[ConfigCase("sms_webhook", typeof(SmsWebhookChannelConfig))]
 public abstract record ChannelConfig
 {
     [Description("Longest one delivery attempt may take.")]
@@ -245,7 +246,52 @@ public sealed record TwilioChannelConfig : ChannelConfig, IValidatableConfig
             if (!E164(to)) validation.Error("to", $"\"{to}\" is not a number in E.164 form (+ and up to 15 digits)");
     }
 
-    private static bool E164(string n) => n.Length is > 2 and <= 16 && n[0] == '+' && n.Skip(1).All(char.IsAsciiDigit);
+    internal static bool E164(string n) => n.Length is > 2 and <= 16 && n[0] == '+' && n.Skip(1).All(char.IsAsciiDigit);
+}
+
+/// <summary>How an SMS gateway wants its fields.</summary>
+public enum SmsBodyFormat
+{
+    /// <summary>A JSON object.</summary>
+    Json,
+    /// <summary>application/x-www-form-urlencoded fields.</summary>
+    Form,
+}
+
+/// <summary><c>type: sms_webhook</c>: any SMS gateway with an HTTP API: one POST per recipient with the number and the text.</summary>
+public sealed record SmsWebhookChannelConfig : ChannelConfig, IValidatableConfig
+{
+    [Description("The gateway's send URL.")]
+    [Secret]
+    public required Uri Url { get; init; }
+
+    [Description("Recipient numbers in E.164 form.")]
+    public required IReadOnlyList<string> To { get; init; }
+
+    [Description("json or form.")]
+    public SmsBodyFormat Format { get; init; } = SmsBodyFormat.Json;
+
+    [Description("Name of the field carrying the number.")]
+    public string ToField { get; init; } = "to";
+
+    [Description("Name of the field carrying the text.")]
+    public string TextField { get; init; } = "text";
+
+    [Description("Extra fields sent with every message (a sender id, an account).")]
+    public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>();
+
+    [Description("Extra request headers (an API key).")]
+    [Secret]
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    public override string Type => "sms_webhook";
+
+    public void Validate(ConfigValidation validation)
+    {
+        if (To.Count == 0) validation.Error("to", "needs at least one number");
+        foreach (var to in To)
+            if (!TwilioChannelConfig.E164(to)) validation.Error("to", $"\"{to}\" is not a number in E.164 form (+ and up to 15 digits)");
+    }
 }
 
 /// <summary><c>template:</c> of a channel: subject and body with <c>{{placeholders}}</c>; either may be left out.</summary>

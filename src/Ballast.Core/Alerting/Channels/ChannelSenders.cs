@@ -15,5 +15,6 @@ public static class ChannelSenders
         new TelegramSender(),
         new NtfySender(),
         new TwilioSender(),
+        new SmsWebhookSender(),
     ];
 }

@@ -15,9 +15,7 @@ public sealed class TwilioSender : HttpChannelSender<TwilioChannelConfig>
     protected override async Task<DeliveryReceipt> SendAsync(string channel, TwilioChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
         var m = notification.Message;
-        var text = AlertText.Subject(m, config.Template);
-        if (m.Items.Count == 1) text += " " + AlertText.Link(m, m.Items[0]);
-        if (text.Length > 320) text = text[..319] + "…";
+        var text = SmsText.Of(m, config.Template);
         var url = new Uri(config.ApiUrl, $"/2010-04-01/Accounts/{Uri.EscapeDataString(config.AccountSid)}/Messages.json");
         var auth = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{config.AccountSid}:{config.AuthToken}")));
         var answers = new List<string>();

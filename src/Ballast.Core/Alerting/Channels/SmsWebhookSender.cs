@@ -1,0 +1,41 @@
+using System.Text;
+using System.Text.Json;
+using Ballast.Core.Config;
+
+namespace Ballast.Core.Alerting.Channels;
+
+/// <summary><c>type: sms_webhook</c>: one POST per recipient, the number and the text in the fields the gateway names.</summary>
+public sealed class SmsWebhookSender : HttpChannelSender<SmsWebhookChannelConfig>
+{
+    public override string Type => "sms_webhook";
+
+    protected override async Task<DeliveryReceipt> SendAsync(string channel, SmsWebhookChannelConfig config, Notification notification, CancellationToken cancellationToken)
+    {
+        var text = SmsText.Of(notification.Message, config.Template);
+        var answers = new List<string>();
+        foreach (var to in config.To)
+        {
+            var fields = new Dictionary<string, string>(config.Fields) { [config.ToField] = to, [config.TextField] = text };
+            var request = new HttpRequestMessage(HttpMethod.Post, config.Url)
+            {
+                Content = config.Format == SmsBodyFormat.Form
+                    ? new FormUrlEncodedContent(fields)
+                    : new StringContent(JsonSerializer.Serialize(fields), Encoding.UTF8, "application/json"),
+            };
+            foreach (var (name, value) in config.Headers) request.Headers.TryAddWithoutValidation(name, value);
+            answers.Add($"{to}: {(await PostAsync(request, cancellationToken)).Response}");
+        }
+        return new DeliveryReceipt(string.Join(" | ", answers));
+    }
+}
+
+/// <summary>The words of a text message: the subject and, for one incident, its link; at most 320 characters.</summary>
+public static class SmsText
+{
+    public static string Of(AlertMessage message, MessageTemplateConfig? template)
+    {
+        var text = AlertText.Subject(message, template);
+        if (template?.Subject is null && message.Items.Count == 1) text += " " + AlertText.Link(message, message.Items[0]);
+        return text.Length > 320 ? text[..319] + "…" : text;
+    }
+}
