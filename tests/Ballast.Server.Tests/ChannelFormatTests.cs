@@ -214,6 +214,30 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sns_PublishSignedWithSigV4()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero));
+        using var sender = new SnsSender(time);
+        _receiver.Answer(200, "<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult></PublishResponse>");
+        var config = Channel<SnsChannelConfig>($"{{ type: sns, region: eu-west-1, access_key_id: AKIDEXAMPLE, secret_access_key: s3cret, to: ['+15552223333'], api_url: '{_receiver.Url("/")}' }}");
+
+        var receipt = await sender.SendAsync("c", config, Message(NotificationKind.Firing), CancellationToken.None);
+
+        var request = _receiver.Requests[0];
+        var form = HttpUtility.ParseQueryString(request.Body);
+        Assert.Equal(("Publish", "2010-03-31", "+15552223333"), (form["Action"], form["Version"], form["PhoneNumber"]));
+        Assert.Equal("Transactional", form["MessageAttributes.entry.1.Value.StringValue"]);
+        Assert.StartsWith("[CRITICAL] api-1 is DOWN", form["Message"]);
+        Assert.Equal("20261127T100000Z", request.Headers["X-Amz-Date"]);
+        var expected = AwsSigV4.Authorization("POST", _receiver.Url("/"),
+            new Dictionary<string, string> { ["content-type"] = request.Headers["Content-Type"], ["host"] = request.Headers["Host"], ["x-amz-date"] = "20261127T100000Z" },
+            System.Text.Encoding.UTF8.GetBytes(request.Body), "AKIDEXAMPLE", "s3cret", "eu-west-1", "sns", "20261127T100000Z");
+        Assert.Equal(expected, request.Headers["Authorization"]);
+        Assert.StartsWith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261127/eu-west-1/sns/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=", expected);
+        Assert.Contains("m-1", receipt.Response);
+    }
+
+    [Fact]
     public async Task ServiceRefusal_4xxIsPermanent_5xxIsRetried()
     {
         using var sender = new SlackSender();

@@ -15,6 +15,7 @@ namespace Ballast.Core.Config;
 [ConfigCase("ntfy", typeof(NtfyChannelConfig))]
 [ConfigCase("twilio", typeof(TwilioChannelConfig))]
 [ConfigCase("sms_webhook", typeof(SmsWebhookChannelConfig))]
+[ConfigCase("sns", typeof(SnsChannelConfig))]
 public abstract record ChannelConfig
 {
     [Description("Longest one delivery attempt may take.")]
@@ -319,5 +320,44 @@ public sealed record MessageTemplateConfig : IValidatableConfig
                     validation.Error(key, $"unknown placeholder {{{{{m.Groups[1].Value}}}}}{hint} (known: {string.Join(", ", Placeholders)})");
                 }
         }
+    }
+}
+
+/// <summary><c>type: sns</c>: SMS through Amazon SNS <c>Publish</c> (or an SNS-compatible API), signed with AWS Signature Version 4.</summary>
+public sealed record SnsChannelConfig : ChannelConfig, IValidatableConfig
+{
+    [Description("AWS region, e.g. us-east-1.")]
+    public required string Region { get; init; }
+
+    [Description("Access key id of a user or role allowed sns:Publish.")]
+    public required string AccessKeyId { get; init; }
+
+    [Description("Its secret access key.")]
+    [Secret]
+    public required string SecretAccessKey { get; init; }
+
+    [Description("Session token, for temporary credentials.")]
+    [Secret]
+    public string? SessionToken { get; init; }
+
+    [Description("Recipient numbers in E.164 form.")]
+    public required IReadOnlyList<string> To { get; init; }
+
+    [Description("API endpoint; defaults to https://sns.REGION.amazonaws.com/ (set it for an SNS-compatible service).")]
+    public Uri? ApiUrl { get; init; }
+
+    /// <summary>Where requests go.</summary>
+    [ConfigIgnore]
+    public Uri Endpoint => ApiUrl ?? new Uri($"https://sns.{Region}.amazonaws.com/");
+
+    public override string Type => "sns";
+
+    public void Validate(ConfigValidation validation)
+    {
+        if (To.Count == 0) validation.Error("to", "needs at least one number");
+        foreach (var to in To)
+            if (!TwilioChannelConfig.E164(to)) validation.Error("to", $"\"{to}\" is not a number in E.164 form (+ and up to 15 digits)");
+        if (Region.Length == 0 || !Region.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+            validation.Error("region", $"\"{Region}\" is not an AWS region name such as us-east-1");
     }
 }

@@ -16,5 +16,6 @@ public static class ChannelSenders
         new NtfySender(),
         new TwilioSender(),
         new SmsWebhookSender(),
+        new SnsSender(time),
     ];
 }
