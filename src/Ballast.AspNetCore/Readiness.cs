@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Ballast.AspNetCore;
+
+/// <summary>One entry of the health+json <c>checks</c> object.</summary>
+public sealed record CheckView(string Status, object? ObservedValue, string? Output, DateTimeOffset Time);
+
+/// <summary>
+/// The truth behind /health/ready: startup complete, every contract variable present and well-formed, every
+/// health check tagged "ready" passing. Dependency checks run at most once per <c>CacheFor</c>, however many probes ask.
+/// </summary>
+public sealed class Readiness(BallastHealthOptions options, StartupPhases startup, HealthCheckService checks, TimeProvider time) : IDisposable
+{
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+    private (HealthReport Report, DateTimeOffset At)? _cached;
+
+    /// <summary>Runs of the dependency checks so far (what the cache saves).</summary>
+    public long CheckRuns { get; private set; }
+
+    public async Task<(bool Ready, Dictionary<string, CheckView[]> Checks)> EvaluateAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var result = new Dictionary<string, CheckView[]>(StringComparer.Ordinal);
+        var ready = true;
+
+        var stuck = startup.Completed ? null : $"stuck after \"{startup.LastPhase}\" for {Math.Round(startup.Elapsed.TotalSeconds)}s";
+        result["startup:completed"] = [new(stuck is null ? "pass" : "fail", startup.Completed, stuck, now)];
+        ready &= stuck is null;
+
+        var problems = options.Environment.Select(r => r.Problem(System.Environment.GetEnvironmentVariable(r.Name))).OfType<string>().ToArray();
+        result["environment:contract"] = [new(problems.Length == 0 ? "pass" : "fail", options.Environment.Count - problems.Length,
+            problems.Length == 0 ? null : string.Join("; ", problems), now)];
+        ready &= problems.Length == 0;
+
+        var report = await ReportAsync(now, cancellationToken);
+        foreach (var (name, entry) in report.Entries)
+        {
+            var status = entry.Status switch { HealthStatus.Healthy => "pass", HealthStatus.Degraded => "warn", _ => "fail" };
+            result[$"{name}:responding"] = [new(status, entry.Duration.TotalMilliseconds, entry.Description ?? entry.Exception?.Message, now)];
+            ready &= entry.Status != HealthStatus.Unhealthy;
+        }
+        return (ready, result);
+    }
+
+    private async Task<HealthReport> ReportAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_cached is { } c && now - c.At < options.CacheFor) return c.Report;
+        await _refresh.WaitAsync(cancellationToken);
+        try
+        {
+            if (_cached is { } again && now - again.At < options.CacheFor) return again.Report;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.CheckTimeout);
+            var report = await checks.CheckHealthAsync(r => r.Tags.Contains("ready"), timeout.Token);
+            CheckRuns++;
+            _cached = (report, now);
+            return report;
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+
+    public void Dispose() => _refresh.Dispose();
+
+    /// <summary>SHA-256 of the sorted names of the contract's variables that are set: names only, never values.</summary>
+    public string EnvFingerprint()
+    {
+        var set = options.Environment.Select(r => r.Name).Where(n => !string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(n)))
+            .Order(StringComparer.Ordinal);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', set))));
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.AspNetCore;
+
+/// <summary>
+/// Startup as a sequence of named phases, each logged once with the time since the process started. Complete when the
+/// last expected phase is reached; until then /health/startup and /health/ready say where it stands.
+/// </summary>
+public sealed partial class StartupPhases(BallastHealthOptions options, TimeProvider time, ILogger<StartupPhases> log)
+{
+    private readonly List<(string Name, DateTimeOffset At)> _reached = [];
+    private readonly Lock _lock = new();
+    private readonly long _started = time.GetTimestamp();
+
+    public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
+
+    /// <summary>Records and logs a phase ("Cache warmed"); a phase named twice is logged once.</summary>
+    public void Phase(string name)
+    {
+        lock (_lock)
+        {
+            if (_reached.Any(p => p.Name == name)) return;
+            _reached.Add((name, time.GetUtcNow()));
+        }
+        Log.PhaseReached(log, name, time.GetElapsedTime(_started).TotalMilliseconds);
+    }
+
+    public IReadOnlyList<(string Name, DateTimeOffset At)> Reached
+    {
+        get
+        {
+            lock (_lock) return _reached.ToArray();
+        }
+    }
+
+    /// <summary>Every expected phase reached ("Listening on port" matches "Listening on port 3697").</summary>
+    public bool Completed => options.Phases.All(expected => Reached.Any(r => r.Name.StartsWith(expected, StringComparison.Ordinal)));
+
+    /// <summary>The last phase reached, for "stuck after ...".</summary>
+    public string LastPhase => Reached is [.., var last] ? last.Name : "process start";
+
+    public TimeSpan Elapsed => time.GetElapsedTime(_started);
+
+    internal void ReportStall() => Log.Stalled(log, Math.Round(options.StartupTimeout.TotalSeconds), LastPhase);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "{Phase} (+{ElapsedMs:0}ms)")]
+        public static partial void PhaseReached(ILogger logger, string phase, double elapsedMs);
+
+        [LoggerMessage(2, LogLevel.Critical, "Startup incomplete after {Seconds}s: stuck after phase \"{Phase}\"")]
+        public static partial void Stalled(ILogger logger, double seconds, string phase);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.AspNetCore.Tests;
+
+/// <summary>A real Kestrel app using the library, probed over HTTP.</summary>
+public sealed class HealthEndpointsTests : IAsyncDisposable
+{
+    private readonly string _var = "BALLAST_TEST_TOKENS_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+    private readonly ConcurrentQueue<string> _logs = new();
+    private WebApplication? _app;
+    private volatile bool _dependencyUp = true;
+
+    private async Task<HttpClient> StartAsync(Action<BallastHealthOptions>? configure = null, bool withDatabasePhase = false)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders().AddProvider(new ListLogger(_logs));
+        builder.Services.AddBallastHealth(o =>
+            {
+                o.ServiceName = "api";
+                o.Release = "165";
+                o.RequireEnv(_var, EnvKind.Int, min: 1);
+                o.Phases.Clear();
+                if (withDatabasePhase) o.Phases.Add("Database connection established");
+                o.Phases.AddRange(["All routes mapped", "Application successfully started", "Listening on port"]);
+                configure?.Invoke(o);
+            })
+            .AddCheck("redis", () => _dependencyUp ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("connection refused (127.0.0.1:6379)"), tags: ["ready"]);
+        _app = builder.Build();
+        _app.MapBallastHealth();
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> Get(HttpClient client, string path)
+    {
+        var response = await client.GetAsync(path);
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
+    }
+
+    [Fact]
+    public async Task Ready_MissingOrMalformedVariable_NamesIt_LiveStays200()
+    {
+        using var client = await StartAsync();
+
+        var (missing, body) = await Get(client, "/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, missing);
+        Assert.Equal("fail", body.GetProperty("status").GetString());
+        Assert.Equal($"{_var} is missing", body.GetProperty("checks").GetProperty("environment:contract")[0].GetProperty("output").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+
+        Environment.SetEnvironmentVariable(_var, "0");
+        var (_, malformed) = await Get(client, "/health/ready");
+        Assert.Equal($"{_var} is 0, below the minimum 1", malformed.GetProperty("checks").GetProperty("environment:contract")[0].GetProperty("output").GetString());
+
+        Environment.SetEnvironmentVariable(_var, "4096");
+        Assert.Equal(HttpStatusCode.OK, (await Get(client, "/health/ready")).Status);
+    }
+
+    [Fact]
+    public async Task Ready_DependencyDown_NamesTheCause_AndRecovers()
+    {
+        Environment.SetEnvironmentVariable(_var, "4096");
+        using var client = await StartAsync(o => o.CacheFor = TimeSpan.Zero);
+        _dependencyUp = false;
+
+        var (status, body) = await Get(client, "/health/ready");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("connection refused (127.0.0.1:6379)", body.GetProperty("checks").GetProperty("redis:responding")[0].GetProperty("output").GetString());
+        _dependencyUp = true;
+        Assert.Equal(HttpStatusCode.OK, (await Get(client, "/health/ready")).Status);
+    }
+
+    [Fact]
+    public async Task Ready_ManyProbes_OneDependencyRoundTripPerCachePeriod()
+    {
+        Environment.SetEnvironmentVariable(_var, "1");
+        using var client = await StartAsync(o => o.CacheFor = TimeSpan.FromMinutes(1));
+
+        for (var i = 0; i < 50; i++) await client.GetAsync("/health/ready");
+
+        Assert.Equal(1, _app!.Services.GetRequiredService<Readiness>().CheckRuns);
+    }
+
+    [Fact]
+    public async Task Startup_Stalled_ReadyFailsSayingWhere_UntilThePhaseArrives()
+    {
+        Environment.SetEnvironmentVariable(_var, "1");
+        using var client = await StartAsync(withDatabasePhase: true);
+
+        var (startupStatus, startup) = await Get(client, "/health/startup");
+        var (readyStatus, ready) = await Get(client, "/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, startupStatus);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, readyStatus);
+        Assert.StartsWith("stuck after \"Listening on port", ready.GetProperty("checks").GetProperty("startup:completed")[0].GetProperty("output").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(JsonValueKind.String, startup.GetProperty("stuckAfter").ValueKind);
+
+        _app!.Services.GetRequiredService<StartupPhases>().Phase("Database connection established");
+        Assert.Equal(HttpStatusCode.OK, (await Get(client, "/health/ready")).Status);
+    }
+
+    [Fact]
+    public async Task Startup_StallPastTimeout_LogsOneCriticalLine()
+    {
+        Environment.SetEnvironmentVariable(_var, "1");
+        using var client = await StartAsync(o => o.StartupTimeout = TimeSpan.FromMilliseconds(300), withDatabasePhase: true);
+
+        var deadline = TimeProvider.System.GetTimestamp();
+        while (!_logs.Any(l => l.StartsWith("Critical:", StringComparison.Ordinal)) && TimeProvider.System.GetElapsedTime(deadline) < TimeSpan.FromSeconds(10))
+            await Task.Delay(20);
+
+        var critical = Assert.Single(_logs, l => l.StartsWith("Critical:", StringComparison.Ordinal));
+        Assert.StartsWith("Critical: Startup incomplete after 0s: stuck after phase \"Listening on port", critical);
+    }
+
+    [Fact]
+    public async Task Phases_AreLoggedInOrder_WithTheRealPort()
+    {
+        using var client = await StartAsync();
+
+        var phases = _logs.Where(l => l.StartsWith("Information:", StringComparison.Ordinal)).ToArray();
+
+        Assert.StartsWith("Information: All routes mapped (+", phases[0]);
+        Assert.StartsWith("Information: Application successfully started (+", phases[1]);
+        Assert.StartsWith($"Information: Listening on port {client.BaseAddress!.Port} (+", phases[2]);
+    }
+
+    [Fact]
+    public async Task Version_ReportsReleaseAndFingerprintOfNamesSet()
+    {
+        using var client = await StartAsync();
+        var (_, before) = await Get(client, "/version");
+        Environment.SetEnvironmentVariable(_var, "7");
+        var (_, after) = await Get(client, "/version");
+
+        Assert.Equal(("api", "165"), (after.GetProperty("service").GetString(), after.GetProperty("release").GetString()));
+        Assert.NotEqual(before.GetProperty("envFingerprint").GetString(), after.GetProperty("envFingerprint").GetString());
+        Environment.SetEnvironmentVariable(_var, "8");
+        Assert.Equal(after.GetProperty("envFingerprint").GetString(), (await Get(client, "/version")).Body.GetProperty("envFingerprint").GetString());
+    }
+
+    [Fact]
+    public void Contract_IsTheDocumentedShape()
+    {
+        var options = new BallastHealthOptions { ServiceName = "api" }
+            .RequireEnv("DATABASE_URL", EnvKind.Url).RequireEnv("AI_MAX_TOKENS_CHAT", EnvKind.Int, min: 1).OptionalEnv("SENTRY_DSN");
+
+        var contract = JsonDocument.Parse(BallastContract.ToJson(options)).RootElement;
+
+        Assert.Equal("api", contract.GetProperty("service").GetString());
+        Assert.Equal("url", contract.GetProperty("env").GetProperty("DATABASE_URL").GetProperty("kind").GetString());
+        Assert.Equal(1, contract.GetProperty("env").GetProperty("AI_MAX_TOKENS_CHAT").GetProperty("min").GetInt32());
+        Assert.False(contract.GetProperty("env").GetProperty("SENTRY_DSN").GetProperty("required").GetBoolean());
+        Assert.Equal("/health/ready", contract.GetProperty("endpoints").GetProperty("ready").GetString());
+        Assert.Equal(5, contract.GetProperty("startup").GetProperty("phases").GetArrayLength());
+        Assert.Equal("60s", contract.GetProperty("startup").GetProperty("timeout").GetString());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Environment.SetEnvironmentVariable(_var, null);
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    private sealed class ListLogger(ConcurrentQueue<string> logs) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => categoryName == typeof(StartupPhases).FullName ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            logs.Enqueue($"{logLevel}: {formatter(state, exception)}");
+        public void Dispose() { }
+    }
+}
