@@ -12,40 +12,23 @@ build_ballast
 work="$BALLAST_SERVICES_DIR/alert-drain"; mkdir -p "$work"
 
 # One nginx: /health fails while the file "down" exists, /hook accepts the webhooks.
-port_nginx=$(free_port)
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
-  server {
-    listen 127.0.0.1:$port_nginx;
-    location /health { if (-f $work/down) { return 503; } return 200 'ok'; }
-    location /hook { return 200 'ok'; }
-  }
-}
-NGINX
-nginx -c "$work/nginx.conf"
-_ballast_stops+=("nginx -c '$work/nginx.conf' -s stop")
+start_nginx "location /health { if (-f $BALLAST_SERVICES_DIR/nginx/down) { return 503; } return 200 'ok'; } location /hook { return 200 'ok'; }"
 
 port=$(free_port)
 {
   echo "server: { listen: 'http://127.0.0.1:$port', storage: 'sqlite:ballast.db' }"
-  echo "channels: { hooks: { type: webhook, url: 'http://127.0.0.1:$port_nginx/hook' } }"
+  echo "channels: { hooks: { type: webhook, url: 'http://127.0.0.1:$TARGET_PORT/hook' } }"
   echo "alerting: { group_wait: 0s, flap_threshold: 0 }"
   echo "monitors:"
   for i in $(seq 1 "$count"); do
-    echo "  - { name: m$i, type: http, url: 'http://127.0.0.1:$port_nginx/health', interval: 2s, failure_threshold: 1, channels: [hooks] }"
+    echo "  - { name: m$i, type: http, url: 'http://127.0.0.1:$TARGET_PORT/health', interval: 2s, failure_threshold: 1, channels: [hooks] }"
   done
 } > "$work/ballast.yaml"
 dotnet "$BALLAST_DLL" serve --config "$work/ballast.yaml" > "$work/serve.log" 2>&1 &
 _ballast_stops+=("kill $!")
 wait_http "http://127.0.0.1:$port/health/ready"
 
-python3 - "$port" "$count" "$work/down" <<'PY'
+python3 - "$port" "$count" "$NGINX_DIR/down" <<'PY'
 import json, sys, time, urllib.request
 from datetime import datetime
 port, count, down = sys.argv[1], int(sys.argv[2]), sys.argv[3]

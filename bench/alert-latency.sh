@@ -13,23 +13,7 @@ build_ballast
 work="$BALLAST_SERVICES_DIR/alert-latency"; mkdir -p "$work/maildir"
 
 # Target: /health answers 503 while the file "down" exists.
-target_port=$(free_port)
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
-  server {
-    listen 127.0.0.1:$target_port;
-    location /health { if (-f $work/down) { return 503; } return 200 'ok'; }
-  }
-}
-NGINX
-nginx -c "$work/nginx.conf"
-_ballast_stops+=("nginx -c '$work/nginx.conf' -s stop")
+start_nginx "location /health { if (-f $BALLAST_SERVICES_DIR/nginx/down) { return 503; } return 200 'ok'; }"
 
 smtp_port=$(free_port)
 /usr/bin/python3 scripts/smtp_server.py --port "$smtp_port" --maildir "$work/maildir" > "$work/smtp.log" 2>&1 &
@@ -43,17 +27,17 @@ channels:
   mail: { type: email, smtp: { host: 127.0.0.1, port: $smtp_port, tls: none }, from: ballast@example.com, to: [oncall@example.com] }
 alerting: { group_wait: 0s, flap_threshold: 0, routes: [ { channels: [mail] } ] }
 monitors:
-  - { name: api, type: http, url: "http://127.0.0.1:$target_port/health", interval: 10s, retry_interval: 2s, failure_threshold: 2, timeout: 2s }
+  - { name: api, type: http, url: "http://127.0.0.1:$TARGET_PORT/health", interval: 10s, retry_interval: 2s, failure_threshold: 2, timeout: 2s }
 YAML
 dotnet "$BALLAST_DLL" serve --config "$work/ballast.yaml" > "$work/serve.log" 2>&1 &
 _ballast_stops+=("kill $!")
 wait_http "http://127.0.0.1:$port/health/ready"
 
-python3 - "$work" "$port" "$trials" <<'PY'
+python3 - "$work" "$port" "$trials" "$NGINX_DIR/down" <<'PY'
 import json, os, statistics, sys, time, urllib.request
 work, port, trials = sys.argv[1], sys.argv[2], int(sys.argv[3])
 api = f"http://127.0.0.1:{port}"
-down = os.path.join(work, "down")
+down = sys.argv[4]
 maildir = os.path.join(work, "maildir", "new")
 
 def get(path):

@@ -2,9 +2,11 @@
 # Helpers shared by the benchmarks: a local nginx target, process CPU and memory readings.
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/services.sh"
 
-# start_nginx: a static target on a free loopback port answering /health with 200 "ok"; exports TARGET_PORT.
+# start_nginx [LOCATIONS]: a target on a free loopback port; by default /health answers 200 with a JSON pass,
+# LOCATIONS (nginx location blocks) replaces that. Exports TARGET_PORT and NGINX_DIR (its folder, for switch files).
 start_nginx() {
   local dir="$BALLAST_SERVICES_DIR/nginx"
+  local locations=${1:-"location /health { default_type application/json; return 200 '{\"status\":\"pass\"}'; }"}
   mkdir -p "$dir"
   TARGET_PORT=$(free_port)
   cat > "$dir/nginx.conf" <<NGINX
@@ -19,13 +21,14 @@ http {
   client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
   server {
     listen 127.0.0.1:$TARGET_PORT;
-    location /health { default_type application/json; return 200 '{"status":"pass"}'; }
+    $locations
   }
 }
 NGINX
   nginx -c "$dir/nginx.conf"
   _ballast_stops+=("nginx -c '$dir/nginx.conf' -s stop")
-  export TARGET_PORT
+  NGINX_DIR=$dir
+  export TARGET_PORT NGINX_DIR
   echo "bench: nginx on 127.0.0.1:$TARGET_PORT" >&2
 }
 
