@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the real servers Ballast's tests and benchmarks use, each on a free loopback port with a throw-away data
 # directory, and stops them on exit. Source it, then call what you need:
-#   . scripts/services.sh; ensure_packages postgresql; start_postgres   # exports BALLAST_TEST_POSTGRES
+#   . scripts/services.sh; ensure_packages postgresql redis-server; start_postgres; start_redis
 # Everything listens on 127.0.0.1 only.
 
 BALLAST_SERVICES_DIR="${BALLAST_SERVICES_DIR:-$(mktemp -d /tmp/ballast-services.XXXXXX)}"
@@ -51,4 +51,19 @@ start_postgres() {
   _ballast_stops+=("su postgres -s /bin/sh -c \"'$bin/pg_ctl' -D '$dir/data' -m immediate stop\"")
   export BALLAST_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres"
   echo "services: PostgreSQL on 127.0.0.1:$port" >&2
+}
+
+# start_redis: a Redis server with persistence off; exports BALLAST_TEST_REDIS (host:port).
+start_redis() {
+  local dir port
+  dir="$BALLAST_SERVICES_DIR/redis"
+  mkdir -p "$dir"
+  port=$(free_port)
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$dir" --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null || { cat "$dir/redis.log" >&2; return 1; }
+  local i
+  for i in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  _ballast_stops+=("kill \$(cat '$dir/redis.pid')")
+  export BALLAST_TEST_REDIS="127.0.0.1:$port"
+  echo "services: Redis on 127.0.0.1:$port" >&2
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: installs and starts what the tests need (PostgreSQL), on loopback, then runs every test.
+# The test command: installs and starts what the tests need (PostgreSQL, Redis, aiosmtpd), on loopback, then runs every test.
 # Extra arguments go to `dotnet test` (e.g. --filter "FullyQualifiedName~Storage").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -7,8 +7,9 @@ cd "$root"
 . scripts/services.sh
 
 command -v dotnet >/dev/null || { echo "test: the .NET SDK (dotnet) is required" >&2; exit 1; }
-ensure_packages postgresql python3-aiosmtpd
+ensure_packages postgresql redis-server python3-aiosmtpd
 start_postgres
+start_redis
 
 log="$BALLAST_SERVICES_DIR/test.log"
 set +e

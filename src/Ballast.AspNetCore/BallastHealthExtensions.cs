@@ -16,6 +16,7 @@ public static class BallastHealthExtensions
     {
         var options = new BallastHealthOptions();
         configure?.Invoke(options);
+        if (DurationText.FromEnvironment(BallastHealthOptions.StartupTimeoutVariable) is { } timeout) options.StartupTimeout = timeout;
         options.Release ??= Environment.GetEnvironmentVariable("BALLAST_RELEASE")
                             ?? Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
         services.AddSingleton(options);

@@ -21,6 +21,9 @@ public sealed class BallastHealthOptions
     /// <summary>Phases startup must pass; startup is complete once the last is reached.</summary>
     public List<string> Phases { get; } = [.. StandardPhases];
 
+    /// <summary>Set in the environment, overrides <see cref="StartupTimeout"/> without a rebuild ("90s").</summary>
+    public const string StartupTimeoutVariable = "BALLAST_STARTUP_TIMEOUT";
+
     /// <summary>Past this without completing startup, a Critical log line names the last phase reached.</summary>
     public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -31,6 +34,10 @@ public sealed class BallastHealthOptions
     public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     public IReadOnlyList<EnvRequirement> Environment => _env;
+
+    /// <summary>What is wrong with the process's environment against the contract ("AI_MAX_TOKENS_CHAT is missing"), if anything.</summary>
+    public string[] EnvironmentProblems() =>
+        _env.Select(r => r.Problem(System.Environment.GetEnvironmentVariable(r.Name))).OfType<string>().ToArray();
 
     /// <summary>Declares a variable the service needs (or, with <paramref name="required"/> false, understands).</summary>
     public BallastHealthOptions RequireEnv(string name, EnvKind kind = EnvKind.String, long? min = null, long? max = null,

@@ -13,6 +13,7 @@ public sealed record CheckView(string Status, object? ObservedValue, string? Out
 /// </summary>
 public sealed class Readiness(BallastHealthOptions options, StartupPhases startup, HealthCheckService checks, TimeProvider time) : IDisposable
 {
+    private static readonly string[] ClauseBreaks = [" - ", ", ", "; "];
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private (HealthReport Report, DateTimeOffset At)? _cached;
 
@@ -29,7 +30,7 @@ public sealed class Readiness(BallastHealthOptions options, StartupPhases startu
         result["startup:completed"] = [new(stuck is null ? "pass" : "fail", startup.Completed, stuck, now)];
         ready &= stuck is null;
 
-        var problems = options.Environment.Select(r => r.Problem(System.Environment.GetEnvironmentVariable(r.Name))).OfType<string>().ToArray();
+        var problems = options.EnvironmentProblems();
         result["environment:contract"] = [new(problems.Length == 0 ? "pass" : "fail", options.Environment.Count - problems.Length,
             problems.Length == 0 ? null : string.Join("; ", problems), now)];
         ready &= problems.Length == 0;
@@ -38,7 +39,7 @@ public sealed class Readiness(BallastHealthOptions options, StartupPhases startu
         foreach (var (name, entry) in report.Entries)
         {
             var status = entry.Status switch { HealthStatus.Healthy => "pass", HealthStatus.Degraded => "warn", _ => "fail" };
-            result[$"{name}:responding"] = [new(status, entry.Duration.TotalMilliseconds, entry.Description ?? entry.Exception?.Message, now)];
+            result[$"{name}:responding"] = [new(status, entry.Duration.TotalMilliseconds, Output(entry), now)];
             ready &= entry.Status != HealthStatus.Unhealthy;
         }
         return (ready, result);
@@ -65,6 +66,38 @@ public sealed class Readiness(BallastHealthOptions options, StartupPhases startu
     }
 
     public void Dispose() => _refresh.Dispose();
+
+    /// <summary>The check's own description and its exception explained, without saying the same thing twice.</summary>
+    private static string? Output(HealthReportEntry entry) => (entry.Description, Explain(entry.Exception)) switch
+    {
+        (null, var explained) => explained,
+        (var description, null) => description,
+        var (description, explained) => description == entry.Exception!.Message || explained.StartsWith(description, StringComparison.Ordinal)
+            ? explained
+            : $"{description}: {explained}",
+    };
+
+    /// <summary>
+    /// A failed check's exception in one short line: the outer message and, when different, the innermost cause
+    /// ("Failed to connect to 127.0.0.1:5432: Connection refused"), each cut to its first clause when long.
+    /// </summary>
+    internal static string? Explain(Exception? exception)
+    {
+        if (exception is null) return null;
+        var inner = exception;
+        while (inner.InnerException is not null) inner = inner.InnerException;
+        var (outer, cause) = (Brief(exception.Message), Brief(inner.Message));
+        return ReferenceEquals(inner, exception) || outer.Contains(cause, StringComparison.Ordinal) ? outer : $"{outer}: {cause}";
+
+        static string Brief(string message)
+        {
+            var line = message.Split('\n', 2)[0].Trim();
+            if (line.Length <= 120) return line;
+            var cut = ClauseBreaks.Select(s => line.IndexOf(s, 20, StringComparison.Ordinal)).Where(i => i > 0).DefaultIfEmpty(-1).Min();
+            line = cut > 0 ? line[..cut] : line;
+            return line.Length <= 200 ? line : line[..199] + "…";
+        }
+    }
 
     /// <summary>SHA-256 of the sorted names of the contract's variables that are set: names only, never values.</summary>
     public string EnvFingerprint()

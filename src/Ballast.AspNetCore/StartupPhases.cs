@@ -34,21 +34,31 @@ public sealed partial class StartupPhases(BallastHealthOptions options, TimeProv
     }
 
     /// <summary>Every expected phase reached ("Listening on port" matches "Listening on port 3697").</summary>
-    public bool Completed => options.Phases.All(expected => Reached.Any(r => r.Name.StartsWith(expected, StringComparison.Ordinal)));
+    public bool Completed => Missing.Count == 0;
 
     /// <summary>The last phase reached, for "stuck after ...".</summary>
     public string LastPhase => Reached is [.., var last] ? last.Name : "process start";
 
     public TimeSpan Elapsed => time.GetElapsedTime(_started);
 
-    internal void ReportStall() => Log.Stalled(log, Math.Round(options.StartupTimeout.TotalSeconds), LastPhase);
+    /// <summary>Expected phases not reached yet.</summary>
+    public IReadOnlyList<string> Missing =>
+        options.Phases.Where(expected => !Reached.Any(r => r.Name.StartsWith(expected, StringComparison.Ordinal))).ToArray();
+
+    internal void ReportStall() =>
+        Log.Stalled(log, Math.Round(options.StartupTimeout.TotalSeconds), LastPhase, string.Join(", ", Missing.Select(m => $"\"{m}\"")));
+
+    internal void ReportContractNotMet(string problems) => Log.ContractNotMet(log, problems, LastPhase);
 
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "{Phase} (+{ElapsedMs:0}ms)")]
         public static partial void PhaseReached(ILogger logger, string phase, double elapsedMs);
 
-        [LoggerMessage(2, LogLevel.Critical, "Startup incomplete after {Seconds}s: stuck after phase \"{Phase}\"")]
-        public static partial void Stalled(ILogger logger, double seconds, string phase);
+        [LoggerMessage(2, LogLevel.Critical, "Startup incomplete after {Seconds}s: stuck after phase \"{Phase}\", waiting for {Missing}")]
+        public static partial void Stalled(ILogger logger, double seconds, string phase, string missing);
+
+        [LoggerMessage(3, LogLevel.Error, "Environment contract not met: {Problems} (startup after phase \"{Phase}\")")]
+        public static partial void ContractNotMet(ILogger logger, string problems, string phase);
     }
 }

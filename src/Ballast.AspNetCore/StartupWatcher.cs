@@ -20,6 +20,7 @@ internal sealed class StartupWatcher(StartupPhases phases, BallastHealthOptions 
             var ports = addresses.Select(a => Uri.TryCreate(a.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var u) ? u.Port : 0)
                 .Where(p => p > 0).Distinct().ToArray();
             phases.Phase(ports.Length == 0 ? "Listening on port" : $"Listening on port {string.Join(", ", ports)}");
+            if (options.EnvironmentProblems() is { Length: > 0 } problems) phases.ReportContractNotMet(string.Join("; ", problems));
         });
         try
         {

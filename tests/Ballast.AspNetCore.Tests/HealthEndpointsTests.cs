@@ -168,6 +168,21 @@ public sealed class HealthEndpointsTests : IAsyncDisposable
         Assert.Equal("60s", contract.GetProperty("startup").GetProperty("timeout").GetString());
     }
 
+    [Fact]
+    public void FailedCheckOutput_IsOneLine_OuterMessageAndInnermostCause()
+    {
+        var refused = new InvalidOperationException("Failed to connect to 127.0.0.1:5432", new System.Net.Sockets.SocketException(111));
+        Assert.Equal("Failed to connect to 127.0.0.1:5432: Connection refused", Readiness.Explain(refused));
+
+        var verbose = new InvalidOperationException("The message timed out in the backlog attempting to send because no connection became available (1000ms) - Last Connection Exception: SocketClosed on 127.0.0.1:6379/Interactive, Idle, last: PING",
+            new InvalidOperationException("SocketClosed on 127.0.0.1:6379/Interactive, Idle/RanToCompletion, last: SETEX, origin: ReadAllAsync, outstanding: 0, last-read: 0s ago, last-write: 1s ago"));
+        Assert.Equal("The message timed out in the backlog attempting to send because no connection became available (1000ms): SocketClosed on 127.0.0.1:6379/Interactive",
+            Readiness.Explain(verbose));
+
+        Assert.Equal("timeout", Readiness.Explain(new TimeoutException("timeout\n   at Somewhere()")));
+        Assert.Null(Readiness.Explain(null));
+    }
+
     public async ValueTask DisposeAsync()
     {
         Environment.SetEnvironmentVariable(_var, null);

@@ -45,7 +45,10 @@ public sealed class TestReceiver : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        using var reader = new StreamReader(context.Request.Body);
+        // Bodies sent gzip-compressed (Content-Encoding: gzip, as Sentry's SDKs do) are kept decompressed.
+        using var reader = new StreamReader(context.Request.Headers.ContentEncoding == "gzip"
+            ? new System.IO.Compression.GZipStream(context.Request.Body, System.IO.Compression.CompressionMode.Decompress)
+            : context.Request.Body);
         var body = await reader.ReadToEndAsync();
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var (status, answer) = _answers.TryDequeue(out var queued) ? queued : (DefaultStatus, DefaultStatus == 200 ? "ok" : "unavailable");
