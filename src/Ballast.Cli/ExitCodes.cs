@@ -20,4 +20,16 @@ public static class ExitCodes
 
     /// <summary>The Ballast server named by the config did not answer.</summary>
     public const int Unreachable = 5;
+
+    /// <summary><c>deploy</c>/<c>rollback</c>: stopped before anything changed (preflight, lock, checklist, build, contract).</summary>
+    public const int DeployRefused = 6;
+
+    /// <summary><c>deploy</c>: the new release failed after the rollout; the last good release is serving again and passed verification.</summary>
+    public const int RolledBack = 7;
+
+    /// <summary><c>deploy</c>/<c>rollback</c>: the release failed and so did the rollback. The service needs a person now.</summary>
+    public const int RollbackFailed = 8;
+
+    /// <summary><c>deploy</c> with on_failure: stop: the new release failed after the rollout and was left in place.</summary>
+    public const int DeployFailed = 9;
 }

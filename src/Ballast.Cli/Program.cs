@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Ballast.Cli.Commands;
 
-var root = new RootCommand("Ballast keeps HTTP services up: outside monitoring, incidents, alerts and uptime.")
+var root = new RootCommand("Ballast keeps HTTP services up: outside monitoring, incidents, alerts, uptime, and deploys that verify and roll back.")
 {
     ServeCommand.Create(),
     CheckCommand.Create(),
@@ -11,4 +11,5 @@ var root = new RootCommand("Ballast keeps HTTP services up: outside monitoring, 
     AlertCommand.Create(),
     SilenceCommand.Create(),
 };
+foreach (var command in DeployCommands.Create()) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();

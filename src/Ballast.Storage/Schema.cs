@@ -10,7 +10,19 @@ namespace Ballast.Storage;
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4()];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity)];
+
+    /// <summary>Deploys: every deploy and rollback with its steps, and the per-service deploy lock.</summary>
+    private static string[] Version5(string identity) =>
+    [
+        $"""
+        CREATE TABLE deploys (
+          id {identity}, service TEXT NOT NULL, kind TEXT NOT NULL, release_ref TEXT, started_at BIGINT NOT NULL, finished_at BIGINT,
+          who TEXT NOT NULL, outcome TEXT NOT NULL, rollback_of BIGINT, rolled_back_to TEXT, steps TEXT NOT NULL)
+        """,
+        "CREATE INDEX ix_deploys_service ON deploys (service, id)",
+        "CREATE TABLE deploy_locks (service TEXT PRIMARY KEY, holder TEXT NOT NULL, since BIGINT NOT NULL)",
+    ];
 
     /// <summary>Silences: alerts held back for matching monitors for a while.</summary>
     private static string[] Version4() =>

@@ -21,6 +21,9 @@ public sealed record BallastConfig : IValidatableConfig
     [Description("Endpoints to check from the outside.")]
     public IReadOnlyList<MonitorConfig> Monitors { get; init; } = [];
 
+    [Description("Services Ballast deploys, verifies and rolls back, by name.")]
+    public IReadOnlyDictionary<string, ServiceConfig> Services { get; init; } = new Dictionary<string, ServiceConfig>();
+
     /// <summary>Where this config was read from; relative paths in it (a SQLite file) are resolved against its folder.</summary>
     [ConfigIgnore]
     public string? SourcePath { get; init; }
@@ -42,6 +45,14 @@ public sealed record BallastConfig : IValidatableConfig
             if (!Names.Valid().IsMatch(name)) validation.Error($"channels.{name}", $"\"{name}\" is not a valid channel name: {Names.Rule}");
         for (var i = 0; i < Alerting.Routes.Count; i++)
             CheckChannels(validation, $"alerting.routes[{i}].channels", Alerting.Routes[i].Channels);
+        var listens = new Dictionary<Uri, string>();
+        foreach (var (name, service) in Services)
+        {
+            if (!Names.Valid().IsMatch(name)) validation.Error($"services.{name}", $"\"{name}\" is not a valid service name: {Names.Rule}");
+            if (service.Process?.Listen is not { } listen) continue;
+            if (listen == Server.Listen) validation.Error($"services.{name}.process.listen", "is the Ballast server's own address (server.listen)");
+            else if (!listens.TryAdd(listen, name)) validation.Error($"services.{name}.process.listen", $"service \"{listens[listen]}\" listens there already");
+        }
     }
 
     private void CheckChannels(ConfigValidation validation, string path, IReadOnlyList<string> names)

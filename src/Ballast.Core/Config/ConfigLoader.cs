@@ -34,7 +34,9 @@ public static class ConfigLoader
     /// <summary>Reads and validates YAML text; <paramref name="file"/> names it in errors.</summary>
     public static ConfigLoadResult Parse(string text, string file, Func<string, string?>? environment = null)
     {
-        environment ??= Environment.GetEnvironmentVariable;
+        var lookup = environment ?? Environment.GetEnvironmentVariable;
+        // ${BALLAST_RELEASE} is the release a deploy is verifying; it is kept as written and filled in at verify time.
+        environment = name => name == ServiceConfig.ReleaseVariable ? $"${{{name}}}" : lookup(name);
         var errors = new List<ConfigError>();
         YamlNode? root;
         try

@@ -52,6 +52,7 @@ public static class EnvironmentSubstitution
         return sb.ToString();
     }
 
-    private static bool IsName(string name) =>
+    /// <summary>Letters, digits and _, not starting with a digit.</summary>
+    public static bool IsName(string name) =>
         name.Length > 0 && !char.IsAsciiDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 }

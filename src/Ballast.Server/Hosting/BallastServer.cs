@@ -4,10 +4,13 @@ using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
 using Ballast.Core.Monitoring;
 using Ballast.Core.Monitoring.Probes;
+using Ballast.Core.Deploy;
 using Ballast.Server.Alerting;
+using Ballast.Server.Deploy;
 using Ballast.Server.Monitoring;
 using Ballast.Storage;
 using Ballast.Storage.Alerting;
+using Ballast.Storage.Deploy;
 using Ballast.Storage.Monitoring;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -27,7 +30,7 @@ public static class BallastServer
         builder.WebHost.UseUrls(config.Server.Listen.GetLeftPart(UriPartial.Authority));
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.Logging.ClearProviders();
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning).AddFilter("Yarp", LogLevel.Warning);
         if (configureLogging is null) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         else configureLogging(builder.Logging);
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -60,12 +63,16 @@ public static class BallastServer
         services.AddSingleton<AlertPlanner>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService<AlertingService>();
+        services.AddSingleton<IDeployStore>(sp => new SqlDeployStore(sp.GetRequiredService<SqlDialect>()));
+        services.AddSingleton<ProcessRuntime>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProcessRuntime>());
 
         var app = builder.Build();
         app.MapHealthEndpoints();
         app.MapMonitoringEndpoints();
         app.MapHeartbeatEndpoints();
         app.MapAlertingEndpoints();
+        app.MapDeployEndpoints();
         return app;
     }
 

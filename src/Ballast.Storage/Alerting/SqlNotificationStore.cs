@@ -71,29 +71,29 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = activeAt is { } at
-            ? Command(connection, "SELECT id, match, starts_at, ends_at, reason, created_by, expired_at FROM silences WHERE expired_at IS NULL AND starts_at <= @at AND ends_at > @at ORDER BY starts_at DESC",
+            ? Sql.Command(connection, "SELECT id, match, starts_at, ends_at, reason, created_by, expired_at FROM silences WHERE expired_at IS NULL AND starts_at <= @at AND ends_at > @at ORDER BY starts_at DESC",
                 [("@at", at.ToUnixTimeMilliseconds())])
-            : Command(connection, "SELECT id, match, starts_at, ends_at, reason, created_by, expired_at FROM silences ORDER BY starts_at DESC LIMIT 1000", []);
+            : Sql.Command(connection, "SELECT id, match, starts_at, ends_at, reason, created_by, expired_at FROM silences ORDER BY starts_at DESC LIMIT 1000");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<Silence>();
         while (await reader.ReadAsync(cancellationToken))
-            list.Add(new Silence(reader.GetString(0), reader.GetString(1), Time(reader, 2)!.Value, Time(reader, 3)!.Value, reader.GetString(4),
-                reader.GetString(5), Time(reader, 6)));
+            list.Add(new Silence(reader.GetString(0), reader.GetString(1), Sql.Time(reader, 2)!.Value, Sql.Time(reader, 3)!.Value, reader.GetString(4),
+                reader.GetString(5), Sql.Time(reader, 6)));
         return list;
     }
 
     public async Task<bool> ExpireAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, "UPDATE silences SET expired_at = @at WHERE id = @id AND expired_at IS NULL",
-            [("@at", at.ToUnixTimeMilliseconds()), ("@id", id)]);
+        await using var command = Sql.Command(connection, "UPDATE silences SET expired_at = @at WHERE id = @id AND expired_at IS NULL",
+            ("@at", at.ToUnixTimeMilliseconds()), ("@id", id));
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    private async Task<IReadOnlyList<Notification>> QueryAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    private async Task<IReadOnlyList<Notification>> QueryAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, sql, parameters);
+        await using var command = Sql.Command(connection, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<Notification>();
         while (await reader.ReadAsync(cancellationToken))
@@ -103,33 +103,16 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
                 reader.GetString(2),
                 Enum.Parse<NotificationStatus>(reader.GetString(4)),
                 Convert.ToInt32(reader.GetValue(5), CultureInfo.InvariantCulture),
-                Time(reader, 6)!.Value, Time(reader, 7)!.Value, Time(reader, 8),
+                Sql.Time(reader, 6)!.Value, Sql.Time(reader, 7)!.Value, Sql.Time(reader, 8),
                 reader.IsDBNull(9) ? null : reader.GetString(9),
                 reader.IsDBNull(10) ? null : reader.GetString(10)));
         return list;
     }
 
-    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, sql, parameters);
+        await using var command = Sql.Command(connection, sql, parameters);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    private static DbCommand Command(DbConnection connection, string sql, (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value;
-            command.Parameters.Add(p);
-        }
-        return command;
-    }
-
-    private static DateTimeOffset? Time(DbDataReader reader, int i) =>
-        reader.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture));
 }

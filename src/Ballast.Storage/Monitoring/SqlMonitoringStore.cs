@@ -162,9 +162,9 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
                 Enum.TryParse<MonitorState>(reader.GetString(1), out var state) ? state : MonitorState.Unknown,
                 Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture),
                 Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture),
-                Time(reader, 4), Text(reader, 5), Time(reader, 6),
+                Sql.Time(reader, 4), Sql.Text(reader, 5), Sql.Time(reader, 6),
                 reader.IsDBNull(7) ? null : Convert.ToDouble(reader.GetValue(7), CultureInfo.InvariantCulture),
-                Text(reader, 8), Time(reader, 9), Time(reader, 10));
+                Sql.Text(reader, 8), Sql.Time(reader, 9), Sql.Time(reader, 10));
             statuses[status.Monitor] = status;
         }
         return statuses;
@@ -183,8 +183,8 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var incidents = new List<Incident>();
         while (await reader.ReadAsync(cancellationToken))
-            incidents.Add(new Incident(reader.GetString(0), reader.GetString(1), Time(reader, 2)!.Value, Time(reader, 3)!.Value, Time(reader, 4), reader.GetString(5),
-                Time(reader, 6), Text(reader, 7)));
+            incidents.Add(new Incident(reader.GetString(0), reader.GetString(1), Sql.Time(reader, 2)!.Value, Sql.Time(reader, 3)!.Value, Sql.Time(reader, 4), reader.GetString(5),
+                Sql.Time(reader, 6), Sql.Text(reader, 7)));
         return incidents;
     }
 
@@ -202,9 +202,9 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var results = new List<CheckResult>();
         while (await reader.ReadAsync(cancellationToken))
-            results.Add(new CheckResult(monitor, Time(reader, 0)!.Value,
+            results.Add(new CheckResult(monitor, Sql.Time(reader, 0)!.Value,
                 TimeSpan.FromTicks(Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture) * 10),
-                Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture) == 1, Text(reader, 4),
+                Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture) == 1, Sql.Text(reader, 4),
                 reader.IsDBNull(3) ? null : Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture)));
         return results;
     }
@@ -289,11 +289,6 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
     private static long Mod(long value, long m) => ((value % m) + m) % m;
 
     private static long? Ms(DateTimeOffset? value) => value?.ToUnixTimeMilliseconds();
-
-    private static DateTimeOffset? Time(DbDataReader reader, int i) =>
-        reader.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture));
-
-    private static string? Text(DbDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
 
     private static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql)
     {

@@ -57,4 +57,19 @@ public class ConfigDocsTests
             foreach (var property in ConfigShape.PropertiesOf(type))
                 Assert.True(doc.Contains($"`{property.Key}`", StringComparison.Ordinal), $"docs/configuration.md does not describe `{property.Key}` ({type.Name})");
     }
+
+    [Fact]
+    public void Docs_DeployReference_MentionsEveryKey()
+    {
+        var doc = File.ReadAllText(Repository.Path("docs", "deploy.md"));
+        var types = new[]
+        {
+            typeof(ServiceConfig), typeof(ProcessServiceConfig), typeof(LightsailServiceConfig), typeof(BuildConfig), typeof(VerifyConfig),
+            typeof(VerifyCheckConfig), typeof(ChecklistConfig),
+        };
+
+        foreach (var type in types)
+            foreach (var property in ConfigShape.PropertiesOf(type))
+                Assert.True(doc.Contains($"`{property.Key}`", StringComparison.Ordinal), $"docs/deploy.md does not describe `{property.Key}` ({type.Name})");
+    }
 }

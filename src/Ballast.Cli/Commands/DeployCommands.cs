@@ -1,0 +1,191 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ballast.Core.Config;
+using Ballast.Core.Deploy;
+using Ballast.Core.Deploy.Providers;
+using Ballast.Core.Monitoring.Probes;
+using Ballast.Storage;
+using Ballast.Storage.Deploy;
+using Ballast.Storage.Monitoring;
+using Spectre.Console;
+
+namespace Ballast.Cli.Commands;
+
+/// <summary><c>ballast deploy|verify|rollback|history SERVICE</c> (docs/deploy.md).</summary>
+internal static class DeployCommands
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() }, WriteIndented = true };
+
+    public static IEnumerable<Command> Create() => [Deploy(), Verify(), Rollback(), History()];
+
+    private static Argument<string> Service() => new("service") { Description = "The service's name under services: in ballast.yaml" };
+
+    private static Command Deploy()
+    {
+        var service = Service();
+        var config = ConfigOption.Create();
+        var image = new Option<string?>("--image") { Description = "Deploy this existing image reference (lightsail) or release (process) instead of building" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Do every step that changes nothing and print what would change" };
+        var skipContract = new Option<bool>("--skip-contract") { Description = "Do not check the environment against the release's contract (dangerous)" };
+        var forceUnlock = new Option<bool>("--force-unlock") { Description = "Break a lock left by a deploy that crashed" };
+        var json = new Option<bool>("--json") { Description = "Print the deploy record as JSON on stdout" };
+        var command = new Command("deploy", "Build, check, roll out and verify a release; roll back by itself when it fails")
+            { service, image, dryRun, skipContract, forceUnlock, json, config };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
+            await using var pipeline = await PipelineAsync(loaded, ct);
+            var record = await pipeline.Value.DeployAsync(loaded,
+                new DeployRequest(parse.GetValue(service)!, parse.GetValue(image), parse.GetValue(dryRun), parse.GetValue(skipContract), parse.GetValue(forceUnlock)),
+                new ConsoleReporter(), ct);
+            return Finish(record, parse.GetValue(json));
+        });
+        return command;
+    }
+
+    private static Command Rollback()
+    {
+        var service = Service();
+        var config = ConfigOption.Create();
+        var to = new Option<string?>("--to") { Description = "The release to go back to (default: the newest one before the live one that passed verification)" };
+        var forceUnlock = new Option<bool>("--force-unlock") { Description = "Break a lock left by a deploy that crashed" };
+        var json = new Option<bool>("--json") { Description = "Print the rollback record as JSON on stdout" };
+        var command = new Command("rollback", "Put an earlier release back and verify it") { service, to, forceUnlock, json, config };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
+            await using var pipeline = await PipelineAsync(loaded, ct);
+            var record = await pipeline.Value.RollbackAsync(loaded, parse.GetValue(service)!, parse.GetValue(to), parse.GetValue(forceUnlock), new ConsoleReporter(), ct);
+            return Finish(record, parse.GetValue(json));
+        });
+        return command;
+    }
+
+    private static Command Verify()
+    {
+        var service = Service();
+        var config = ConfigOption.Create();
+        var release = new Option<string?>("--release") { Description = "The release that should be live (default: the last one deployed)" };
+        var command = new Command("verify", "Check the live service: ready, /version, CORS and the service's own checks") { service, release, config };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
+            await using var pipeline = await PipelineAsync(loaded, ct);
+            var (passed, verified) = await pipeline.Value.VerifyAsync(loaded, parse.GetValue(service)!, parse.GetValue(release), new ConsoleReporter(), ct);
+            Console.Error.WriteLine(passed ? $"{verified} verified" : $"verification failed{(verified is null ? "" : $" for {verified}")}");
+            return passed ? ExitCodes.Ok : ExitCodes.CheckFailed;
+        });
+        return command;
+    }
+
+    private static Command History()
+    {
+        var service = Service();
+        var config = ConfigOption.Create();
+        var limit = new Option<int>("--limit") { Description = "How many, newest first", DefaultValueFactory = _ => 20 };
+        var json = new Option<bool>("--json") { Description = "Print JSON on stdout, every step included" };
+        var command = new Command("history", "Releases deployed and rolled back: when, who, outcome, steps") { service, limit, json, config };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
+            var store = await StoreAsync(loaded, ct);
+            var records = await store.HistoryAsync(parse.GetValue(service)!, Math.Max(1, parse.GetValue(limit)), ct);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(records, Json));
+                return ExitCodes.Ok;
+            }
+            if (records.Count == 0) Console.Error.WriteLine($"no deploys of {parse.GetValue(service)} yet");
+            var table = new Table().AddColumns("#", "kind", "release", "started (UTC)", "took", "who", "outcome", "failed step");
+            foreach (var r in records)
+            {
+                var failed = r.Steps.FirstOrDefault(s => s.Outcome == StepOutcome.Failed);
+                table.AddRow(
+                    r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Kind, Markup.Escape(r.Release ?? "-"), $"{r.StartedAt:yyyy-MM-dd HH:mm:ss}",
+                    r.FinishedAt is { } f ? Duration.Format(f - r.StartedAt) : "-", Markup.Escape(r.Who),
+                    Markup.Escape(r.Outcome + (r.RolledBackTo is { } to ? $" → {to}" : "")),
+                    failed is null ? "" : Markup.Escape($"{failed.Name}: {failed.Detail}"));
+            }
+            var stdout = AnsiConsole.Console;
+            if (Console.IsOutputRedirected) stdout.Profile.Width = 1000;
+            stdout.Write(table);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Spectre on stderr; when it is not a terminal, lines are not wrapped at 80 columns.</summary>
+    private static IAnsiConsole Stderr()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        if (Console.IsErrorRedirected) console.Profile.Width = 1000;
+        return console;
+    }
+
+    private static int Finish(DeployRecord record, bool json)
+    {
+        if (json) Console.WriteLine(JsonSerializer.Serialize(record, Json));
+        var took = record.FinishedAt is { } f ? $" in {Duration.Format(f - record.StartedAt)}" : "";
+        Console.Error.WriteLine(record.Outcome switch
+        {
+            DeployOutcome.Deployed => $"{record.Release} is live and verified{took}",
+            DeployOutcome.DryRun => "dry run: nothing was changed",
+            DeployOutcome.Refused => "refused: nothing was changed",
+            DeployOutcome.RolledBack => $"{record.Release} failed; rolled back to {record.RolledBackTo}, which is serving and verified",
+            DeployOutcome.RollbackFailed => "the release failed and the rollback failed too: the service needs attention now",
+            _ => $"{record.Release} failed and was left in place (on_failure: stop)",
+        });
+        return record.Outcome switch
+        {
+            DeployOutcome.Deployed or DeployOutcome.DryRun => ExitCodes.Ok,
+            DeployOutcome.Refused => ExitCodes.DeployRefused,
+            DeployOutcome.RolledBack => ExitCodes.RolledBack,
+            DeployOutcome.RollbackFailed => ExitCodes.RollbackFailed,
+            _ => ExitCodes.DeployFailed,
+        };
+    }
+
+    private static async Task<IDeployStore> StoreAsync(BallastConfig config, CancellationToken cancellationToken)
+    {
+        var dialect = Stores.DialectFor(config.Server, config.SourcePath);
+        await new SqlMonitoringStore(dialect).MigrateAsync(cancellationToken);
+        return new SqlDeployStore(dialect);
+    }
+
+    private static async Task<Owned<DeployPipeline>> PipelineAsync(BallastConfig config, CancellationToken cancellationToken)
+    {
+        var probe = new HttpProbe(TimeProvider.System);
+        var process = new ProcessProvider();
+        var pipeline = new DeployPipeline([process], await StoreAsync(config, cancellationToken), new Verifier(probe, TimeProvider.System), TimeProvider.System);
+        return new Owned<DeployPipeline>(pipeline, probe, process);
+    }
+
+    private sealed class Owned<T>(T value, params IDisposable[] parts) : IAsyncDisposable
+    {
+        public T Value { get; } = value;
+
+        public ValueTask DisposeAsync()
+        {
+            foreach (var part in parts) part.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>Each step as it finishes, on stderr (stdout stays for --json).</summary>
+    private sealed class ConsoleReporter : IDeployReporter
+    {
+        private readonly IAnsiConsole _out = Stderr();
+
+        public void Started(string step) => _out.MarkupLine($"[grey]… {Markup.Escape(step)}[/]");
+
+        public void Finished(DeployStep step) => _out.MarkupLine(step.Outcome switch
+        {
+            StepOutcome.Passed => $"[green]✔[/] {Markup.Escape(step.Name)} [grey]({step.Duration.TotalMilliseconds:0} ms)[/]",
+            StepOutcome.Skipped => $"[grey]– {Markup.Escape(step.Name)} skipped: {Markup.Escape(step.Detail ?? "")}[/]",
+            _ => $"[red]✘ {Markup.Escape(step.Name)}[/] [grey]({step.Duration.TotalMilliseconds:0} ms)[/]: {Markup.Escape(step.Detail ?? "")}",
+        });
+
+        public void Detail(string line) => _out.MarkupLine($"    {Markup.Escape(line)}");
+    }
+}

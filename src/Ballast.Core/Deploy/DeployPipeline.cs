@@ -1,0 +1,363 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Ballast.Core.Config;
+
+namespace Ballast.Core.Deploy;
+
+/// <summary>What <c>ballast deploy</c> was asked to do.</summary>
+public sealed record DeployRequest(string Service, string? Image = null, bool DryRun = false, bool SkipContract = false, bool ForceUnlock = false);
+
+/// <summary>
+/// The deploy pipeline (docs/deploy.md): preflight, lock, checklist, build, contract, spec, rollout, verify, post_log;
+/// a failure after the rollout rolls back to the last release that passed verification, which is then verified too.
+/// Every step is reported as it runs and stored with its timing and outcome.
+/// </summary>
+public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> providers, IDeployStore store, Verifier verifier, TimeProvider time)
+{
+    private readonly Dictionary<ProviderKind, IDeployProvider> _providers = providers.ToDictionary(p => p.Kind);
+
+    /// <summary>Who is deploying, for the history and the lock.</summary>
+    public static string Who => $"{Environment.UserName}@{Environment.MachineName} (pid {Environment.ProcessId})";
+
+    public async Task<DeployRecord> DeployAsync(BallastConfig config, DeployRequest request, IDeployReporter reporter, CancellationToken cancellationToken)
+    {
+        var run = new Run(store, time, config, request.Service, reporter, request.DryRun ? null : "deploy");
+        try
+        {
+            await run.StartAsync(cancellationToken);
+            var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, request.Service, reporter, request.Image is null, cancellationToken));
+            if (!request.DryRun) await run.Step("lock", () => LockAsync(request.Service, request.ForceUnlock, cancellationToken));
+            run.Locked = !request.DryRun;
+            await run.Step("checklist", () => ChecklistAsync(context, cancellationToken), skipWhen: context.Config.Checklist.Pre.Count == 0 ? "no checklist.pre commands" : null);
+
+            var release = request.Image;
+            if (release is null && request.DryRun)
+            {
+                release = await NextReleaseAsync(context, cancellationToken);
+                reporter.Detail($"build skipped (--dry-run): the new release would be {release}");
+            }
+            release ??= await run.Step("build", async () =>
+            {
+                if (context.Config.Build is null) throw new DeployException("the service has no build: section; deploy an existing release with --image REF");
+                return await provider.BuildAsync(context, await NextReleaseAsync(context, cancellationToken), cancellationToken);
+            });
+            run.Release = release;
+            reporter.Detail($"release {release}");
+
+            var env = ReleaseEnvironment.Resolve(context.Config, context.BaseDirectory);
+            var contract = await run.Step("contract", async () =>
+            {
+                var found = await ContractAsync(context, provider, release, cancellationToken)
+                            ?? throw new DeployException("no contract: set contract: to the service's ballast.contract.json");
+                var problems = found.Problems(env);
+                if (problems.Count > 0) throw new DeployException($"the environment does not meet the release's contract: {string.Join("; ", problems)}");
+                reporter.Detail($"{found.Env.Count} variables in the contract, all present and well-formed");
+                return found;
+            }, skipWhen: request.SkipContract ? "--skip-contract" : null);
+            contract ??= request.SkipContract ? await TryContractAsync(context, provider, release, cancellationToken) : null;
+
+            await run.Step("spec", async () =>
+            {
+                foreach (var line in await provider.UpdateSpecAsync(context, release, env, request.DryRun, cancellationToken)) reporter.Detail(line);
+                return true;
+            });
+            if (request.DryRun) return await run.FinishAsync(DeployOutcome.DryRun, cancellationToken);
+
+            run.Changed = true;
+            await run.Step("rollout", async () => { await provider.RolloutAsync(context, release, env, cancellationToken); return true; });
+            await run.Step("verify", () => VerifyStepAsync(context, provider, release, contract, env, reporter, cancellationToken));
+            await run.Step("post_log", () => PostLogAsync(context, provider, release, cancellationToken),
+                skipWhen: context.Config.Checklist.PostLog is null ? "no checklist.post_log" : null);
+            return await run.FinishAsync(DeployOutcome.Deployed, cancellationToken);
+        }
+        catch (StepFailedException) when (!run.Changed)
+        {
+            return await run.FinishAsync(DeployOutcome.Refused, CancellationToken.None);
+        }
+        catch (StepFailedException)
+        {
+            return await AfterFailureAsync(run, cancellationToken);
+        }
+        finally
+        {
+            if (run.Locked) await store.UnlockAsync(request.Service, Who, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Rolls back to <paramref name="to"/>, or to the newest release before the live one that passed verification.</summary>
+    public async Task<DeployRecord> RollbackAsync(BallastConfig config, string service, string? to, bool forceUnlock, IDeployReporter reporter,
+        CancellationToken cancellationToken)
+    {
+        var run = new Run(store, time, config, service, reporter, "rollback");
+        try
+        {
+            await run.StartAsync(cancellationToken);
+            var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken));
+            await run.Step("lock", () => LockAsync(service, forceUnlock, cancellationToken));
+            run.Locked = true;
+            var target = to ?? await run.Step("target", async () =>
+            {
+                var history = await store.HistoryAsync(service, 200, cancellationToken);
+                var live = history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed)?.Release;
+                return history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed && r.Release != live)?.Release
+                       ?? throw new DeployException("no earlier release passed verification; name one with --to RELEASE");
+            });
+            run.Release = target;
+            run.Changed = true;
+            await RollBackToAsync(run, context, provider, target, cancellationToken);
+            return await run.FinishAsync(DeployOutcome.Deployed, cancellationToken);
+        }
+        catch (StepFailedException)
+        {
+            return await run.FinishAsync(run.Changed ? DeployOutcome.RollbackFailed : DeployOutcome.Refused, CancellationToken.None);
+        }
+        finally
+        {
+            if (run.Locked) await store.UnlockAsync(service, Who, CancellationToken.None);
+        }
+    }
+
+    /// <summary><c>ballast verify</c>: the live service against the checks, for <paramref name="release"/> (default: the last deployed).</summary>
+    public async Task<(bool Passed, string? Release)> VerifyAsync(BallastConfig config, string service, string? release, IDeployReporter reporter,
+        CancellationToken cancellationToken)
+    {
+        var run = new Run(store, time, config, service, reporter, null);
+        try
+        {
+            var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken));
+            release ??= (await store.HistoryAsync(service, 50, cancellationToken)).FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed)?.Release
+                        ?? throw new DeployException($"nothing deployed for {service} yet; name the release with --release");
+            var env = ReleaseEnvironment.Resolve(context.Config, context.BaseDirectory);
+            var contract = await TryContractAsync(context, provider, release, cancellationToken);
+            await run.Step("verify", () => VerifyStepAsync(context, provider, release, contract, env, reporter, cancellationToken));
+            return (true, release);
+        }
+        catch (StepFailedException)
+        {
+            return (false, release);
+        }
+        catch (DeployException e)
+        {
+            reporter.Detail(e.Message);
+            return (false, release);
+        }
+    }
+
+    private async Task<DeployRecord> AfterFailureAsync(Run run, CancellationToken cancellationToken)
+    {
+        if (run.Context is not { } context || run.Provider is not { } provider) return await run.FinishAsync(DeployOutcome.RollbackFailed, cancellationToken);
+        if (context.Config.OnFailure == OnFailure.Stop) return await run.FinishAsync(DeployOutcome.Failed, cancellationToken);
+        try
+        {
+            var target = await run.Step("rollback target", async () =>
+                (await store.HistoryAsync(run.Service, 200, cancellationToken))
+                .FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed && r.Release != run.Release)?.Release
+                ?? throw new DeployException("no earlier release passed verification: nothing to roll back to"));
+            await RollBackToAsync(run, context, provider, target, cancellationToken);
+            run.RolledBackTo = target;
+            return await run.FinishAsync(DeployOutcome.RolledBack, cancellationToken);
+        }
+        catch (StepFailedException)
+        {
+            return await run.FinishAsync(DeployOutcome.RollbackFailed, CancellationToken.None);
+        }
+    }
+
+    private async Task RollBackToAsync(Run run, DeployContext context, IDeployProvider provider, string target, CancellationToken cancellationToken)
+    {
+        var env = ReleaseEnvironment.Resolve(context.Config, context.BaseDirectory);
+        await run.Step("rollback", async () =>
+        {
+            // A rollout that failed before the switch (a readiness gate) left the old release serving: nothing to undo.
+            if (await provider.LiveReleaseAsync(context, cancellationToken) == target)
+            {
+                context.Reporter.Detail($"{target} is still serving; nothing to undo");
+                return true;
+            }
+            context.Reporter.Detail($"rolling back to {target}");
+            foreach (var line in await provider.UpdateSpecAsync(context, target, env, dryRun: false, cancellationToken)) context.Reporter.Detail(line);
+            await provider.RolloutAsync(context, target, env, cancellationToken);
+            return true;
+        });
+        var contract = await TryContractAsync(context, provider, target, cancellationToken);
+        await run.Step("rollback verify", () => VerifyStepAsync(context, provider, target, contract, env, context.Reporter, cancellationToken));
+    }
+
+    private async Task<(DeployContext, IDeployProvider)> PreflightAsync(BallastConfig config, string service, IDeployReporter reporter, bool building,
+        CancellationToken cancellationToken)
+    {
+        if (!config.Services.TryGetValue(service, out var serviceConfig))
+        {
+            var hint = config.Services.Count == 0 ? "ballast.yaml has no services:" : $"services are {string.Join(", ", config.Services.Keys)}";
+            throw new DeployException($"no service named \"{service}\" ({hint})");
+        }
+        var provider = _providers.GetValueOrDefault(serviceConfig.Provider)
+                       ?? throw new DeployException($"the {ConfigShape.EnumKey(serviceConfig.Provider)} provider is not available");
+        var context = new DeployContext(service, serviceConfig, config, reporter, time);
+        var missing = await provider.PreflightAsync(context, building, cancellationToken);
+        if (missing.Count > 0) throw new DeployException(string.Join("; ", missing));
+        return (context, provider);
+    }
+
+    private async Task<bool> LockAsync(string service, bool force, CancellationToken cancellationToken)
+    {
+        if (force) await store.ForceUnlockAsync(service, cancellationToken);
+        if (await store.TryLockAsync(service, Who, time.GetUtcNow(), cancellationToken) is { } held)
+            throw new DeployException($"{service} is being deployed by {held.Holder} since {held.Since:u}; if that deploy crashed, break its lock with --force-unlock");
+        return true;
+    }
+
+    private static async Task<bool> ChecklistAsync(DeployContext context, CancellationToken cancellationToken)
+    {
+        foreach (var command in context.Config.Checklist.Pre)
+        {
+            context.Reporter.Detail($"$ {command}");
+            var (exitCode, output) = await Shell.RunAsync(command, context.BaseDirectory, null, cancellationToken);
+            foreach (var line in output.TakeLast(20)) context.Reporter.Detail("  " + line);
+            if (exitCode != 0) throw new DeployException($"\"{command}\" exited with {exitCode}; nothing was changed");
+        }
+        return true;
+    }
+
+    private async Task<string> NextReleaseAsync(DeployContext context, CancellationToken cancellationToken)
+    {
+        var label = context.Config.Build?.Label ?? context.Service;
+        var numbered = new Regex("^" + Regex.Escape(label) + @"\.(\d+)$");
+        var last = (await store.HistoryAsync(context.Service, 1000, cancellationToken))
+            .Select(r => r.Release is null ? null : numbered.Match(r.Release)).Where(m => m is { Success: true })
+            .Select(m => int.Parse(m!.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
+        return $"{label}.{last + 1}";
+    }
+
+    private static async Task<ServiceContract?> ContractAsync(DeployContext context, IDeployProvider provider, string release, CancellationToken cancellationToken)
+    {
+        if (context.Config.Contract is not { } file) return await provider.ContractAsync(context, release, cancellationToken);
+        var path = context.Resolve(file);
+        if (!File.Exists(path)) throw new DeployException($"contract {path} does not exist");
+        return ServiceContract.Parse(await File.ReadAllTextAsync(path, cancellationToken), path);
+    }
+
+    private static async Task<ServiceContract?> TryContractAsync(DeployContext context, IDeployProvider provider, string release, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ContractAsync(context, provider, release, cancellationToken);
+        }
+        catch (DeployException e)
+        {
+            context.Reporter.Detail($"no contract for verification: {e.Message}");
+            return null;
+        }
+    }
+
+    private async Task<bool> VerifyStepAsync(DeployContext context, IDeployProvider provider, string release, ServiceContract? contract,
+        IReadOnlyDictionary<string, string> env, IDeployReporter reporter, CancellationToken cancellationToken)
+    {
+        var baseUrl = context.Config.Verify.BaseUrl ?? provider.DefaultBaseUrl(context)
+                      ?? throw new DeployException("verify.base_url is not set");
+        var results = await verifier.RunAsync(Verifier.Checks(context.Config, baseUrl, release, contract, env), context.Config.Verify, cancellationToken);
+        foreach (var r in results) reporter.Detail(r.Passed ? $"✔ {r.Name}" : $"✘ {r.Name}: {r.Cause}");
+        var failed = results.Where(r => !r.Passed).ToArray();
+        if (failed.Length > 0)
+            throw new DeployException($"{failed.Length} of {results.Count} checks failed after {Config.Duration.Format(context.Config.Verify.Timeout)}: " +
+                                      string.Join("; ", failed.Select(f => $"{f.Name}: {f.Cause}")));
+        return true;
+    }
+
+    private async Task<bool> PostLogAsync(DeployContext context, IDeployProvider provider, string release, CancellationToken cancellationToken)
+    {
+        var phrase = context.Config.Checklist.PostLog!;
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            if ((await provider.LogsAsync(context, release, cancellationToken)).FirstOrDefault(l => l.Contains(phrase, StringComparison.Ordinal)) is { } line)
+            {
+                context.Reporter.Detail(line.Trim());
+                return true;
+            }
+            if (time.GetElapsedTime(started) > context.Config.Checklist.PostLogTimeout)
+                throw new DeployException($"\"{phrase}\" did not appear in {release}'s logs within {Config.Duration.Format(context.Config.Checklist.PostLogTimeout)}");
+            await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
+        }
+    }
+
+    private sealed class StepFailedException(string step, string reason) : Exception($"{step}: {reason}");
+
+    /// <summary>One deploy or rollback in progress: its steps, its record, its lock.</summary>
+    private sealed class Run(IDeployStore store, TimeProvider time, BallastConfig config, string service, IDeployReporter reporter, string? kind)
+    {
+        private readonly List<DeployStep> _steps = [];
+        private DeployRecord? _record;
+
+        public string Service => service;
+        public string? Release { get; set; }
+        public string? RolledBackTo { get; set; }
+        public bool Locked { get; set; }
+
+        /// <summary>Something live may have changed: a failure from here on is rolled back.</summary>
+        public bool Changed { get; set; }
+
+        public DeployContext? Context { get; private set; }
+        public IDeployProvider? Provider { get; private set; }
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (kind is null || !config.Services.ContainsKey(service)) return;
+            var record = new DeployRecord { Service = service, Kind = kind, StartedAt = time.GetUtcNow(), Who = Who };
+            _record = record with { Id = await store.AddAsync(record, cancellationToken) };
+        }
+
+        public Task<T> Step<T>(string name, Func<Task<T>> action) => Step(name, action, null)!;
+
+        /// <summary>Runs a step; a <see cref="DeployException"/> fails it (and the run) with its message. Skipped steps return default.</summary>
+        public async Task<T?> Step<T>(string name, Func<Task<T>> action, string? skipWhen)
+        {
+            var startedAt = time.GetUtcNow();
+            if (skipWhen is not null)
+            {
+                await RecordAsync(new DeployStep(name, StepOutcome.Skipped, startedAt, TimeSpan.Zero, skipWhen));
+                return default;
+            }
+            reporter.Started(name);
+            var started = time.GetTimestamp();
+            try
+            {
+                var result = await action();
+                if (result is ValueTuple<DeployContext, IDeployProvider> chosen) (Context, Provider) = chosen;
+                await RecordAsync(new DeployStep(name, StepOutcome.Passed, startedAt, time.GetElapsedTime(started), null));
+                return result;
+            }
+            catch (DeployException e)
+            {
+                await RecordAsync(new DeployStep(name, StepOutcome.Failed, startedAt, time.GetElapsedTime(started), e.Message));
+                throw new StepFailedException(name, e.Message);
+            }
+        }
+
+        private async Task RecordAsync(DeployStep step)
+        {
+            _steps.Add(step);
+            reporter.Finished(step);
+            if (_record is not null)
+            {
+                _record = _record with { Release = Release, Steps = _steps.ToArray() };
+                await store.UpdateAsync(_record, CancellationToken.None);
+            }
+        }
+
+        public async Task<DeployRecord> FinishAsync(DeployOutcome outcome, CancellationToken cancellationToken)
+        {
+            var record = (_record ?? new DeployRecord { Service = service, StartedAt = time.GetUtcNow(), Who = Who }) with
+            {
+                Release = Release,
+                Outcome = outcome,
+                FinishedAt = time.GetUtcNow(),
+                RolledBackTo = RolledBackTo,
+                Steps = _steps.ToArray(),
+            };
+            if (_record is not null) await store.UpdateAsync(record, cancellationToken);
+            return record;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+namespace Ballast.Core.Deploy;
+
+public enum StepOutcome
+{
+    Passed,
+    Failed,
+    Skipped,
+}
+
+/// <summary>One step of a deploy as it happened: shown live, stored in the history.</summary>
+public sealed record DeployStep(string Name, StepOutcome Outcome, DateTimeOffset StartedAt, TimeSpan Duration, string? Detail);
+
+/// <summary>How a deploy (or a rollback) ended; each has its own exit code (docs/deploy.md).</summary>
+public enum DeployOutcome
+{
+    InProgress,
+
+    /// <summary>The release is live and passed verification.</summary>
+    Deployed,
+
+    /// <summary>Stopped before anything changed (preflight, lock, checklist, build, contract).</summary>
+    Refused,
+
+    /// <summary>The release failed after the rollout and the last good release is serving again, verified.</summary>
+    RolledBack,
+
+    /// <summary>The release failed and so did the rollback: the service needs a person.</summary>
+    RollbackFailed,
+
+    /// <summary>The release failed after the rollout and on_failure is stop: it was left in place.</summary>
+    Failed,
+
+    /// <summary>--dry-run: nothing was changed.</summary>
+    DryRun,
+}
+
+/// <summary>One deploy or rollback of one service, with every step.</summary>
+public sealed record DeployRecord
+{
+    public long Id { get; init; }
+    public required string Service { get; init; }
+
+    /// <summary>"deploy" or "rollback".</summary>
+    public string Kind { get; init; } = "deploy";
+
+    /// <summary>The release (process) or image reference (lightsail) deployed.</summary>
+    public string? Release { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public required string Who { get; init; }
+    public DeployOutcome Outcome { get; init; } = DeployOutcome.InProgress;
+
+    /// <summary>For a rollback started by a failed deploy: that deploy's id.</summary>
+    public long? RollbackOf { get; init; }
+
+    /// <summary>For a deploy that was rolled back: the release serving again.</summary>
+    public string? RolledBackTo { get; init; }
+
+    public IReadOnlyList<DeployStep> Steps { get; init; } = [];
+}
+
+/// <summary>Who holds a service's deploy lock, and since when.</summary>
+public sealed record DeployLock(string Service, string Holder, DateTimeOffset Since);
+
+/// <summary>Deploy history and locks, in Ballast's storage.</summary>
+public interface IDeployStore
+{
+    /// <summary>Takes the service's lock for <paramref name="holder"/>; returns the lock someone else holds instead, or null when taken.</summary>
+    Task<DeployLock?> TryLockAsync(string service, string holder, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task UnlockAsync(string service, string holder, CancellationToken cancellationToken);
+
+    /// <summary>Breaks the lock whoever holds it (<c>--force-unlock</c>).</summary>
+    Task ForceUnlockAsync(string service, CancellationToken cancellationToken);
+
+    /// <summary>Stores a new record; returns its id.</summary>
+    Task<long> AddAsync(DeployRecord record, CancellationToken cancellationToken);
+
+    Task UpdateAsync(DeployRecord record, CancellationToken cancellationToken);
+
+    /// <summary>The newest first.</summary>
+    Task<IReadOnlyList<DeployRecord>> HistoryAsync(string service, int limit, CancellationToken cancellationToken);
+}

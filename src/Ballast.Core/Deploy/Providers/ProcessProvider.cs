@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ballast.Core.Config;
+
+namespace Ballast.Core.Deploy.Providers;
+
+/// <summary>
+/// The <c>process</c> provider: releases run as replicas under <c>ballast serve</c> (its process runtime, behind
+/// YARP). This side asks the server over its API; the build is the user's command and a copy of the artifact folder.
+/// </summary>
+public sealed class ProcessProvider : IDeployProvider, IDisposable
+{
+    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
+
+    public ProviderKind Kind => ProviderKind.Process;
+
+    private static Uri Server(DeployContext context, string path) => new(context.Ballast.Server.Listen, path);
+
+    public async Task<IReadOnlyList<string>> PreflightAsync(DeployContext context, bool building, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var artifact = context.Resolve(context.Config.Process!.Artifact);
+        if (building && !Directory.Exists(artifact) && context.Config.Build?.Command is null)
+            problems.Add($"artifact folder {artifact} does not exist and there is no build.command to make it");
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            using var response = await _http.GetAsync(Server(context, $"/api/v1/services/{context.Service}"), timeout.Token);
+            if (!response.IsSuccessStatusCode)
+                problems.Add($"ballast serve at {context.Ballast.Server.Listen} does not run {context.Service} ({(int)response.StatusCode}); restart it with this ballast.yaml");
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            problems.Add($"ballast serve is not answering at {context.Ballast.Server.Listen} ({e.Message}); the process provider runs replicas inside it: start `ballast serve --config {context.Ballast.SourcePath}`");
+        }
+        return problems;
+    }
+
+    public async Task<string> BuildAsync(DeployContext context, string nextRelease, CancellationToken cancellationToken)
+    {
+        if (context.Config.Build?.Command is { } command)
+        {
+            context.Reporter.Detail($"$ {command}");
+            var (exitCode, output) = await Shell.RunAsync(command, context.BaseDirectory, null, cancellationToken);
+            foreach (var line in output.TakeLast(20)) context.Reporter.Detail("  " + line);
+            if (exitCode != 0) throw new DeployException($"build command exited with {exitCode}");
+        }
+        var artifact = context.Resolve(context.Config.Process!.Artifact);
+        return Directory.Exists(artifact) ? nextRelease : throw new DeployException($"the build did not produce {artifact}");
+    }
+
+    /// <summary>Asks the code itself: the release's command with <c>--ballast-contract</c>, run in the artifact folder (or the kept release).</summary>
+    public async Task<ServiceContract?> ContractAsync(DeployContext context, string release, CancellationToken cancellationToken)
+    {
+        var process = context.Config.Process!;
+        var kept = Path.Combine(context.BaseDirectory, ".ballast", "releases", context.Service, release);
+        var folder = Directory.Exists(kept) ? kept : context.Resolve(process.Artifact);
+        var executable = File.Exists(Path.Combine(folder, process.Command)) ? Path.Combine(folder, process.Command) : process.Command;
+        var info = new ProcessStartInfo(executable) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in process.Args) info.ArgumentList.Add(a.Replace("{port}", "0", StringComparison.Ordinal));
+        info.ArgumentList.Add("--ballast-contract");
+        info.Environment[ServiceConfig.ReleaseVariable] = release;
+        using var child = new Process { StartInfo = info };
+        try
+        {
+            child.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new DeployException($"cannot run {process.Command} to ask for its contract: {e.Message}");
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var stdout = child.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = child.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await child.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            child.Kill(entireProcessTree: true);
+            throw new DeployException($"{process.Command} --ballast-contract did not finish within 30s");
+        }
+        if (child.ExitCode != 0 || !(await stdout).TrimStart().StartsWith('{'))
+            throw new DeployException($"{process.Command} --ballast-contract exited with {child.ExitCode} without printing a contract: {(await stderr).Trim()}");
+        return ServiceContract.Parse(await stdout, $"{release} --ballast-contract");
+    }
+
+    public async Task<IReadOnlyList<string>> UpdateSpecAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, bool dryRun,
+        CancellationToken cancellationToken)
+    {
+        // The process provider has no spec file: the change is the release, the scale and the environment's names.
+        var status = await _http.GetFromJsonAsync<JsonElement>(Server(context, $"/api/v1/services/{context.Service}"), cancellationToken);
+        var live = status.GetProperty("release").GetString();
+        var liveNames = status.GetProperty("envNames").EnumerateArray().Select(n => n.GetString()!).ToHashSet(StringComparer.Ordinal);
+        var lines = new List<string> { $"release: {live ?? "(none)"} → {release}", $"scale: {status.GetProperty("replicas").GetArrayLength()} → {context.Config.Scale}" };
+        lines.AddRange(env.Keys.Where(n => !liveNames.Contains(n)).Order(StringComparer.Ordinal).Select(n => $"+ env {n}=***"));
+        lines.AddRange(liveNames.Where(n => !env.ContainsKey(n)).Order(StringComparer.Ordinal).Select(n => $"- env {n}"));
+        return lines;
+    }
+
+    public async Task RolloutAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, CancellationToken cancellationToken)
+    {
+        var artifact = context.Resolve(context.Config.Process!.Artifact);
+        using var response = await _http.PostAsJsonAsync(Server(context, $"/api/v1/services/{context.Service}/rollouts"),
+            new { release, env, artifact = Directory.Exists(artifact) ? artifact : null }, cancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new DeployException(body.TryGetProperty("detail", out var detail) ? detail.GetString()! : $"the server answered {(int)response.StatusCode}");
+        context.Reporter.Detail($"replicas on ports {string.Join(", ", body.GetProperty("ports").EnumerateArray())}; ready after " +
+                                $"{body.GetProperty("readyMs").GetDouble():0} ms; old replicas drained in {body.GetProperty("drainMs").GetDouble():0} ms");
+    }
+
+    public async Task<string?> LiveReleaseAsync(DeployContext context, CancellationToken cancellationToken)
+    {
+        var status = await _http.GetFromJsonAsync<JsonElement>(Server(context, $"/api/v1/services/{context.Service}"), cancellationToken);
+        return status.GetProperty("release").GetString();
+    }
+
+    public async Task<IReadOnlyList<string>> LogsAsync(DeployContext context, string release, CancellationToken cancellationToken)
+    {
+        var body = await _http.GetFromJsonAsync<JsonElement>(
+            Server(context, $"/api/v1/services/{context.Service}/logs?release={Uri.EscapeDataString(release)}"), cancellationToken);
+        return body.GetProperty("lines").EnumerateArray().Select(l => l.GetString() ?? "").ToArray();
+    }
+
+    public Uri? DefaultBaseUrl(DeployContext context) => context.Config.Process!.Listen;
+
+    public void Dispose() => _http.Dispose();
+}

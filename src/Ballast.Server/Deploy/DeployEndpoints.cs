@@ -1,0 +1,46 @@
+using Ballast.Core.Deploy;
+
+namespace Ballast.Server.Deploy;
+
+/// <summary>
+/// The process runtime's API under /api/v1/services, used by <c>ballast deploy</c>, and the deploy history for the
+/// dashboard.
+/// </summary>
+public static class DeployEndpoints
+{
+    public static IEndpointRouteBuilder MapDeployEndpoints(this IEndpointRouteBuilder app)
+    {
+        var services = app.MapGroup("/api/v1/services/{name}");
+        services.MapGet("", async (string name, ProcessRuntime runtime) =>
+            await Known(name, async () => Results.Ok(await runtime.StatusAsync(name))));
+        services.MapPost("/rollouts", async (string name, RolloutRequest request, ProcessRuntime runtime, CancellationToken ct) =>
+            await Known(name, async () =>
+            {
+                try
+                {
+                    return Results.Ok(await runtime.RolloutAsync(name, request, ct));
+                }
+                catch (RolloutException e)
+                {
+                    return Results.Problem(e.Message, statusCode: 422, title: "rollout failed");
+                }
+            }));
+        services.MapGet("/logs", async (string name, string release, ProcessRuntime runtime) =>
+            await Known(name, async () => Results.Ok(new { release, lines = await runtime.LogsAsync(name, release) })));
+        services.MapGet("/deploys", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>
+            Results.Ok(await store.HistoryAsync(name, Math.Clamp(limit ?? 50, 1, 1000), ct)));
+        return app;
+    }
+
+    private static async Task<IResult> Known(string name, Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (KeyNotFoundException e)
+        {
+            return Results.Problem(e.Message, statusCode: 404);
+        }
+    }
+}

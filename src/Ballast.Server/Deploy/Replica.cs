@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace Ballast.Server.Deploy;
+
+/// <summary>
+/// One process of a release on its own loopback port. Its output goes to a log file in the release folder and to the
+/// last lines kept in memory (for post_log and the API). Stopped with SIGTERM first, so it can finish its requests.
+/// </summary>
+internal sealed partial class Replica : IAsyncDisposable
+{
+    private const int KeptLines = 5000;
+    private readonly Queue<string> _lines = new();
+    private readonly StreamWriter _log;
+    private readonly Process _process;
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private Replica(string release, int index, int port, Process process, StreamWriter log)
+    {
+        Release = release;
+        Index = index;
+        Port = port;
+        _process = process;
+        _log = log;
+    }
+
+    public string Release { get; }
+    public int Index { get; }
+    public int Port { get; }
+    public int Pid => _process.Id;
+    public string Destination => $"http://127.0.0.1:{Port}/";
+    public Task<int> Exited => _exited.Task;
+
+    /// <summary>Set before a planned stop, so the exit is not taken for a crash.</summary>
+    public bool Stopping { get; private set; }
+
+    public static Replica Start(string release, int index, string directory, string command, IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string> env)
+    {
+        var port = FreePort();
+        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var executable = File.Exists(Path.Combine(directory, command)) ? Path.Combine(directory, command) : command;
+        var info = new ProcessStartInfo(executable)
+        {
+            WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in args) info.ArgumentList.Add(a.Replace("{port}", portText, StringComparison.Ordinal));
+        foreach (var (name, value) in env) info.Environment[name] = value;
+        info.Environment["PORT"] = portText;
+        info.Environment["BALLAST_RELEASE"] = release;
+        foreach (var name in new[] { "ASPNETCORE_URLS", "URLS", "DOTNET_URLS" }) info.Environment.Remove(name);
+
+        Directory.CreateDirectory(Path.Combine(directory, "logs"));
+        var log = new StreamWriter(Path.Combine(directory, "logs", $"replica-{index}-{port}.log"), append: true) { AutoFlush = true };
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var replica = new Replica(release, index, port, process, log);
+        process.OutputDataReceived += (_, e) => replica.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => replica.Keep(e.Data);
+        process.Exited += (_, _) => replica._exited.TrySetResult(process.ExitCode);
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            log.Dispose();
+            throw new RolloutException($"cannot start {command}: {e.Message}");
+        }
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return replica;
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        lock (_lines)
+        {
+            _lines.Enqueue(line);
+            if (_lines.Count > KeptLines) _lines.Dequeue();
+            _log.WriteLine(line);
+        }
+    }
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines) return _lines.ToArray();
+        }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="healthPath"/> answers 200. Fails when the process exits, or at the timeout with what
+    /// the endpoint last said (the failing checks of a health+json body).
+    /// </summary>
+    public async Task WaitReadyAsync(HttpClient http, string healthPath, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var last = "no answer yet";
+        while (true)
+        {
+            if (Exited.IsCompleted)
+                throw new RolloutException($"replica {Index} of {Release} exited with code {Exited.Result} before it was ready; its last lines: {string.Join(" | ", Lines.TakeLast(5))}");
+            try
+            {
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attempt.CancelAfter(TimeSpan.FromSeconds(2));
+                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{Port}{healthPath}"), attempt.Token);
+                if ((int)response.StatusCode == 200) return;
+                last = $"{(int)response.StatusCode} {Explain(await response.Content.ReadAsStringAsync(attempt.Token))}";
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                last = e.Message;
+            }
+            if (time.GetElapsedTime(started) > timeout)
+                throw new RolloutException($"replica {Index} of {Release} not ready after {timeout.TotalSeconds:0.#}s: {healthPath} answered {last}");
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
+        }
+    }
+
+    /// <summary>The failing checks of an application/health+json body ("environment:contract: AI_MAX_TOKENS_CHAT is missing"), else the body.</summary>
+    private static string Explain(string body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.TryGetProperty("checks", out var checks) && checks.ValueKind == JsonValueKind.Object)
+            {
+                var failing = checks.EnumerateObject()
+                    .SelectMany(c => c.Value.EnumerateArray().Where(x => x.TryGetProperty("status", out var s) && s.GetString() == "fail")
+                        .Select(x => $"{c.Name}: {(x.TryGetProperty("output", out var o) ? o.GetString() : "fail")}"))
+                    .ToArray();
+                if (failing.Length > 0) return string.Join("; ", failing);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not health+json: the body itself says it best.
+        }
+        return body.Length <= 300 ? body : body[..300] + "…";
+    }
+
+    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        Stopping = true;
+        if (!Exited.IsCompleted)
+        {
+            _ = Kill(Pid, SigTerm);
+            if (await Task.WhenAny(Exited, Task.Delay(grace)) != Exited && !Exited.IsCompleted) _process.Kill(entireProcessTree: true);
+            await Exited;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(5));
+        _process.Dispose();
+        lock (_lines) _log.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private const int SigTerm = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
+
+/// <summary>A rollout could not complete; the message says why (what the replica said, how it exited).</summary>
+public sealed class RolloutException(string message) : Exception(message);

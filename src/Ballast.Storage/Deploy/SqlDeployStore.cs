@@ -1,0 +1,89 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ballast.Core.Deploy;
+
+namespace Ballast.Storage.Deploy;
+
+/// <summary><see cref="IDeployStore"/> in SQL shared by SQLite and PostgreSQL; a deploy's steps are kept as JSON.</summary>
+public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    public async Task<DeployLock?> TryLockAsync(string service, string holder, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using (var insert = Sql.Command(connection,
+                         "INSERT INTO deploy_locks (service, holder, since) VALUES (@service, @holder, @since) ON CONFLICT (service) DO NOTHING",
+                         ("@service", service), ("@holder", holder), ("@since", now.ToUnixTimeMilliseconds())))
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1) return null;
+        await using var read = Sql.Command(connection, "SELECT holder, since FROM deploy_locks WHERE service = @service", ("@service", service));
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        // Released between the two statements: try once more from the top.
+        if (!await reader.ReadAsync(cancellationToken)) return await TryLockAsync(service, holder, now, cancellationToken);
+        return new DeployLock(service, reader.GetString(0), Sql.Time(reader, 1)!.Value);
+    }
+
+    public Task UnlockAsync(string service, string holder, CancellationToken cancellationToken) =>
+        ExecuteAsync("DELETE FROM deploy_locks WHERE service = @service AND holder = @holder", cancellationToken, ("@service", service), ("@holder", holder));
+
+    public Task ForceUnlockAsync(string service, CancellationToken cancellationToken) =>
+        ExecuteAsync("DELETE FROM deploy_locks WHERE service = @service", cancellationToken, ("@service", service));
+
+    public async Task<long> AddAsync(DeployRecord record, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Sql.Command(connection, """
+            INSERT INTO deploys (service, kind, release_ref, started_at, finished_at, who, outcome, rollback_of, rolled_back_to, steps)
+            VALUES (@service, @kind, @release, @started, @finished, @who, @outcome, @rollback_of, @rolled_back_to, @steps) RETURNING id
+            """, Parameters(record));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public Task UpdateAsync(DeployRecord record, CancellationToken cancellationToken) =>
+        ExecuteAsync("""
+            UPDATE deploys SET release_ref = @release, finished_at = @finished, outcome = @outcome, rollback_of = @rollback_of,
+              rolled_back_to = @rolled_back_to, steps = @steps WHERE id = @id
+            """, cancellationToken, [.. Parameters(record), ("@id", record.Id)]);
+
+    public async Task<IReadOnlyList<DeployRecord>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Sql.Command(connection, """
+            SELECT id, service, kind, release_ref, started_at, finished_at, who, outcome, rollback_of, rolled_back_to, steps
+            FROM deploys WHERE service = @service ORDER BY id DESC LIMIT @limit
+            """, ("@service", service), ("@limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<DeployRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+            list.Add(new DeployRecord
+            {
+                Id = reader.GetInt64(0),
+                Service = reader.GetString(1),
+                Kind = reader.GetString(2),
+                Release = Sql.Text(reader, 3),
+                StartedAt = Sql.Time(reader, 4)!.Value,
+                FinishedAt = Sql.Time(reader, 5),
+                Who = reader.GetString(6),
+                Outcome = Enum.Parse<DeployOutcome>(reader.GetString(7)),
+                RollbackOf = reader.IsDBNull(8) ? null : reader.GetInt64(8),
+                RolledBackTo = Sql.Text(reader, 9),
+                Steps = JsonSerializer.Deserialize<DeployStep[]>(reader.GetString(10), Json) ?? [],
+            });
+        return list;
+    }
+
+    private static (string, object?)[] Parameters(DeployRecord r) =>
+    [
+        ("@service", r.Service), ("@kind", r.Kind), ("@release", r.Release), ("@started", r.StartedAt.ToUnixTimeMilliseconds()),
+        ("@finished", r.FinishedAt?.ToUnixTimeMilliseconds()), ("@who", r.Who), ("@outcome", r.Outcome.ToString()), ("@rollback_of", r.RollbackOf),
+        ("@rolled_back_to", r.RolledBackTo), ("@steps", JsonSerializer.Serialize(r.Steps, Json)),
+    ];
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Sql.Command(connection, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

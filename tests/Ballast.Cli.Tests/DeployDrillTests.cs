@@ -1,0 +1,124 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Ballast.Testing;
+
+namespace Ballast.Cli.Tests;
+
+/// <summary>
+/// The outage story on the process provider, end to end: `ballast serve` runs SampleApi behind its proxy, `ballast
+/// deploy` is run as a user would, and wrk sends requests through the proxy for the whole drill.
+/// </summary>
+public sealed partial class DeployDrillTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private static string Config(Uri database, int serverPort, int servicePort, bool withBudgets) => $$"""
+        server: { listen: 'http://127.0.0.1:{{serverPort}}', storage: 'sqlite:ballast.db' }
+        services:
+          api:
+            provider: process
+            process:
+              command: dotnet
+              args: [SampleApi.dll]
+              artifact: '{{Path.GetDirectoryName(SampleApiProcess.Assembly)}}'
+              listen: 'http://127.0.0.1:{{servicePort}}'
+              startup_timeout: 4s
+            scale: 2
+            env:
+              DATABASE_URL: '{{database}}'
+              REDIS_URL: 'redis://{{TestRedisServer.Shared()}}'
+              CORS_ORIGINS: https://app.example.com
+        {{(withBudgets ? "      AI_MAX_TOKENS_CHAT: '4000'\n      AI_MAX_TOKENS_SUMMARY: '200'" : "")}}
+            verify:
+              timeout: 20s
+              interval: 250ms
+              cors_origins: [https://app.example.com]
+            checklist: { post_log: Application successfully started, post_log_timeout: 10s }
+        """;
+
+    private async Task<BallastProcess> DeployAsync(params string[] args) =>
+        await BallastProcess.RunAsync(_dir.Path, ["deploy", "api", "--config", "ballast.yaml", .. args]);
+
+    [Fact]
+    public async Task Story_ProcessProvider_RefusedThenRolledBackThenDeployed_NoRequestFails()
+    {
+        var database = await TestPostgres.CreateDatabaseAsync();
+        var (serverPort, servicePort) = (TestTcpServer.ClosedPort(), TestTcpServer.ClosedPort());
+        var configPath = _dir.File("ballast.yaml");
+        await File.WriteAllTextAsync(configPath, Config(database, serverPort, servicePort, withBudgets: false));
+        using var serve = BallastProcess.Start(_dir.Path, "serve", "--config", "ballast.yaml");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var service = new Uri($"http://127.0.0.1:{servicePort}");
+        await WaitAsync(async () => (await http.GetAsync($"http://127.0.0.1:{serverPort}/health/live")).IsSuccessStatusCode, serve);
+
+        // Release 162 at scale 2.
+        var first = await DeployAsync("--image", "sample-api.162");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Equal("sample-api.162", await LiveReleaseAsync(http, service));
+
+        await using var load = ChildProcess.Start("wrk", ["-t1", "-c4", "-d300s", new Uri(service, "/v1/ping").ToString()]);
+
+        // 165 with the old environment: refused at the contract step, nothing changed.
+        var refused = await DeployAsync("--image", "sample-api.165");
+        Assert.True(refused.ExitCode == ExitCodes.DeployRefused, refused.Stderr);
+        Assert.Contains("AI_MAX_TOKENS_CHAT is missing; AI_MAX_TOKENS_SUMMARY is missing", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("refused: nothing was changed", refused.Stderr, StringComparison.Ordinal);
+        Assert.Equal("sample-api.162", await LiveReleaseAsync(http, service));
+
+        // Again past the contract: the new replicas never become ready, the deploy rolls back by itself.
+        var rolledBack = await DeployAsync("--image", "sample-api.165", "--skip-contract");
+        Assert.True(rolledBack.ExitCode == ExitCodes.RolledBack, rolledBack.Stderr);
+        Assert.Contains("environment:contract: AI_MAX_TOKENS_CHAT is missing", rolledBack.Stderr, StringComparison.Ordinal);
+        Assert.Contains("rolled back to sample-api.162, which is serving and verified", rolledBack.Stderr, StringComparison.Ordinal);
+        Assert.Equal("sample-api.162", await LiveReleaseAsync(http, service));
+
+        // 165 with the right environment: deployed and verified.
+        await File.WriteAllTextAsync(configPath, Config(database, serverPort, servicePort, withBudgets: true));
+        var deployed = await DeployAsync("--image", "sample-api.165");
+        Assert.True(deployed.ExitCode == 0, deployed.Stderr);
+        Assert.Contains("✔ cors https://app.example.com", deployed.Stderr, StringComparison.Ordinal);
+        Assert.Equal("sample-api.165", await LiveReleaseAsync(http, service));
+
+        // wrk stops on SIGINT and prints its summary: every request of the drill answered 2xx, at well over 200 a second.
+        using (var stop = System.Diagnostics.Process.Start("kill", ["-INT", load.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await stop.WaitForExitAsync();
+        await load.WaitForExitAsync();
+        var summary = load.Output;
+        Assert.DoesNotContain("Non-2xx", summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("Socket errors", summary, StringComparison.Ordinal);
+        var rate = double.Parse(RequestsPerSecond().Match(summary).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(rate >= 200, summary);
+
+        var history = await BallastProcess.RunAsync(_dir.Path, "history", "api", "--json", "--config", "ballast.yaml");
+        var outcomes = JsonDocument.Parse(history.Stdout).RootElement.EnumerateArray()
+            .Select(r => $"{r.GetProperty("release").GetString()} {r.GetProperty("outcome").GetString()}").ToArray();
+        Assert.Equal(["sample-api.165 Deployed", "sample-api.165 RolledBack", "sample-api.165 Refused", "sample-api.162 Deployed"], outcomes);
+
+        await serve.TerminateAsync();
+    }
+
+    private static async Task<string?> LiveReleaseAsync(HttpClient http, Uri service) =>
+        JsonDocument.Parse(await http.GetStringAsync(new Uri(service, "/version"))).RootElement.GetProperty("release").GetString();
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, BallastProcess serve)
+    {
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); ; await Task.Delay(100))
+        {
+            try
+            {
+                if (await condition()) return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30) && !serve.HasExited, "ballast serve did not start: " + serve.Stderr + serve.Stdout);
+        }
+    }
+
+    [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
+    private static partial Regex RequestsPerSecond();
+
+    public void Dispose() => _dir.Dispose();
+}
