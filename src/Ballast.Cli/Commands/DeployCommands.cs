@@ -157,7 +157,8 @@ internal static class DeployCommands
     {
         var probe = new HttpProbe(TimeProvider.System);
         var process = new ProcessProvider();
-        var pipeline = new DeployPipeline([process], await StoreAsync(config, cancellationToken), new Verifier(probe, TimeProvider.System), TimeProvider.System);
+        var pipeline = new DeployPipeline([process, new LightsailProvider(TimeProvider.System)], await StoreAsync(config, cancellationToken),
+            new Verifier(probe, TimeProvider.System), TimeProvider.System);
         return new Owned<DeployPipeline>(pipeline, probe, process);
     }
 

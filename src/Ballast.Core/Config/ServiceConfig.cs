@@ -67,6 +67,8 @@ public sealed record ServiceConfig : IValidatableConfig
         if (Provider != ProviderKind.Process && Process is not null) validation.Error("process", $"a process: section only applies to provider process (this service's provider is {ConfigShape.EnumKey(Provider)})");
         if (Provider != ProviderKind.Lightsail && Lightsail is not null) validation.Error("lightsail", $"a lightsail: section only applies to provider lightsail (this service's provider is {ConfigShape.EnumKey(Provider)})");
         if (Scale is < 1 or > 20) validation.Error("scale", "must be between 1 and 20");
+        if (Provider == ProviderKind.Lightsail && Verify.BaseUrl is null)
+            validation.Error("verify.base_url", "lightsail services need verify.base_url (the service's public URL or domain)");
         if (KeepReleases < 1) validation.Error("keep_releases", "must be at least 1");
         foreach (var name in Env.Keys)
             if (!EnvironmentSubstitution.IsName(name)) validation.Error($"env.{name}", $"\"{name}\" is not an environment variable name (letters, digits and _, not starting with a digit)");
@@ -126,8 +128,11 @@ public sealed record LightsailServiceConfig : IValidatableConfig
     [Description("Longest a deployment may take to become ACTIVE.")]
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(15);
 
-    [Description("The aws executable (a path, or a name on PATH).")]
+    [Description("The aws executable (a path relative to this file, or a name on PATH).")]
     public string AwsCli { get; init; } = "aws";
+
+    [Description("Time between get-container-service-deployments calls while a deployment is activating.")]
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     public void Validate(ConfigValidation validation)
     {

@@ -169,15 +169,11 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
         var env = ReleaseEnvironment.Resolve(context.Config, context.BaseDirectory);
         await run.Step("rollback", async () =>
         {
-            // A rollout that failed before the switch (a readiness gate) left the old release serving: nothing to undo.
-            if (await provider.LiveReleaseAsync(context, cancellationToken) == target)
-            {
-                context.Reporter.Detail($"{target} is still serving; nothing to undo");
-                return true;
-            }
             context.Reporter.Detail($"rolling back to {target}");
             foreach (var line in await provider.UpdateSpecAsync(context, target, env, dryRun: false, cancellationToken)) context.Reporter.Detail(line);
-            await provider.RolloutAsync(context, target, env, cancellationToken);
+            // A rollout that failed before it took traffic (a readiness gate, a FAILED deployment) left the old release serving.
+            if (await provider.LiveReleaseAsync(context, cancellationToken) == target) context.Reporter.Detail($"{target} is still serving; nothing to roll out");
+            else await provider.RolloutAsync(context, target, env, cancellationToken);
             return true;
         });
         var contract = await TryContractAsync(context, provider, target, cancellationToken);

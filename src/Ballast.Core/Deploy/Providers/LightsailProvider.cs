@@ -1,0 +1,235 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Ballast.Core.Config;
+using CliWrap;
+using CliWrap.Buffered;
+using CliWrap.Builders;
+
+namespace Ballast.Core.Deploy.Providers;
+
+/// <summary>
+/// The <c>lightsail</c> provider: an AWS Lightsail container service, driven through the AWS CLI v2 (and its
+/// lightsailctl plugin for pushes). The image deployed is the one the push itself names; the deployment file kept in
+/// the user's repository is rewritten from it, with a timestamped backup, and never trusted for the image.
+/// </summary>
+/// <param name="environment">Variables for the aws process and for finding tools on PATH (tests point PATH and the
+/// stand-in's state here); null uses this process's environment.</param>
+public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictionary<string, string?>? environment = null) : IDeployProvider
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private const int ThrottleRetries = 4;
+
+    public ProviderKind Kind => ProviderKind.Lightsail;
+
+    private string? Variable(string name) => environment is not null && environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name);
+
+    /// <summary>The executable: a path (relative to ballast.yaml) or a name looked up on PATH.</summary>
+    private string? Find(string tool, DeployContext context)
+    {
+        if (tool.Contains('/', StringComparison.Ordinal)) return File.Exists(context.Resolve(tool)) ? context.Resolve(tool) : null;
+        return (Variable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, tool)).FirstOrDefault(File.Exists);
+    }
+
+    public async Task<IReadOnlyList<string>> PreflightAsync(DeployContext context, bool building, CancellationToken cancellationToken)
+    {
+        var lightsail = context.Config.Lightsail!;
+        var problems = new List<string>();
+        if (Find(lightsail.AwsCli, context) is not { } aws)
+            problems.Add($"the AWS CLI v2 ({lightsail.AwsCli}) is not installed: see https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html");
+        else
+        {
+            var version = await Cli.Wrap(aws).WithArguments(["--version"]).WithEnvironmentVariables(Env).WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(cancellationToken);
+            if (!(version.StandardOutput + version.StandardError).StartsWith("aws-cli/2.", StringComparison.Ordinal))
+                problems.Add($"{aws} is not the AWS CLI v2 ({(version.StandardOutput + version.StandardError).Trim()}); Lightsail containers need v2");
+        }
+        if (building && context.Config.Build is not null)
+        {
+            if (Find("lightsailctl", context) is null)
+                problems.Add("the Lightsail Control plugin (lightsailctl) is not installed: see https://lightsail.aws.amazon.com/ls/docs/en_us/articles/amazon-lightsail-install-software");
+            if (Find("docker", context) is null) problems.Add("docker is not installed (it builds and pushes the image): see https://docs.docker.com/engine/install/");
+            if (context.Config.Build.Image is null) problems.Add("build.image is not set: the local image to push");
+        }
+        if (!File.Exists(context.Resolve(lightsail.DeploymentFile)))
+            problems.Add($"deployment_file {context.Resolve(lightsail.DeploymentFile)} does not exist (the create-container-service-deployment JSON)");
+        return problems;
+    }
+
+    private void Env(EnvironmentVariablesBuilder builder)
+    {
+        if (environment is null) return;
+        foreach (var (name, value) in environment) builder.Set(name, value);
+    }
+
+    /// <summary>Runs <c>aws lightsail COMMAND ...</c> with JSON output; retries throttling with backoff; throws with the CLI's own message.</summary>
+    private async Task<string> AwsAsync(DeployContext context, string command, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var lightsail = context.Config.Lightsail!;
+        var aws = Find(lightsail.AwsCli, context) ?? throw new DeployException($"{lightsail.AwsCli} is not installed");
+        for (var attempt = 0; ; attempt++)
+        {
+            var result = await Cli.Wrap(aws)
+                .WithArguments(["lightsail", command, .. arguments, "--region", lightsail.Region, "--output", "json"])
+                .WithWorkingDirectory(context.BaseDirectory)
+                .WithEnvironmentVariables(Env)
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(Encoding.UTF8, cancellationToken);
+            if (result.ExitCode == 0) return result.StandardOutput;
+            var error = result.StandardError.Trim();
+            if (error.Contains("(ThrottlingException)", StringComparison.Ordinal) && attempt < ThrottleRetries)
+            {
+                context.Reporter.Detail($"aws lightsail {command}: throttled, retrying");
+                await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt)) / 2, time, cancellationToken);
+                continue;
+            }
+            throw new DeployException($"aws lightsail {command} failed (exit {result.ExitCode}): {(error.Length > 0 ? error : result.StandardOutput.Trim())}");
+        }
+    }
+
+    public async Task<string> BuildAsync(DeployContext context, string nextRelease, CancellationToken cancellationToken)
+    {
+        var build = context.Config.Build!;
+        var lightsail = context.Config.Lightsail!;
+        if (build.Command is { } command)
+        {
+            context.Reporter.Detail($"$ {command}");
+            var (exitCode, output) = await Shell.RunAsync(command, context.BaseDirectory, null, cancellationToken);
+            foreach (var line in output.TakeLast(20)) context.Reporter.Detail("  " + line);
+            if (exitCode != 0) throw new DeployException($"build command exited with {exitCode}");
+        }
+        var label = build.Label ?? context.Service;
+        var pushed = await AwsAsync(context, "push-container-image",
+            ["--service-name", lightsail.Service, "--label", label, "--image", build.Image!], cancellationToken);
+        // The reference comes from the push's own output, never from a file that may be stale.
+        var reference = PushedReference().Match(pushed);
+        if (!reference.Success) throw new DeployException($"push-container-image did not say how to refer to the image; it printed: {pushed.Trim()}");
+        context.Reporter.Detail($"pushed {build.Image} as {reference.Groups[1].Value}");
+        return reference.Groups[1].Value;
+    }
+
+    [GeneratedRegex("Refer to this image as \"([^\"]+)\" in deployments\\.")]
+    private static partial Regex PushedReference();
+
+    public Task<ServiceContract?> ContractAsync(DeployContext context, string release, CancellationToken cancellationToken) =>
+        Task.FromResult<ServiceContract?>(null);
+
+    public async Task<IReadOnlyList<string>> UpdateSpecAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, bool dryRun,
+        CancellationToken cancellationToken)
+    {
+        var lightsail = context.Config.Lightsail!;
+        var path = context.Resolve(lightsail.DeploymentFile);
+        var text = await File.ReadAllTextAsync(path, cancellationToken);
+        JsonObject spec;
+        try
+        {
+            spec = JsonNode.Parse(text)?.AsObject() ?? throw new DeployException($"{path} is empty");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new DeployException($"{path} is not a JSON object: {e.Message}");
+        }
+        var containers = spec["containers"] as JsonObject ?? throw new DeployException($"{path} has no \"containers\" object");
+        var container = containers[lightsail.Container] as JsonObject
+                        ?? throw new DeployException($"{path} has no container \"{lightsail.Container}\" under \"containers\" (it has {string.Join(", ", containers.Select(c => c.Key))})");
+
+        var lines = new List<string>();
+        var oldImage = container["image"]?.GetValue<string>();
+        lines.Add(oldImage == release ? $"image: {release} (unchanged)" : $"image: {oldImage ?? "(none)"} → {release}");
+        var oldEnv = (container["environment"] as JsonObject)?.ToDictionary(p => p.Key, p => p.Value?.ToString() ?? "") ?? [];
+        foreach (var name in env.Keys.Order(StringComparer.Ordinal))
+            if (!oldEnv.TryGetValue(name, out var old)) lines.Add($"+ env {name}=***");
+            else if (old != env[name]) lines.Add($"~ env {name}=***");
+        foreach (var name in oldEnv.Keys.Where(n => !env.ContainsKey(n)).Order(StringComparer.Ordinal)) lines.Add($"- env {name}");
+        var liveScale = await ScaleAsync(context, cancellationToken);
+        if (liveScale != context.Config.Scale) lines.Add($"scale: {liveScale?.ToString(CultureInfo.InvariantCulture) ?? "?"} → {context.Config.Scale}");
+
+        spec["serviceName"] = lightsail.Service;
+        container["image"] = release;
+        container["environment"] = new JsonObject(env.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
+        if (spec["publicEndpoint"] is JsonObject endpoint)
+        {
+            if (endpoint["healthCheck"] is not JsonObject health) endpoint["healthCheck"] = health = [];
+            if (health["path"]?.GetValue<string>() != lightsail.HealthPath)
+                lines.Add($"health check path: {health["path"]?.GetValue<string>() ?? "/"} → {lightsail.HealthPath}");
+            health["path"] = lightsail.HealthPath;
+        }
+        if (dryRun) return lines;
+
+        var backups = Path.Combine(context.BaseDirectory, ".ballast", "backups", context.Service);
+        Directory.CreateDirectory(backups);
+        var backup = Path.Combine(backups, $"{Path.GetFileNameWithoutExtension(path)}.{time.GetUtcNow():yyyyMMdd'T'HHmmssfff'Z'}.json");
+        File.Copy(path, backup, overwrite: true);
+        foreach (var old in Directory.GetFiles(backups, Path.GetFileNameWithoutExtension(path) + ".*.json").Order(StringComparer.Ordinal).SkipLast(context.Config.KeepReleases))
+            File.Delete(old);
+        await File.WriteAllTextAsync(path + ".tmp", spec.ToJsonString(Indented) + "\n", cancellationToken);
+        File.Move(path + ".tmp", path, overwrite: true);
+        lines.Add($"{path} rewritten; the previous one kept as {backup}");
+        return lines;
+    }
+
+    private async Task<JsonElement> ServiceAsync(DeployContext context, CancellationToken cancellationToken)
+    {
+        var json = await AwsAsync(context, "get-container-services", ["--service-name", context.Config.Lightsail!.Service], cancellationToken);
+        return JsonDocument.Parse(json).RootElement.GetProperty("containerServices")[0];
+    }
+
+    private async Task<int?> ScaleAsync(DeployContext context, CancellationToken cancellationToken) =>
+        (await ServiceAsync(context, cancellationToken)).TryGetProperty("scale", out var scale) ? scale.GetInt32() : null;
+
+    public async Task RolloutAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, CancellationToken cancellationToken)
+    {
+        var lightsail = context.Config.Lightsail!;
+        if (await ScaleAsync(context, cancellationToken) != context.Config.Scale)
+            await AwsAsync(context, "update-container-service",
+                ["--service-name", lightsail.Service, "--scale", context.Config.Scale.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+        var created = JsonDocument.Parse(await AwsAsync(context, "create-container-service-deployment",
+            ["--cli-input-json", "file://" + context.Resolve(lightsail.DeploymentFile)], cancellationToken)).RootElement;
+        var version = created.GetProperty("containerService").GetProperty("nextDeployment").GetProperty("version").GetInt32();
+        context.Reporter.Detail($"deployment {version} created; waiting for it to become ACTIVE");
+
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            await Task.Delay(lightsail.PollInterval, time, cancellationToken);
+            var deployments = JsonDocument.Parse(await AwsAsync(context, "get-container-service-deployments", ["--service-name", lightsail.Service], cancellationToken))
+                .RootElement.GetProperty("deployments");
+            var state = deployments.EnumerateArray().FirstOrDefault(d => d.GetProperty("version").GetInt32() == version) is { ValueKind: JsonValueKind.Object } d
+                ? d.GetProperty("state").GetString()
+                : null;
+            switch (state)
+            {
+                case "ACTIVE":
+                    context.Reporter.Detail($"deployment {version} ACTIVE after {time.GetElapsedTime(started).TotalSeconds:0}s");
+                    return;
+                case "FAILED":
+                    var logs = await LogsAsync(context, release, cancellationToken);
+                    throw new DeployException($"deployment {version} FAILED (Lightsail keeps the previous deployment serving)" +
+                                              (logs.Count > 0 ? $"; the container's last lines: {string.Join(" | ", logs.TakeLast(5))}" : ""));
+            }
+            if (time.GetElapsedTime(started) > lightsail.Timeout)
+                throw new DeployException($"deployment {version} still {state ?? "missing"} after {Config.Duration.Format(lightsail.Timeout)}");
+        }
+    }
+
+    public async Task<string?> LiveReleaseAsync(DeployContext context, CancellationToken cancellationToken)
+    {
+        var service = await ServiceAsync(context, cancellationToken);
+        return service.TryGetProperty("currentDeployment", out var current)
+               && current.GetProperty("containers").TryGetProperty(context.Config.Lightsail!.Container, out var container)
+            ? container.GetProperty("image").GetString()
+            : null;
+    }
+
+    public async Task<IReadOnlyList<string>> LogsAsync(DeployContext context, string release, CancellationToken cancellationToken)
+    {
+        var lightsail = context.Config.Lightsail!;
+        var json = await AwsAsync(context, "get-container-log", ["--service-name", lightsail.Service, "--container-name", lightsail.Container], cancellationToken);
+        return JsonDocument.Parse(json).RootElement.GetProperty("logEvents").EnumerateArray().Select(e => e.GetProperty("message").GetString() ?? "").ToArray();
+    }
+
+    public Uri? DefaultBaseUrl(DeployContext context) => null;
+}

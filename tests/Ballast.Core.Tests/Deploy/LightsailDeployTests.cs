@@ -1,0 +1,334 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ballast.Core.Config;
+using Ballast.Core.Deploy;
+using Ballast.Core.Deploy.Providers;
+using Ballast.Core.Monitoring.Probes;
+using Ballast.Storage;
+using Ballast.Storage.Deploy;
+using Ballast.Storage.Monitoring;
+using Ballast.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Ballast.Core.Tests.Deploy;
+
+/// <summary>
+/// The lightsail provider against the stand-in AWS CLI (tests/tools/aws, state in a temp folder) and a local web
+/// server playing the container Lightsail would run: it answers as the ACTIVE deployment's image and environment.
+/// </summary>
+public sealed class LightsailDeployTests : IAsyncDisposable
+{
+    private const string Stale = ":api.web.162";
+    private const string Pushed = ":api.web.165";
+    private readonly TempDirectory _dir = new();
+    private readonly string _state;
+    private readonly HttpProbe _probe = new(TimeProvider.System);
+    private TestWebServer? _container;
+
+    // How the stand-in container misbehaves, per test.
+    private string? _reportRelease;
+    private string? _unreadyImage;
+    private string? _corslessImage;
+
+    public LightsailDeployTests()
+    {
+        _state = Directory.CreateDirectory(_dir.File("aws-state")).FullName;
+        var bin = Directory.CreateDirectory(Path.Combine(_state, "bin")).FullName;
+        foreach (var tool in new[] { "lightsailctl", "docker" })
+        {
+            File.WriteAllText(Path.Combine(bin, tool), "#!/bin/sh\nexit 0\n");
+            File.SetUnixFileMode(Path.Combine(bin, tool), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        File.WriteAllText(_dir.File("ballast.contract.json"), """
+            { "service": "api", "env": { "DATABASE_URL": { "kind": "url" }, "AI_MAX_TOKENS_CHAT": { "kind": "int", "min": 1 } },
+              "endpoints": { "ready": "/health/ready", "version": "/version" } }
+            """);
+        // The file in the user's repository still names the old image: the story's stale tag.
+        File.WriteAllText(_dir.File("lightsail-api-deployment.json"), $$"""
+            { "serviceName": "api",
+              "containers": { "api": { "image": "{{Stale}}", "environment": { "DATABASE_URL": "postgres://db/api" }, "ports": { "3697": "HTTP" } } },
+              "publicEndpoint": { "containerName": "api", "containerPort": 3697, "healthCheck": { "path": "/health/live" } } }
+            """);
+        State(s =>
+        {
+            s["scale"] = 2;
+            s["activate_after"] = 1;
+            s["image_versions"] = new JsonObject { ["web"] = 164 };
+            s["logs"] = new JsonArray("Starting api", "Application successfully started");
+            s["deployments"] = new JsonArray(new JsonObject
+            {
+                ["version"] = 1, ["state"] = "ACTIVE", ["createdAt"] = 1700000000.0,
+                ["containers"] = new JsonObject { ["api"] = new JsonObject { ["image"] = Stale, ["environment"] = new JsonObject { ["DATABASE_URL"] = "postgres://db/api" } } },
+            });
+        });
+    }
+
+    private void State(Action<JsonObject> change)
+    {
+        var path = Path.Combine(_state, "state.json");
+        var state = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : [];
+        change(state);
+        File.WriteAllText(path, state.ToJsonString());
+    }
+
+    private string Calls => File.Exists(Path.Combine(_state, "calls.log")) ? File.ReadAllText(Path.Combine(_state, "calls.log")) : "";
+
+    /// <summary>The container Lightsail would run: it answers as the ACTIVE deployment's image and environment.</summary>
+    private async Task<Uri> ContainerAsync()
+    {
+        (string Image, JsonObject Env) Active()
+        {
+            var state = JsonNode.Parse(File.ReadAllText(Path.Combine(_state, "state.json")))!;
+            var active = state["deployments"]!.AsArray().First(d => d!["state"]!.GetValue<string>() == "ACTIVE")!;
+            var container = active["containers"]!["api"]!;
+            return (container["image"]!.GetValue<string>(), container["environment"]?.AsObject() ?? []);
+        }
+        _container = await TestWebServer.StartAsync(app =>
+        {
+            app.MapGet("/health/ready", () => Active().Image == _unreadyImage ? Results.StatusCode(503) : Results.Ok(new { status = "pass" }));
+            app.MapGet("/version", () =>
+            {
+                var (image, env) = Active();
+                var names = new[] { "AI_MAX_TOKENS_CHAT", "DATABASE_URL" }.Where(n => env.ContainsKey(n));
+                return Results.Ok(new
+                {
+                    release = _reportRelease ?? image,
+                    envFingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', names)))),
+                });
+            });
+            app.MapGet("/v1/ping", (HttpContext context) =>
+            {
+                if (Active().Image != _corslessImage) context.Response.Headers.AccessControlAllowOrigin = context.Request.Headers.Origin.ToString();
+                return Results.Ok(new { pong = true });
+            });
+        });
+        return _container.BaseAddress;
+    }
+
+    private async Task<BallastConfig> ConfigAsync(bool withBudget = true)
+    {
+        var baseUrl = await ContainerAsync();
+        var yaml = $$"""
+            server: { listen: 'http://127.0.0.1:7700', storage: 'sqlite:ballast.db' }
+            services:
+              api:
+                provider: lightsail
+                lightsail:
+                  service: api
+                  region: us-east-2
+                  container: api
+                  deployment_file: lightsail-api-deployment.json
+                  aws_cli: '{{Repository.Path("tests", "tools", "aws")}}'
+                  poll_interval: 50ms
+                  timeout: 30s
+                build: { command: 'true', image: 'api:latest', label: web }
+                scale: 2
+                contract: ballast.contract.json
+                env:
+                  DATABASE_URL: postgres://db/api
+            {{(withBudget ? "      AI_MAX_TOKENS_CHAT: '4096'" : "")}}
+                verify:
+                  base_url: '{{baseUrl}}'
+                  timeout: 1500ms
+                  interval: 100ms
+                  cors_origins: [https://app.example.com]
+                checklist: { post_log: Application successfully started, post_log_timeout: 5s }
+            """;
+        File.WriteAllText(_dir.File("ballast.yaml"), yaml);
+        var loaded = ConfigLoader.Load(_dir.File("ballast.yaml"));
+        Assert.True(loaded.Ok, string.Join("\n", loaded.Errors));
+        return loaded.Config!;
+    }
+
+    private async Task<(DeployPipeline Pipeline, IDeployStore Store)> PipelineAsync(BallastConfig config)
+    {
+        var dialect = Stores.DialectFor(config.Server, config.SourcePath);
+        await new SqlMonitoringStore(dialect).MigrateAsync();
+        var store = new SqlDeployStore(dialect);
+        var environment = new Dictionary<string, string?>
+        {
+            ["AWS_STANDIN_STATE"] = _state,
+            ["PATH"] = Path.Combine(_state, "bin") + ":/usr/bin:/bin",
+        };
+        return (new DeployPipeline([new LightsailProvider(TimeProvider.System, environment)], store, new Verifier(_probe, TimeProvider.System), TimeProvider.System), store);
+    }
+
+    private string DeploymentFileImage() =>
+        JsonNode.Parse(File.ReadAllText(_dir.File("lightsail-api-deployment.json")))!["containers"]!["api"]!["image"]!.GetValue<string>();
+
+    /// <summary>The old release deployed and verified, so there is something to roll back to.</summary>
+    private async Task<(BallastConfig, DeployPipeline)> WithGoodReleaseAsync()
+    {
+        var config = await ConfigAsync();
+        var (pipeline, _) = await PipelineAsync(config);
+        var first = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Stale), new RecordingReporter(), CancellationToken.None);
+        Assert.Equal(DeployOutcome.Deployed, first.Outcome);
+        return (config, pipeline);
+    }
+
+    [Fact]
+    public async Task Deploy_ThePushedReferenceWins_OverTheStaleTagInTheFile_TheOldFileIsBackedUp()
+    {
+        var config = await ConfigAsync();
+        var (pipeline, store) = await PipelineAsync(config);
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
+        Assert.Equal(Pushed, record.Release);
+        Assert.Equal(Pushed, DeploymentFileImage());
+        var backup = Assert.Single(Directory.GetFiles(_dir.File(Path.Combine(".ballast", "backups", "api"))));
+        Assert.Contains(Stale, File.ReadAllText(backup), StringComparison.Ordinal);
+        Assert.Contains($"image: {Stale} → {Pushed}", reporter.Text, StringComparison.Ordinal);
+        Assert.Contains("+ env AI_MAX_TOKENS_CHAT=***", reporter.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("4096", reporter.Text, StringComparison.Ordinal);
+        Assert.Contains("push-container-image --service-name api --label web --image api:latest", Calls, StringComparison.Ordinal);
+        Assert.Equal(["preflight", "lock", "checklist", "build", "contract", "spec", "rollout", "verify", "post_log"], record.Steps.Select(s => s.Name));
+        Assert.Equal(DeployOutcome.Deployed, (await store.HistoryAsync("api", 5, CancellationToken.None))[0].Outcome);
+    }
+
+    [Fact]
+    public async Task Deploy_FailedDeployment_RollsBackToTheLastVerifiedRelease_AndRestoresTheFile()
+    {
+        var (config, pipeline) = await WithGoodReleaseAsync();
+        State(s => s["fail_next"] = true);
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.RolledBack, reporter.Text);
+        Assert.Equal(Stale, record.RolledBackTo);
+        Assert.Contains("FAILED", record.Steps.Single(s => s.Name == "rollout").Detail, StringComparison.Ordinal);
+        Assert.Contains($"{Stale} is still serving; nothing to roll out", reporter.Text, StringComparison.Ordinal);
+        Assert.Equal(StepOutcome.Passed, record.Steps.Single(s => s.Name == "rollback verify").Outcome);
+        Assert.Equal(Stale, DeploymentFileImage());
+    }
+
+    [Theory]
+    [InlineData("version")]
+    [InlineData("cors")]
+    [InlineData("ready")]
+    public async Task Deploy_VerificationFailure_IsNamed_AndRolledBack(string fault)
+    {
+        var (config, pipeline) = await WithGoodReleaseAsync();
+        switch (fault)
+        {
+            case "version": _reportRelease = Stale; break;
+            case "cors": _corslessImage = Pushed; break;
+            default: _unreadyImage = Pushed; break;
+        }
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.RolledBack, reporter.Text);
+        var verify = record.Steps.Single(s => s.Name == "verify");
+        Assert.Equal(StepOutcome.Failed, verify.Outcome);
+        Assert.Contains(fault switch
+        {
+            "version" => $"version: [BODY].release == \"{Pushed}\" failed",
+            "cors" => "cors https://app.example.com: [HEADER].access-control-allow-origin == \"https://app.example.com\" failed",
+            _ => "ready: [STATUS] == 200 failed: got 503",
+        }, verify.Detail, StringComparison.Ordinal);
+        Assert.Equal(Stale, record.RolledBackTo);
+        Assert.Contains("create-container-service-deployment", Calls.Split('\n').Last(l => l.Contains("create-container", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Equal(Stale, DeploymentFileImage());
+    }
+
+    [Fact]
+    public async Task Deploy_EnvironmentMissingAContractVariable_IsRefused_BeforeAnythingChanges()
+    {
+        var config = await ConfigAsync(withBudget: false);
+        var (pipeline, _) = await PipelineAsync(config);
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), reporter, CancellationToken.None);
+
+        Assert.Equal(DeployOutcome.Refused, record.Outcome);
+        Assert.Contains("AI_MAX_TOKENS_CHAT is missing", record.Steps.Single(s => s.Name == "contract").Detail, StringComparison.Ordinal);
+        Assert.Equal(Stale, DeploymentFileImage());
+        Assert.DoesNotContain("create-container-service-deployment", Calls, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deploy_LockLeftByACrashedDeploy_IsReported_AndBrokenOnlyWithForceUnlock()
+    {
+        var config = await ConfigAsync();
+        var (pipeline, store) = await PipelineAsync(config);
+        var since = new DateTimeOffset(2026, 11, 27, 9, 30, 0, TimeSpan.Zero);
+        Assert.Null(await store.TryLockAsync("api", "ci@builder (pid 4242)", since, CancellationToken.None));
+
+        var refused = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), CancellationToken.None);
+        Assert.Equal(DeployOutcome.Refused, refused.Outcome);
+        Assert.Equal("api is being deployed by ci@builder (pid 4242) since 2026-11-27 09:30:00Z; if that deploy crashed, break its lock with --force-unlock",
+            refused.Steps.Single(s => s.Name == "lock").Detail);
+
+        var forced = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed, ForceUnlock: true), new RecordingReporter(), CancellationToken.None);
+        Assert.Equal(DeployOutcome.Deployed, forced.Outcome);
+        Assert.Null(await store.TryLockAsync("api", "next", since, CancellationToken.None)); // released when the deploy ended
+    }
+
+    [Fact]
+    public async Task Deploy_LightsailctlMissing_IsRefusedAtPreflight_WithHowToInstallIt()
+    {
+        File.Delete(Path.Combine(_state, "bin", "lightsailctl"));
+        var config = await ConfigAsync();
+        var (pipeline, _) = await PipelineAsync(config);
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None);
+
+        Assert.Equal(DeployOutcome.Refused, record.Outcome);
+        Assert.Contains("lightsailctl) is not installed: see https://lightsail.aws.amazon.com/ls/docs/en_us/articles/amazon-lightsail-install-software",
+            record.Steps.Single(s => s.Name == "preflight").Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deploy_Throttled_RetriesAndSucceeds()
+    {
+        var config = await ConfigAsync();
+        var (pipeline, _) = await PipelineAsync(config);
+        State(s => s["throttle"] = 2);
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
+        Assert.Equal(2, reporter.Lines.Count(l => l.Contains("throttled, retrying", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task DryRun_ShowsTheChange_WritesNothing()
+    {
+        var config = await ConfigAsync();
+        var (pipeline, store) = await PipelineAsync(config);
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed, DryRun: true), reporter, CancellationToken.None);
+
+        Assert.Equal(DeployOutcome.DryRun, record.Outcome);
+        Assert.Contains($"image: {Stale} → {Pushed}", reporter.Text, StringComparison.Ordinal);
+        Assert.Equal(Stale, DeploymentFileImage());
+        Assert.DoesNotContain("create-container-service-deployment", Calls, StringComparison.Ordinal);
+        Assert.Empty(await store.HistoryAsync("api", 5, CancellationToken.None));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_container is not null) await _container.DisposeAsync();
+        _probe.Dispose();
+        _dir.Dispose();
+    }
+
+    private sealed class RecordingReporter : IDeployReporter
+    {
+        public List<string> Lines { get; } = [];
+        public string Text => string.Join('\n', Lines);
+        public void Started(string step) => Lines.Add($"… {step}");
+        public void Finished(DeployStep step) => Lines.Add($"{step.Outcome} {step.Name}: {step.Detail}");
+        public void Detail(string line) => Lines.Add("    " + line);
+    }
+}
