@@ -28,7 +28,7 @@ public sealed record EnvRequirement(string Name, EnvKind Kind = EnvKind.String, 
                 if (Max is { } max && n > max) return $"{Name} is {n}, above the maximum {max}";
                 return null;
             case EnvKind.Url:
-                return Uri.TryCreate(value, UriKind.Absolute, out _) ? null : $"{Name} is not an absolute URL";
+                return Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Host.Length > 0 ? null : $"{Name} is not an absolute URL";
             case EnvKind.Bool:
                 return value is "true" or "false" or "1" or "0" ? null : $"{Name} is not true/false";
             case EnvKind.Enum:

@@ -11,9 +11,15 @@ namespace Ballast.AspNetCore;
 internal sealed class StartupWatcher(StartupPhases phases, BallastHealthOptions options, IHostApplicationLifetime lifetime, IServer server,
     TimeProvider time) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private CancellationTokenRegistration _started;
+
+    /// <remarks>
+    /// The callback is registered here, before the host starts, not in ExecuteAsync: .NET runs ExecuteAsync on the
+    /// thread pool, which could register it only after the host has started and log the phases late.
+    /// </remarks>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
-        lifetime.ApplicationStarted.Register(() =>
+        _started = lifetime.ApplicationStarted.Register(() =>
         {
             phases.Phase("Application successfully started");
             var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
@@ -22,6 +28,17 @@ internal sealed class StartupWatcher(StartupPhases phases, BallastHealthOptions 
             phases.Phase(ports.Length == 0 ? "Listening on port" : $"Listening on port {string.Join(", ", ports)}");
             if (options.EnvironmentProblems() is { Length: > 0 } problems) phases.ReportContractNotMet(string.Join("; ", problems));
         });
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _started.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         try
         {
             await Task.Delay(options.StartupTimeout, time, stoppingToken);

@@ -18,7 +18,7 @@ internal static class Schema
         $"""
         CREATE TABLE deploys (
           id {identity}, service TEXT NOT NULL, kind TEXT NOT NULL, release_ref TEXT, started_at BIGINT NOT NULL, finished_at BIGINT,
-          who TEXT NOT NULL, outcome TEXT NOT NULL, rollback_of BIGINT, rolled_back_to TEXT, steps TEXT NOT NULL)
+          who TEXT NOT NULL, outcome TEXT NOT NULL, rollback_of BIGINT, rolled_back_to TEXT, env_names TEXT NOT NULL, steps TEXT NOT NULL)
         """,
         "CREATE INDEX ix_deploys_service ON deploys (service, id)",
         "CREATE TABLE deploy_locks (service TEXT PRIMARY KEY, holder TEXT NOT NULL, since BIGINT NOT NULL)",

@@ -90,12 +90,55 @@ public sealed partial class DeployDrillTests : IDisposable
         var rate = double.Parse(RequestsPerSecond().Match(summary).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(rate >= 200, summary);
 
+        // The verify verb alone, then a rollback by hand to the release before the live one.
+        var verified = await BallastProcess.RunAsync(_dir.Path, "verify", "api", "--config", "ballast.yaml");
+        Assert.True(verified.ExitCode == 0, verified.Stderr);
+        Assert.Contains("sample-api.165 verified", verified.Stderr, StringComparison.Ordinal);
+        var back = await BallastProcess.RunAsync(_dir.Path, "rollback", "api", "--config", "ballast.yaml");
+        Assert.True(back.ExitCode == 0, back.Stderr);
+        Assert.Equal("sample-api.162", await LiveReleaseAsync(http, service));
+
         var history = await BallastProcess.RunAsync(_dir.Path, "history", "api", "--json", "--config", "ballast.yaml");
         var outcomes = JsonDocument.Parse(history.Stdout).RootElement.EnumerateArray()
-            .Select(r => $"{r.GetProperty("release").GetString()} {r.GetProperty("outcome").GetString()}").ToArray();
-        Assert.Equal(["sample-api.165 Deployed", "sample-api.165 RolledBack", "sample-api.165 Refused", "sample-api.162 Deployed"], outcomes);
+            .Select(r => $"{r.GetProperty("kind").GetString()} {r.GetProperty("release").GetString()} {r.GetProperty("outcome").GetString()}").ToArray();
+        Assert.Equal([
+            "rollback sample-api.162 Deployed", "deploy sample-api.165 Deployed", "deploy sample-api.165 RolledBack", "deploy sample-api.165 Refused",
+            "deploy sample-api.162 Deployed",
+        ], outcomes);
+        var table = await BallastProcess.RunAsync(_dir.Path, "history", "api", "--config", "ballast.yaml");
+        Assert.Contains("RolledBack → sample-api.162", table.Stdout, StringComparison.Ordinal);
 
         await serve.TerminateAsync();
+    }
+
+    [Fact]
+    public async Task ReplicaThatDies_IsRestartedOnItsRelease_AndServesAgain()
+    {
+        var database = await TestPostgres.CreateDatabaseAsync();
+        var (serverPort, servicePort) = (TestTcpServer.ClosedPort(), TestTcpServer.ClosedPort());
+        await File.WriteAllTextAsync(_dir.File("ballast.yaml"), Config(database, serverPort, servicePort, withBudgets: false));
+        using var serve = BallastProcess.Start(_dir.Path, "serve", "--config", "ballast.yaml");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var status = new Uri($"http://127.0.0.1:{serverPort}/api/v1/services/api");
+        await WaitAsync(async () => (await http.GetAsync(status)).IsSuccessStatusCode, serve);
+        var deployed = await DeployAsync("--image", "sample-api.162");
+        Assert.True(deployed.ExitCode == 0, deployed.Stderr);
+
+        var victim = JsonDocument.Parse(await http.GetStringAsync(status)).RootElement.GetProperty("replicas")[0];
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", victim.GetProperty("pid").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+
+        await WaitAsync(async () =>
+        {
+            var replica = JsonDocument.Parse(await http.GetStringAsync(status)).RootElement.GetProperty("replicas").EnumerateArray()
+                .Single(r => r.GetProperty("index").GetInt32() == victim.GetProperty("index").GetInt32());
+            return replica.GetProperty("restarts").GetInt32() == 1 && replica.GetProperty("running").GetBoolean()
+                   && replica.GetProperty("pid").GetInt32() != victim.GetProperty("pid").GetInt32();
+        }, serve);
+        Assert.Equal("sample-api.162", await LiveReleaseAsync(http, new Uri($"http://127.0.0.1:{servicePort}")));
+        await serve.TerminateAsync();
+        Assert.Contains($"replica {victim.GetProperty("index").GetInt32()} of sample-api.162 exited with code 137; restarting in 1s", serve.Stdout + serve.Stderr,
+            StringComparison.Ordinal);
     }
 
     private static async Task<string?> LiveReleaseAsync(HttpClient http, Uri service) =>

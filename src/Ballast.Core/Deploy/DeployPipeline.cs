@@ -46,6 +46,7 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
             reporter.Detail($"release {release}");
 
             var env = ReleaseEnvironment.Resolve(context.Config, context.BaseDirectory);
+            run.EnvNames = ServiceContract.SetNames(env);
             var contract = await run.Step("contract", async () =>
             {
                 var found = await ContractAsync(context, provider, release, cancellationToken)
@@ -66,7 +67,7 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
 
             run.Changed = true;
             await run.Step("rollout", async () => { await provider.RolloutAsync(context, release, env, cancellationToken); return true; });
-            await run.Step("verify", () => VerifyStepAsync(context, provider, release, contract, env, reporter, cancellationToken));
+            await run.Step("verify", () => VerifyStepAsync(context, provider, release, contract, run.EnvNames, reporter, cancellationToken));
             await run.Step("post_log", () => PostLogAsync(context, provider, release, cancellationToken),
                 skipWhen: context.Config.Checklist.PostLog is null ? "no checklist.post_log" : null);
             return await run.FinishAsync(DeployOutcome.Deployed, cancellationToken);
@@ -126,11 +127,11 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
         try
         {
             var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken));
-            release ??= (await store.HistoryAsync(service, 50, cancellationToken)).FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed)?.Release
-                        ?? throw new DeployException($"nothing deployed for {service} yet; name the release with --release");
-            var env = ReleaseEnvironment.Resolve(context.Config, context.BaseDirectory);
+            var live = (await store.HistoryAsync(service, 50, cancellationToken)).FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
+            release ??= live?.Release ?? throw new DeployException($"nothing deployed for {service} yet; name the release with --release");
+            var envNames = live?.Release == release ? live.EnvNames : ServiceContract.SetNames(ReleaseEnvironment.Resolve(context.Config, context.BaseDirectory));
             var contract = await TryContractAsync(context, provider, release, cancellationToken);
-            await run.Step("verify", () => VerifyStepAsync(context, provider, release, contract, env, reporter, cancellationToken));
+            await run.Step("verify", () => VerifyStepAsync(context, provider, release, contract, envNames, reporter, cancellationToken));
             return (true, release);
         }
         catch (StepFailedException)
@@ -167,17 +168,27 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
     private async Task RollBackToAsync(Run run, DeployContext context, IDeployProvider provider, string target, CancellationToken cancellationToken)
     {
         var env = ReleaseEnvironment.Resolve(context.Config, context.BaseDirectory);
+        var history = await store.HistoryAsync(context.Service, 200, cancellationToken);
         await run.Step("rollback", async () =>
         {
             context.Reporter.Detail($"rolling back to {target}");
             foreach (var line in await provider.UpdateSpecAsync(context, target, env, dryRun: false, cancellationToken)) context.Reporter.Detail(line);
-            // A rollout that failed before it took traffic (a readiness gate, a FAILED deployment) left the old release serving.
-            if (await provider.LiveReleaseAsync(context, cancellationToken) == target) context.Reporter.Detail($"{target} is still serving; nothing to roll out");
-            else await provider.RolloutAsync(context, target, env, cancellationToken);
+            // A rollout that failed before it took traffic (a readiness gate, a FAILED deployment) left the old release
+            // serving, with the environment it was deployed with.
+            if (await provider.LiveReleaseAsync(context, cancellationToken) == target)
+            {
+                context.Reporter.Detail($"{target} is still serving; nothing to roll out");
+                run.EnvNames = history.FirstOrDefault(r => r.Release == target && r.Outcome == DeployOutcome.Deployed)?.EnvNames ?? ServiceContract.SetNames(env);
+            }
+            else
+            {
+                await provider.RolloutAsync(context, target, env, cancellationToken);
+                run.EnvNames = ServiceContract.SetNames(env);
+            }
             return true;
         });
         var contract = await TryContractAsync(context, provider, target, cancellationToken);
-        await run.Step("rollback verify", () => VerifyStepAsync(context, provider, target, contract, env, context.Reporter, cancellationToken));
+        await run.Step("rollback verify", () => VerifyStepAsync(context, provider, target, contract, run.EnvNames, context.Reporter, cancellationToken));
     }
 
     private async Task<(DeployContext, IDeployProvider)> PreflightAsync(BallastConfig config, string service, IDeployReporter reporter, bool building,
@@ -248,11 +259,11 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
     }
 
     private async Task<bool> VerifyStepAsync(DeployContext context, IDeployProvider provider, string release, ServiceContract? contract,
-        IReadOnlyDictionary<string, string> env, IDeployReporter reporter, CancellationToken cancellationToken)
+        IReadOnlyCollection<string> envNames, IDeployReporter reporter, CancellationToken cancellationToken)
     {
         var baseUrl = context.Config.Verify.BaseUrl ?? provider.DefaultBaseUrl(context)
                       ?? throw new DeployException("verify.base_url is not set");
-        var results = await verifier.RunAsync(Verifier.Checks(context.Config, baseUrl, release, contract, env), context.Config.Verify, cancellationToken);
+        var results = await verifier.RunAsync(Verifier.Checks(context.Config, baseUrl, release, contract, envNames), context.Config.Verify, cancellationToken);
         foreach (var r in results) reporter.Detail(r.Passed ? $"✔ {r.Name}" : $"✘ {r.Name}: {r.Cause}");
         var failed = results.Where(r => !r.Passed).ToArray();
         if (failed.Length > 0)
@@ -289,6 +300,7 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
         public string Service => service;
         public string? Release { get; set; }
         public string? RolledBackTo { get; set; }
+        public IReadOnlyList<string> EnvNames { get; set; } = [];
         public bool Locked { get; set; }
 
         /// <summary>Something live may have changed: a failure from here on is rolled back.</summary>
@@ -337,7 +349,7 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
             reporter.Finished(step);
             if (_record is not null)
             {
-                _record = _record with { Release = Release, Steps = _steps.ToArray() };
+                _record = _record with { Release = Release, EnvNames = EnvNames, Steps = _steps.ToArray() };
                 await store.UpdateAsync(_record, CancellationToken.None);
             }
         }
@@ -350,6 +362,7 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
                 Outcome = outcome,
                 FinishedAt = time.GetUtcNow(),
                 RolledBackTo = RolledBackTo,
+                EnvNames = EnvNames,
                 Steps = _steps.ToArray(),
             };
             if (_record is not null) await store.UpdateAsync(record, cancellationToken);

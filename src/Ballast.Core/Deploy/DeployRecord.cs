@@ -57,6 +57,9 @@ public sealed record DeployRecord
     /// <summary>For a deploy that was rolled back: the release serving again.</summary>
     public string? RolledBackTo { get; init; }
 
+    /// <summary>The names (never the values) of the variables the release was deployed with.</summary>
+    public IReadOnlyList<string> EnvNames { get; init; } = [];
+
     public IReadOnlyList<DeployStep> Steps { get; init; } = [];
 }
 

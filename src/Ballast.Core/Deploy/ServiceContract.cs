@@ -20,7 +20,7 @@ public sealed record ContractVariable(string Name, string Kind, bool Required, l
                 if (Max is { } max && n > max) return $"{Name} is {n}, above the maximum {max}";
                 return null;
             case "url":
-                return Uri.TryCreate(value, UriKind.Absolute, out _) ? null : $"{Name} is not an absolute URL";
+                return Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Host.Length > 0 ? null : $"{Name} is not an absolute URL";
             case "bool":
                 return value is "true" or "false" or "1" or "0" ? null : $"{Name} is not true/false";
             case "enum":
@@ -87,14 +87,19 @@ public sealed record ServiceContract(
             Endpoint("ready", "/health/ready"), Endpoint("version", "/version"), phases, timeout);
     }
 
+    /// <summary>The names of the variables <paramref name="env"/> sets (with a value): all the fingerprint needs.</summary>
+    public static IReadOnlyList<string> SetNames(IReadOnlyDictionary<string, string> env) =>
+        env.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => p.Key).Order(StringComparer.Ordinal).ToArray();
+
     /// <summary>What is wrong with <paramref name="env"/> against this contract: names and reasons, never values.</summary>
     public IReadOnlyList<string> Problems(IReadOnlyDictionary<string, string> env) =>
         Env.Select(v => v.Problem(env.GetValueOrDefault(v.Name))).OfType<string>().ToArray();
 
-    /// <summary>SHA-256 of the sorted names of the contract's variables set in <paramref name="env"/>, as /version reports it.</summary>
-    public string Fingerprint(IReadOnlyDictionary<string, string> env)
+    /// <summary>SHA-256 of the sorted names of the contract's variables among <paramref name="setNames"/>, as /version reports it.</summary>
+    public string Fingerprint(IEnumerable<string> setNames)
     {
-        var set = Env.Select(v => v.Name).Where(n => !string.IsNullOrEmpty(env.GetValueOrDefault(n))).Order(StringComparer.Ordinal);
+        var names = setNames.ToHashSet(StringComparer.Ordinal);
+        var set = Env.Select(v => v.Name).Where(names.Contains).Order(StringComparer.Ordinal);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', set))));
     }
 }

@@ -17,8 +17,9 @@ public sealed class Verifier(HttpProbe probe, TimeProvider time)
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The checks for <paramref name="release"/>, as named monitors.</summary>
+    /// <param name="envNames">The names of the variables the release runs with (for the fingerprint /version must report).</param>
     public static IReadOnlyList<HttpMonitorConfig> Checks(ServiceConfig service, Uri baseUrl, string release, ServiceContract? contract,
-        IReadOnlyDictionary<string, string> env)
+        IReadOnlyCollection<string> envNames)
     {
         var checks = new List<HttpMonitorConfig>();
         HttpMonitorConfig Check(string name, string path, IReadOnlyDictionary<string, string>? headers, params string[] conditions) => new()
@@ -34,7 +35,7 @@ public sealed class Verifier(HttpProbe probe, TimeProvider time)
         {
             checks.Add(Check("ready", contract?.ReadyPath ?? "/health/ready", null, "[STATUS] == 200"));
             var version = new List<string> { "[STATUS] == 200", $"[BODY].release == {Quote(release)}" };
-            if (contract is not null) version.Add($"[BODY].envFingerprint == {Quote(contract.Fingerprint(env))}");
+            if (contract is not null) version.Add($"[BODY].envFingerprint == {Quote(contract.Fingerprint(envNames))}");
             checks.Add(Check("version", contract?.VersionPath ?? "/version", null, [.. version]));
         }
         foreach (var origin in verify.CorsOrigins)

@@ -34,8 +34,8 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Sql.Command(connection, """
-            INSERT INTO deploys (service, kind, release_ref, started_at, finished_at, who, outcome, rollback_of, rolled_back_to, steps)
-            VALUES (@service, @kind, @release, @started, @finished, @who, @outcome, @rollback_of, @rolled_back_to, @steps) RETURNING id
+            INSERT INTO deploys (service, kind, release_ref, started_at, finished_at, who, outcome, rollback_of, rolled_back_to, env_names, steps)
+            VALUES (@service, @kind, @release, @started, @finished, @who, @outcome, @rollback_of, @rolled_back_to, @env_names, @steps) RETURNING id
             """, Parameters(record));
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
@@ -43,14 +43,14 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
     public Task UpdateAsync(DeployRecord record, CancellationToken cancellationToken) =>
         ExecuteAsync("""
             UPDATE deploys SET release_ref = @release, finished_at = @finished, outcome = @outcome, rollback_of = @rollback_of,
-              rolled_back_to = @rolled_back_to, steps = @steps WHERE id = @id
+              rolled_back_to = @rolled_back_to, env_names = @env_names, steps = @steps WHERE id = @id
             """, cancellationToken, [.. Parameters(record), ("@id", record.Id)]);
 
     public async Task<IReadOnlyList<DeployRecord>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Sql.Command(connection, """
-            SELECT id, service, kind, release_ref, started_at, finished_at, who, outcome, rollback_of, rolled_back_to, steps
+            SELECT id, service, kind, release_ref, started_at, finished_at, who, outcome, rollback_of, rolled_back_to, env_names, steps
             FROM deploys WHERE service = @service ORDER BY id DESC LIMIT @limit
             """, ("@service", service), ("@limit", limit));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -68,7 +68,8 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
                 Outcome = Enum.Parse<DeployOutcome>(reader.GetString(7)),
                 RollbackOf = reader.IsDBNull(8) ? null : reader.GetInt64(8),
                 RolledBackTo = Sql.Text(reader, 9),
-                Steps = JsonSerializer.Deserialize<DeployStep[]>(reader.GetString(10), Json) ?? [],
+                EnvNames = JsonSerializer.Deserialize<string[]>(reader.GetString(10), Json) ?? [],
+                Steps = JsonSerializer.Deserialize<DeployStep[]>(reader.GetString(11), Json) ?? [],
             });
         return list;
     }
@@ -77,7 +78,7 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
     [
         ("@service", r.Service), ("@kind", r.Kind), ("@release", r.Release), ("@started", r.StartedAt.ToUnixTimeMilliseconds()),
         ("@finished", r.FinishedAt?.ToUnixTimeMilliseconds()), ("@who", r.Who), ("@outcome", r.Outcome.ToString()), ("@rollback_of", r.RollbackOf),
-        ("@rolled_back_to", r.RolledBackTo), ("@steps", JsonSerializer.Serialize(r.Steps, Json)),
+        ("@rolled_back_to", r.RolledBackTo), ("@env_names", JsonSerializer.Serialize(r.EnvNames, Json)), ("@steps", JsonSerializer.Serialize(r.Steps, Json)),
     ];
 
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
