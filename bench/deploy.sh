@@ -71,13 +71,26 @@ echo "| round | deploy total s | replicas' own startup s | Ballast's share s | f
 echo "|---|---|---|---|---|---|"
 for round in $(seq 1 "$rounds"); do
   config yes
-  deploy --image "sample-api.$((300 + round))" > "$work/good.json"
-  total=$(figures "$work/good.json"); startup=$(awk -v ms="$(ready_ms)" 'BEGIN { printf "%.2f", ms / 1000 }')
+  deploy --image "sample-api.$((300 + round))" > "$work/good-$round.json"
+  total=$(figures "$work/good-$round.json"); startup=$(awk -v ms="$(ready_ms)" 'BEGIN { printf "%.2f", ms / 1000 }')
   config no
   deploy --image "sample-api.$((400 + round))" --skip-contract > "$work/bad.json"
   read -r outcome after < <(figures "$work/bad.json")
   echo "| $round | $total | $startup | $(awk -v t="$total" -v s="$startup" 'BEGIN { printf "%.2f", t - s }') | $outcome | $after |"
 done
+
+echo
+echo "median step times of the good deploys (s):"
+python3 - "$work"/good-*.json <<'PY'
+import json, statistics, sys
+def secs(d):
+    h, m, s = d.split(":"); return int(h) * 3600 + int(m) * 60 + float(s)
+steps = {}
+for f in sys.argv[1:]:
+    for s in json.load(open(f))["steps"]:
+        steps.setdefault(s["name"], []).append(secs(s["duration"]))
+print("    " + ", ".join(f"{n} {statistics.median(v):.2f}" for n, v in steps.items()))
+PY
 
 kill -INT "$wrk_pid"; wait "$wrk_pid" 2>/dev/null || true
 echo

@@ -105,6 +105,8 @@ public sealed partial class DeployDrillTests : IDisposable
             "rollback sample-api.162 Deployed", "deploy sample-api.165 Deployed", "deploy sample-api.165 RolledBack", "deploy sample-api.165 Refused",
             "deploy sample-api.162 Deployed",
         ], outcomes);
+        var records = JsonDocument.Parse(history.Stdout).RootElement;
+        Assert.Equal(records[1].GetProperty("id").GetInt64(), records[0].GetProperty("rollbackOf").GetInt64());
         var table = await BallastProcess.RunAsync(_dir.Path, "history", "api", "--config", "ballast.yaml");
         Assert.Contains("RolledBack → sample-api.162", table.Stdout, StringComparison.Ordinal);
 

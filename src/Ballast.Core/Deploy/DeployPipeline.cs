@@ -97,13 +97,12 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
             var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken));
             await run.Step("lock", () => LockAsync(service, forceUnlock, cancellationToken));
             run.Locked = true;
-            var target = to ?? await run.Step("target", async () =>
-            {
-                var history = await store.HistoryAsync(service, 200, cancellationToken);
-                var live = history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed)?.Release;
-                return history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed && r.Release != live)?.Release
-                       ?? throw new DeployException("no earlier release passed verification; name one with --to RELEASE");
-            });
+            var history = await store.HistoryAsync(service, 200, cancellationToken);
+            var live = history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
+            run.RollbackOf = live?.Id;
+            var target = to ?? await run.Step("target", () => Task.FromResult(
+                history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed && r.Release != live?.Release)?.Release
+                ?? throw new DeployException("no earlier release passed verification; name one with --to RELEASE")));
             run.Release = target;
             run.Changed = true;
             await RollBackToAsync(run, context, provider, target, cancellationToken);
@@ -301,6 +300,10 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
         public string? Release { get; set; }
         public string? RolledBackTo { get; set; }
         public IReadOnlyList<string> EnvNames { get; set; } = [];
+
+        /// <summary>For <c>ballast rollback</c>: the deploy record of the release it takes down.</summary>
+        public long? RollbackOf { get; set; }
+
         public bool Locked { get; set; }
 
         /// <summary>Something live may have changed: a failure from here on is rolled back.</summary>
@@ -362,6 +365,7 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
                 Outcome = outcome,
                 FinishedAt = time.GetUtcNow(),
                 RolledBackTo = RolledBackTo,
+                RollbackOf = RollbackOf,
                 EnvNames = EnvNames,
                 Steps = _steps.ToArray(),
             };

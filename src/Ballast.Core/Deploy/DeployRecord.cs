@@ -51,7 +51,7 @@ public sealed record DeployRecord
     public required string Who { get; init; }
     public DeployOutcome Outcome { get; init; } = DeployOutcome.InProgress;
 
-    /// <summary>For a rollback started by a failed deploy: that deploy's id.</summary>
+    /// <summary>For a rollback: the id of the deploy whose release it took down.</summary>
     public long? RollbackOf { get; init; }
 
     /// <summary>For a deploy that was rolled back: the release serving again.</summary>

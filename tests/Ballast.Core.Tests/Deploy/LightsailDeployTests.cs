@@ -79,6 +79,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
     /// <summary>The container Lightsail would run: it answers as the ACTIVE deployment's image and environment.</summary>
     private async Task<Uri> ContainerAsync()
     {
+        if (_container is not null) return _container.BaseAddress;
         (string Image, JsonObject Env) Active()
         {
             var state = JsonNode.Parse(File.ReadAllText(Path.Combine(_state, "state.json")))!;
@@ -108,7 +109,9 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         return _container.BaseAddress;
     }
 
-    private async Task<BallastConfig> ConfigAsync(bool withBudget = true)
+    private const string Checklist = "{ post_log: Application successfully started, post_log_timeout: 5s }";
+
+    private async Task<BallastConfig> ConfigAsync(bool withBudget = true, string checklist = Checklist, string onFailure = "rollback")
     {
         var baseUrl = await ContainerAsync();
         var yaml = $$"""
@@ -135,7 +138,8 @@ public sealed class LightsailDeployTests : IAsyncDisposable
                   timeout: 1500ms
                   interval: 100ms
                   cors_origins: [https://app.example.com]
-                checklist: { post_log: Application successfully started, post_log_timeout: 5s }
+                checklist: {{checklist}}
+                on_failure: {{onFailure}}
             """;
         File.WriteAllText(_dir.File("ballast.yaml"), yaml);
         var loaded = ConfigLoader.Load(_dir.File("ballast.yaml"));
@@ -237,6 +241,50 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         Assert.Equal(Stale, record.RolledBackTo);
         Assert.Contains("create-container-service-deployment", Calls.Split('\n').Last(l => l.Contains("create-container", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.Equal(Stale, DeploymentFileImage());
+    }
+
+    [Fact]
+    public async Task Deploy_ChecklistCommandFails_IsRefused_WithItsOutput_BeforeAnythingChanges()
+    {
+        var config = await ConfigAsync(checklist: "{ pre: ['echo 3 migrations pending', 'exit 3'] }");
+        var (pipeline, _) = await PipelineAsync(config);
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), reporter, CancellationToken.None);
+
+        Assert.Equal(DeployOutcome.Refused, record.Outcome);
+        Assert.Equal("\"exit 3\" exited with 3; nothing was changed", record.Steps.Single(s => s.Name == "checklist").Detail);
+        Assert.Contains("      3 migrations pending", reporter.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("push-container-image", Calls, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deploy_PostLogPhraseNeverAppears_RollsBack()
+    {
+        var (_, _) = await WithGoodReleaseAsync();
+        var config = await ConfigAsync(checklist: "{ post_log: Listening on port 3697, post_log_timeout: 300ms }");
+        var (pipeline, _) = await PipelineAsync(config);
+        State(s => s["logs"] = new JsonArray("Starting Nest application"));
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None);
+
+        Assert.Equal(DeployOutcome.RolledBack, record.Outcome);
+        Assert.Equal($"\"Listening on port 3697\" did not appear in {Pushed}'s logs within 300ms", record.Steps.Single(s => s.Name == "post_log").Detail);
+    }
+
+    [Fact]
+    public async Task Deploy_OnFailureStop_LeavesTheFailedReleaseAlone()
+    {
+        var (_, _) = await WithGoodReleaseAsync();
+        var config = await ConfigAsync(onFailure: "stop");
+        var (pipeline, _) = await PipelineAsync(config);
+        _unreadyImage = Pushed;
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None);
+
+        Assert.Equal(DeployOutcome.Failed, record.Outcome);
+        Assert.DoesNotContain(record.Steps, s => s.Name.StartsWith("rollback", StringComparison.Ordinal));
+        Assert.Equal(Pushed, DeploymentFileImage());
     }
 
     [Fact]
