@@ -32,6 +32,13 @@ internal static class CheckCommand
                 };
                 Console.WriteLine($"    {m.Name,-28} {m.Type,-9} {what}");
             }
+            if (loaded.Services.Count > 0) Console.WriteLine($"  services {loaded.Services.Count}");
+            foreach (var (name, service) in loaded.Services)
+            {
+                var where = service.Process is { } p ? $"{p.Command} {string.Join(' ', p.Args)} behind {p.Listen}"
+                    : service.Lightsail is { } l ? $"Lightsail {l.Service} ({l.Region})" : "";
+                Console.WriteLine($"    {name,-28} {ConfigShape.EnumKey(service.Provider),-9} scale {service.Scale}, {where}, env {service.Env.Count} variables");
+            }
             return ExitCodes.Ok;
         });
         return command;
