@@ -114,7 +114,7 @@ public sealed partial class DeployDrillTests : IDisposable
     }
 
     [Fact]
-    public async Task ReplicaThatDies_IsRestartedOnItsRelease_AndServesAgain()
+    public async Task ReplicaThatDies_IsRestartedOnItsRelease_AndTheLiveReleaseComesBackWithTheServer()
     {
         var database = await TestPostgres.CreateDatabaseAsync();
         var (serverPort, servicePort) = (TestTcpServer.ClosedPort(), TestTcpServer.ClosedPort());
@@ -141,6 +141,13 @@ public sealed partial class DeployDrillTests : IDisposable
         await serve.TerminateAsync();
         Assert.Contains($"replica {victim.GetProperty("index").GetInt32()} of sample-api.162 exited with code 137; restarting in 1s", serve.Stdout + serve.Stderr,
             StringComparison.Ordinal);
+
+        // The replicas stop with the server; the next server starts the last verified release again by itself.
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync($"http://127.0.0.1:{servicePort}/version"));
+        using var again = BallastProcess.Start(_dir.Path, "serve", "--config", "ballast.yaml");
+        await WaitAsync(async () => (await http.GetAsync($"http://127.0.0.1:{servicePort}/health/ready")).IsSuccessStatusCode, again);
+        Assert.Equal("sample-api.162", await LiveReleaseAsync(http, new Uri($"http://127.0.0.1:{servicePort}")));
+        await again.TerminateAsync();
     }
 
     private static async Task<string?> LiveReleaseAsync(HttpClient http, Uri service) =>

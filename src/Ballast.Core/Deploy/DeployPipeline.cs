@@ -13,8 +13,11 @@ public sealed record DeployRequest(string Service, string? Image = null, bool Dr
 /// a failure after the rollout rolls back to the last release that passed verification, which is then verified too.
 /// Every step is reported as it runs and stored with its timing and outcome.
 /// </summary>
-public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> providers, IDeployStore store, Verifier verifier, TimeProvider time)
+public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDeployStore store, Verifier verifier, TimeProvider time)
 {
+    /// <summary>A span per deploy step ("deploy rollout"), tagged with the service, release and outcome.</summary>
+    public static readonly ActivitySource Activity = new("Ballast.Deploy");
+
     private readonly Dictionary<ProviderKind, IDeployProvider> _providers = providers.ToDictionary(p => p.Kind);
 
     /// <summary>Who is deploying, for the history and the lock.</summary>
@@ -45,7 +48,7 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
             run.Release = release;
             reporter.Detail($"release {release}");
 
-            var env = ReleaseEnvironment.Resolve(context.Config, context.BaseDirectory);
+            var env = context.Env;
             run.EnvNames = ServiceContract.SetNames(env);
             var contract = await run.Step("contract", async () =>
             {
@@ -128,7 +131,7 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
             var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken));
             var live = (await store.HistoryAsync(service, 50, cancellationToken)).FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
             release ??= live?.Release ?? throw new DeployException($"nothing deployed for {service} yet; name the release with --release");
-            var envNames = live?.Release == release ? live.EnvNames : ServiceContract.SetNames(ReleaseEnvironment.Resolve(context.Config, context.BaseDirectory));
+            var envNames = live?.Release == release ? live.EnvNames : ServiceContract.SetNames(context.Env);
             var contract = await TryContractAsync(context, provider, release, cancellationToken);
             await run.Step("verify", () => VerifyStepAsync(context, provider, release, contract, envNames, reporter, cancellationToken));
             return (true, release);
@@ -166,7 +169,7 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
 
     private async Task RollBackToAsync(Run run, DeployContext context, IDeployProvider provider, string target, CancellationToken cancellationToken)
     {
-        var env = ReleaseEnvironment.Resolve(context.Config, context.BaseDirectory);
+        var env = context.Env;
         var history = await store.HistoryAsync(context.Service, 200, cancellationToken);
         await run.Step("rollback", async () =>
         {
@@ -200,7 +203,10 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
         }
         var provider = _providers.GetValueOrDefault(serviceConfig.Provider)
                        ?? throw new DeployException($"the {ConfigShape.EnumKey(serviceConfig.Provider)} provider is not available");
-        var context = new DeployContext(service, serviceConfig, config, reporter, time);
+        var context = new DeployContext(service, serviceConfig, config, reporter, time)
+        {
+            Env = ReleaseEnvironment.Resolve(serviceConfig, Path.GetDirectoryName(config.SourcePath) ?? Directory.GetCurrentDirectory()),
+        };
         var missing = await provider.PreflightAsync(context, building, cancellationToken);
         if (missing.Count > 0) throw new DeployException(string.Join("; ", missing));
         return (context, provider);
@@ -216,13 +222,7 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
 
     private static async Task<bool> ChecklistAsync(DeployContext context, CancellationToken cancellationToken)
     {
-        foreach (var command in context.Config.Checklist.Pre)
-        {
-            context.Reporter.Detail($"$ {command}");
-            var (exitCode, output) = await Shell.RunAsync(command, context.BaseDirectory, null, cancellationToken);
-            foreach (var line in output.TakeLast(20)) context.Reporter.Detail("  " + line);
-            if (exitCode != 0) throw new DeployException($"\"{command}\" exited with {exitCode}; nothing was changed");
-        }
+        foreach (var command in context.Config.Checklist.Pre) await Shell.RunAsync(context, command, cancellationToken);
         return true;
     }
 
@@ -321,7 +321,7 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
 
         public Task<T> Step<T>(string name, Func<Task<T>> action) => Step(name, action, null)!;
 
-        /// <summary>Runs a step; a <see cref="DeployException"/> fails it (and the run) with its message. Skipped steps return default.</summary>
+        /// <summary>Runs a step; an exception fails it (and the run) with its message. Skipped steps return default.</summary>
         public async Task<T?> Step<T>(string name, Func<Task<T>> action, string? skipWhen)
         {
             var startedAt = time.GetUtcNow();
@@ -331,6 +331,9 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
                 return default;
             }
             reporter.Started(name);
+            using var span = Activity.StartActivity($"deploy {name}");
+            span?.SetTag("ballast.service", service);
+            span?.SetTag("ballast.release", Release);
             var started = time.GetTimestamp();
             try
             {
@@ -339,10 +342,14 @@ public sealed partial class DeployPipeline(IEnumerable<IDeployProvider> provider
                 await RecordAsync(new DeployStep(name, StepOutcome.Passed, startedAt, time.GetElapsedTime(started), null));
                 return result;
             }
-            catch (DeployException e)
+            catch (Exception e) when (e is not (OperationCanceledException or StepFailedException))
             {
-                await RecordAsync(new DeployStep(name, StepOutcome.Failed, startedAt, time.GetElapsedTime(started), e.Message));
-                throw new StepFailedException(name, e.Message);
+                // A DeployException says what to do; anything else (the server went away, a tool printed something
+                // unexpected) still fails only this step, with what happened, so the deploy can roll back.
+                var reason = e is DeployException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+                span?.SetStatus(ActivityStatusCode.Error, reason);
+                await RecordAsync(new DeployStep(name, StepOutcome.Failed, startedAt, time.GetElapsedTime(started), reason));
+                throw new StepFailedException(name, reason);
             }
         }
 

@@ -21,6 +21,9 @@ public sealed record DeployContext(string Service, ServiceConfig Config, Ballast
     public string BaseDirectory => Path.GetDirectoryName(Ballast.SourcePath) ?? Directory.GetCurrentDirectory();
 
     public string Resolve(string path) => Path.GetFullPath(path, BaseDirectory);
+
+    /// <summary>The environment releases are deployed with: <c>env_file</c>, then <c>env</c> (read once, at preflight).</summary>
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>

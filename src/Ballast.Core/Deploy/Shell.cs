@@ -1,47 +1,28 @@
-using System.Diagnostics;
-using System.Text;
+using CliWrap;
 
 namespace Ballast.Core.Deploy;
 
-/// <summary>Runs a command line with <c>sh -c</c>, keeping its output (stdout and stderr, interleaved as written).</summary>
+/// <summary>Runs a user's command line (a checklist or build command) with <c>sh -c</c> in ballast.yaml's folder.</summary>
 public static class Shell
 {
-    public static async Task<(int ExitCode, IReadOnlyList<string> Output)> RunAsync(string command, string workingDirectory,
-        IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
+    /// <summary>Shows the command and its last lines (stdout and stderr, interleaved as written); throws when it exits non-zero.</summary>
+    public static async Task RunAsync(DeployContext context, string command, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo("/bin/sh") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(command);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
+        context.Reporter.Detail($"$ {command}");
         var lines = new List<string>();
-        using var process = new Process { StartInfo = info };
-        void Keep(object? _, DataReceivedEventArgs e)
+        var keep = PipeTarget.ToDelegate(line =>
         {
-            if (e.Data is null) return;
-            lock (lines) lines.Add(e.Data);
-        }
-        process.OutputDataReceived += Keep;
-        process.ErrorDataReceived += Keep;
-        try
-        {
-            process.Start();
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new DeployException($"cannot run /bin/sh: {e.Message}");
-        }
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        process.WaitForExit(); // drains the output events
-        lock (lines) return (process.ExitCode, lines.ToArray());
+            lock (lines) lines.Add(line);
+        });
+        var result = await Cli.Wrap("/bin/sh")
+            .WithArguments(["-c", command])
+            .WithWorkingDirectory(context.BaseDirectory)
+            .WithStandardOutputPipe(keep)
+            .WithStandardErrorPipe(keep)
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(cancellationToken);
+        lock (lines)
+            foreach (var line in lines.TakeLast(20)) context.Reporter.Detail("  " + line);
+        if (result.ExitCode != 0) throw new DeployException($"\"{command}\" exited with {result.ExitCode}");
     }
 }

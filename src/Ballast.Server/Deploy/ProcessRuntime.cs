@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Ballast.Core.Config;
+using Ballast.Core.Deploy;
 using Ballast.Server.Hosting;
 
 namespace Ballast.Server.Deploy;
@@ -22,7 +23,7 @@ public sealed record ReplicaStatus(int Index, int Port, int Pid, int Restarts, b
 /// ready, routes new requests to them, waits for the old ones' requests to finish, then stops the old replicas, so
 /// no request fails. A replica that dies is restarted with backoff.
 /// </summary>
-public sealed partial class ProcessRuntime(ConfigState config, TimeProvider time, ILoggerFactory loggers, ILogger<ProcessRuntime> log)
+public sealed partial class ProcessRuntime(ConfigState config, IDeployStore deploys, TimeProvider time, ILoggerFactory loggers, ILogger<ProcessRuntime> log)
     : IHostedService, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ServiceRuntime>>> _services = new(StringComparer.Ordinal);
@@ -35,14 +36,47 @@ public sealed partial class ProcessRuntime(ConfigState config, TimeProvider time
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Each process service's address answers from the start (503 until a release is live).
+        // Each process service's address answers from the start (503 until a release is live), and the release that
+        // was live when the server last stopped is started again, in the background.
         foreach (var (name, service) in config.Current.Services)
-            if (service.Process is not null) await GetAsync(name);
+        {
+            if (service.Process is null) continue;
+            await GetAsync(name);
+            _restoring.Add(RestoreAsync(name, service));
+        }
+    }
+
+    private readonly List<Task> _restoring = [];
+
+    /// <summary>Starts the last release that passed verification, with the environment this server's config gives it.</summary>
+    private async Task RestoreAsync(string name, ServiceConfig service)
+    {
+        try
+        {
+            var history = await deploys.HistoryAsync(name, 50, _stopping.Token);
+            if (history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed)?.Release is not { } release) return;
+            if (!Directory.Exists(Path.Combine(ReleasesDirectory(name), release)))
+            {
+                Log.RestoreSkipped(log, name, release, "its files are no longer kept");
+                return;
+            }
+            var env = ReleaseEnvironment.Resolve(service, Path.GetDirectoryName(config.Current.SourcePath) ?? Directory.GetCurrentDirectory());
+            await RolloutAsync(name, new RolloutRequest(release, env, null), _stopping.Token);
+        }
+        catch (Exception e) when (e is RolloutException or DeployException or IOException or System.Data.Common.DbException)
+        {
+            Log.RestoreSkipped(log, name, "the last release", e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping before it finished.
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
+        await Task.WhenAll(_restoring);
         foreach (var service in _services.Values) await (await service.Value).DisposeAsync();
     }
 
@@ -189,33 +223,85 @@ public sealed partial class ProcessRuntime(ConfigState config, TimeProvider time
             await Task.Delay(TimeSpan.FromMilliseconds(20), time);
     }
 
-    /// <summary>Restarts a live replica that exits without being asked to, with backoff (1 s doubling to 30 s).</summary>
+    /// <summary>
+    /// Watches a live replica: when it exits without being asked to, it leaves the proxy at once, and a new one on
+    /// the same release takes its place once ready, after a backoff of 1 s doubling to 30 s.
+    /// </summary>
     private void Supervise(string name, ServiceRuntime runtime, Supervised supervised, string directory, IReadOnlyDictionary<string, string> env)
     {
-        _ = supervised.Replica.Exited.ContinueWith(async exited =>
+        _ = supervised.Replica.Exited.ContinueWith(exited => RestartAsync(name, runtime, supervised, directory, env, exited.Result),
+            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+    }
+
+    private async Task RestartAsync(string name, ServiceRuntime runtime, Supervised dead, string directory, IReadOnlyDictionary<string, string> env, int exitCode)
+    {
+        if (dead.Replica.Stopping || _stopping.IsCancellationRequested) return;
+        try
         {
-            if (supervised.Replica.Stopping || _stopping.IsCancellationRequested || !runtime.Replicas.Contains(supervised)) return;
-            var backoff = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, supervised.Restarts)));
-            Log.ReplicaDied(log, name, supervised.Replica.Release, supervised.Replica.Index, exited.Result, backoff.TotalSeconds);
+            // Out of the proxy now (a rollout in progress holds the lock; YARP's health checks cover that while).
+            await runtime.Rollouts.WaitAsync(_stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        try
+        {
+            if (!runtime.Replicas.Contains(dead)) return;
+            runtime.Proxy.Route(runtime.Replicas.Where(s => s != dead).Select(s => s.Replica).ToArray());
+        }
+        finally
+        {
+            runtime.Rollouts.Release();
+        }
+        for (var restarts = dead.Restarts; ; restarts++)
+        {
+            var backoff = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, restarts)));
+            Log.ReplicaDied(log, name, dead.Replica.Release, dead.Replica.Index, exitCode, backoff.TotalSeconds);
             try
             {
                 await Task.Delay(backoff, time, _stopping.Token);
+                if (!runtime.Replicas.Contains(dead)) return; // a rollout replaced the release meanwhile
+                var process = Config(name).Process!;
+                var replacement = new Supervised(Replica.Start(dead.Replica.Release, dead.Replica.Index, directory, process.Command, process.Args, env))
+                {
+                    Restarts = restarts + 1,
+                };
+                try
+                {
+                    await replacement.Replica.WaitReadyAsync(_http, process.HealthPath, process.StartupTimeout, time, _stopping.Token);
+                }
+                catch (RolloutException e)
+                {
+                    await replacement.Replica.DisposeAsync();
+                    exitCode = replacement.Replica.Exited.IsCompleted ? replacement.Replica.Exited.Result : -1;
+                    Log.RestartFailed(log, name, dead.Replica.Release, dead.Replica.Index, e.Message);
+                    continue;
+                }
+                await runtime.Rollouts.WaitAsync(_stopping.Token);
+                try
+                {
+                    if (!runtime.Replicas.Contains(dead))
+                    {
+                        await replacement.Replica.DisposeAsync();
+                        return;
+                    }
+                    runtime.Replicas = runtime.Replicas.Select(s => s == dead ? replacement : s).ToArray();
+                    runtime.Proxy.Route(runtime.Replicas.Select(s => s.Replica).ToArray());
+                }
+                finally
+                {
+                    runtime.Rollouts.Release();
+                }
+                Supervise(name, runtime, replacement, directory, env);
+                await dead.Replica.DisposeAsync();
+                return;
             }
             catch (OperationCanceledException)
             {
                 return;
             }
-            if (!runtime.Replicas.Contains(supervised)) return;
-            var process = Config(name).Process!;
-            var restarted = new Supervised(Replica.Start(supervised.Replica.Release, supervised.Replica.Index, directory, process.Command, process.Args, env))
-            {
-                Restarts = supervised.Restarts + 1,
-            };
-            runtime.Replicas = runtime.Replicas.Select(s => s == supervised ? restarted : s).ToArray();
-            runtime.Proxy.Route(runtime.Replicas.Select(s => s.Replica).ToArray());
-            Supervise(name, runtime, restarted, directory, env);
-            await supervised.Replica.DisposeAsync();
-        }, TaskScheduler.Default);
+        }
     }
 
     private sealed class Supervised(Replica replica)
@@ -253,6 +339,12 @@ public sealed partial class ProcessRuntime(ConfigState config, TimeProvider time
 
         [LoggerMessage(3, LogLevel.Error, "{Service}: replica {Index} of {Release} exited with code {ExitCode}; restarting in {Seconds}s")]
         public static partial void ReplicaDied(ILogger logger, string service, string release, int index, int exitCode, double seconds);
+
+        [LoggerMessage(6, LogLevel.Error, "{Service}: replica {Index} of {Release} did not come back: {Reason}")]
+        public static partial void RestartFailed(ILogger logger, string service, string release, int index, string reason);
+
+        [LoggerMessage(5, LogLevel.Warning, "{Service}: not starting {Release} again: {Reason}")]
+        public static partial void RestoreSkipped(ILogger logger, string service, string release, string reason);
 
         [LoggerMessage(4, LogLevel.Warning, "Could not remove old release folder {Folder}: {Reason}")]
         public static partial void PruneFailed(ILogger logger, string folder, string reason);

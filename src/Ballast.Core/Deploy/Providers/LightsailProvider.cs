@@ -94,13 +94,7 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
     {
         var build = context.Config.Build!;
         var lightsail = context.Config.Lightsail!;
-        if (build.Command is { } command)
-        {
-            context.Reporter.Detail($"$ {command}");
-            var (exitCode, output) = await Shell.RunAsync(command, context.BaseDirectory, null, cancellationToken);
-            foreach (var line in output.TakeLast(20)) context.Reporter.Detail("  " + line);
-            if (exitCode != 0) throw new DeployException($"build command exited with {exitCode}");
-        }
+        if (build.Command is { } command) await Shell.RunAsync(context, command, cancellationToken);
         var label = build.Label ?? context.Service;
         var pushed = await AwsAsync(context, "push-container-image",
             ["--service-name", lightsail.Service, "--label", label, "--image", build.Image!], cancellationToken);

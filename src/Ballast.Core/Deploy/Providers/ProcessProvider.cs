@@ -40,13 +40,7 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
 
     public async Task<string> BuildAsync(DeployContext context, string nextRelease, CancellationToken cancellationToken)
     {
-        if (context.Config.Build?.Command is { } command)
-        {
-            context.Reporter.Detail($"$ {command}");
-            var (exitCode, output) = await Shell.RunAsync(command, context.BaseDirectory, null, cancellationToken);
-            foreach (var line in output.TakeLast(20)) context.Reporter.Detail("  " + line);
-            if (exitCode != 0) throw new DeployException($"build command exited with {exitCode}");
-        }
+        if (context.Config.Build?.Command is { } command) await Shell.RunAsync(context, command, cancellationToken);
         var artifact = context.Resolve(context.Config.Process!.Artifact);
         return Directory.Exists(artifact) ? nextRelease : throw new DeployException($"the build did not produce {artifact}");
     }
