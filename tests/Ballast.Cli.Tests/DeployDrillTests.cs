@@ -13,8 +13,9 @@ public sealed partial class DeployDrillTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
-    private static string Config(Uri database, int serverPort, int servicePort, bool withBudgets) => $$"""
+    private static string Config(Uri database, int serverPort, int servicePort, bool withBudgets, Uri? alerts = null) => $$"""
         server: { listen: 'http://127.0.0.1:{{serverPort}}', storage: 'sqlite:ballast.db' }
+        {{(alerts is null ? "" : $"channels: {{ ops: {{ type: webhook, url: '{alerts}' }} }}\nalerting: {{ group_wait: 0s, routes: [{{ channels: [ops] }}] }}")}}
         services:
           api:
             provider: process
@@ -114,11 +115,12 @@ public sealed partial class DeployDrillTests : IDisposable
     }
 
     [Fact]
-    public async Task ReplicaThatDies_IsRestartedOnItsRelease_AndTheLiveReleaseComesBackWithTheServer()
+    public async Task ReplicaThatDies_IsAlerted_RestartedOnItsRelease_AndTheLiveReleaseComesBackWithTheServer()
     {
         var database = await TestPostgres.CreateDatabaseAsync();
         var (serverPort, servicePort) = (TestTcpServer.ClosedPort(), TestTcpServer.ClosedPort());
-        await File.WriteAllTextAsync(_dir.File("ballast.yaml"), Config(database, serverPort, servicePort, withBudgets: false));
+        await using var alerts = await TestReceiver.StartAsync();
+        await File.WriteAllTextAsync(_dir.File("ballast.yaml"), Config(database, serverPort, servicePort, withBudgets: false, alerts.Url("/hook")));
         using var serve = BallastProcess.Start(_dir.Path, "serve", "--config", "ballast.yaml");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var status = new Uri($"http://127.0.0.1:{serverPort}/api/v1/services/api");
@@ -138,6 +140,11 @@ public sealed partial class DeployDrillTests : IDisposable
                    && replica.GetProperty("pid").GetInt32() != victim.GetProperty("pid").GetInt32();
         }, serve);
         Assert.Equal("sample-api.162", await LiveReleaseAsync(http, new Uri($"http://127.0.0.1:{servicePort}")));
+        var firing = await alerts.NextAsync();
+        Assert.Contains("api-replicas", firing.Body, StringComparison.Ordinal);
+        Assert.Contains($"replica {victim.GetProperty("index").GetInt32()} of sample-api.162 exited with code 137", firing.Body, StringComparison.Ordinal);
+        var resolved = await alerts.NextAsync();
+        Assert.Contains("resolved", resolved.Body, StringComparison.OrdinalIgnoreCase);
         await serve.TerminateAsync();
         Assert.Contains($"replica {victim.GetProperty("index").GetInt32()} of sample-api.162 exited with code 137; restarting in 1s", serve.Stdout + serve.Stderr,
             StringComparison.Ordinal);

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using Ballast.Core.Alerting;
 using Ballast.Core.Config;
 using Ballast.Core.Deploy;
+using Ballast.Core.Monitoring;
 using Ballast.Server.Hosting;
 
 namespace Ballast.Server.Deploy;
@@ -23,7 +25,8 @@ public sealed record ReplicaStatus(int Index, int Port, int Pid, int Restarts, b
 /// ready, routes new requests to them, waits for the old ones' requests to finish, then stops the old replicas, so
 /// no request fails. A replica that dies is restarted with backoff.
 /// </summary>
-public sealed partial class ProcessRuntime(ConfigState config, IDeployStore deploys, TimeProvider time, ILoggerFactory loggers, ILogger<ProcessRuntime> log)
+public sealed partial class ProcessRuntime(ConfigState config, IDeployStore deploys, AlertPlanner alerts, TimeProvider time, ILoggerFactory loggers,
+    ILogger<ProcessRuntime> log)
     : IHostedService, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ServiceRuntime>>> _services = new(StringComparer.Ordinal);
@@ -151,6 +154,7 @@ public sealed partial class ProcessRuntime(ConfigState config, IDeployStore depl
             runtime.Release = request.Release;
             runtime.Env = request.Env;
             runtime.Proxy.Route(fresh.Select(s => s.Replica).ToArray());
+            foreach (var index in runtime.Incidents.Keys.ToArray()) Resolve(runtime, index);
             foreach (var s in fresh) Supervise(name, runtime, s, directory, request.Env);
 
             var drainStarted = time.GetTimestamp();
@@ -249,6 +253,9 @@ public sealed partial class ProcessRuntime(ConfigState config, IDeployStore depl
         {
             if (!runtime.Replicas.Contains(dead)) return;
             runtime.Proxy.Route(runtime.Replicas.Where(s => s != dead).Select(s => s.Replica).ToArray());
+            var now = time.GetUtcNow();
+            Alert(runtime, dead.Replica.Index, new Incident(Guid.NewGuid().ToString("N")[..12], ReplicasMonitor.For(name).Name, now, now, null,
+                $"replica {dead.Replica.Index} of {dead.Replica.Release} exited with code {exitCode}"));
         }
         finally
         {
@@ -288,6 +295,7 @@ public sealed partial class ProcessRuntime(ConfigState config, IDeployStore depl
                     }
                     runtime.Replicas = runtime.Replicas.Select(s => s == dead ? replacement : s).ToArray();
                     runtime.Proxy.Route(runtime.Replicas.Select(s => s.Replica).ToArray());
+                    Resolve(runtime, dead.Replica.Index);
                 }
                 finally
                 {
@@ -304,6 +312,20 @@ public sealed partial class ProcessRuntime(ConfigState config, IDeployStore depl
         }
     }
 
+    /// <summary>Opens (or keeps) the incident of a replica slot; alerting routes it like any monitor's.</summary>
+    private void Alert(ServiceRuntime runtime, int index, Incident incident)
+    {
+        if (runtime.Incidents.ContainsKey(index)) return;
+        runtime.Incidents[index] = incident;
+        alerts.Observe(incident, ReplicasMonitor.For(runtime.Name), failedChecks: 1);
+    }
+
+    private void Resolve(ServiceRuntime runtime, int index)
+    {
+        if (!runtime.Incidents.Remove(index, out var incident)) return;
+        alerts.Observe(incident with { ResolvedAt = time.GetUtcNow() }, ReplicasMonitor.For(runtime.Name), failedChecks: 0);
+    }
+
     private sealed class Supervised(Replica replica)
     {
         public Replica Replica { get; } = replica;
@@ -318,6 +340,9 @@ public sealed partial class ProcessRuntime(ConfigState config, IDeployStore depl
         public IReadOnlyList<Supervised> Replicas { get; set; } = [];
         public string? Release { get; set; }
         public IReadOnlyDictionary<string, string> Env { get; set; } = new Dictionary<string, string>();
+
+        /// <summary>Open incidents by replica slot (changed only under <see cref="Rollouts"/>).</summary>
+        public Dictionary<int, Incident> Incidents { get; } = [];
 
         public async ValueTask DisposeAsync()
         {
