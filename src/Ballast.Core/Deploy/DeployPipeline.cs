@@ -26,6 +26,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
     public async Task<DeployRecord> DeployAsync(BallastConfig config, DeployRequest request, IDeployReporter reporter, CancellationToken cancellationToken)
     {
         var run = new Run(store, time, config, request.Service, reporter, request.DryRun ? null : "deploy");
+        reporter = run;
         try
         {
             await run.StartAsync(cancellationToken);
@@ -94,6 +95,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         CancellationToken cancellationToken)
     {
         var run = new Run(store, time, config, service, reporter, "rollback");
+        reporter = run;
         try
         {
             await run.StartAsync(cancellationToken);
@@ -126,6 +128,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         CancellationToken cancellationToken)
     {
         var run = new Run(store, time, config, service, reporter, null);
+        reporter = run;
         try
         {
             var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken));
@@ -290,10 +293,15 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
 
     private sealed class StepFailedException(string step, string reason) : Exception($"{step}: {reason}");
 
-    /// <summary>One deploy or rollback in progress: its steps, its record, its lock.</summary>
+    /// <summary>
+    /// One deploy or rollback in progress: its steps, its record, its lock. It stands between the pipeline and the
+    /// person's reporter, so the detail lines of each step (the diff, each check's result) are stored with the step.
+    /// </summary>
     private sealed class Run(IDeployStore store, TimeProvider time, BallastConfig config, string service, IDeployReporter reporter, string? kind)
+        : IDeployReporter
     {
         private readonly List<DeployStep> _steps = [];
+        private readonly List<string> _details = [];
         private DeployRecord? _record;
 
         public string Service => service;
@@ -330,7 +338,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
                 await RecordAsync(new DeployStep(name, StepOutcome.Skipped, startedAt, TimeSpan.Zero, skipWhen));
                 return default;
             }
-            reporter.Started(name);
+            Started(name);
             using var span = Activity.StartActivity($"deploy {name}");
             span?.SetTag("ballast.service", service);
             span?.SetTag("ballast.release", Release);
@@ -339,7 +347,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
             {
                 var result = await action();
                 if (result is ValueTuple<DeployContext, IDeployProvider> chosen) (Context, Provider) = chosen;
-                await RecordAsync(new DeployStep(name, StepOutcome.Passed, startedAt, time.GetElapsedTime(started), null));
+                await RecordAsync(new DeployStep(name, StepOutcome.Passed, startedAt, time.GetElapsedTime(started), Details()));
                 return result;
             }
             catch (Exception e) when (e is not (OperationCanceledException or StepFailedException))
@@ -353,10 +361,29 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
             }
         }
 
+        public void Started(string step)
+        {
+            lock (_details) _details.Clear();
+            reporter.Started(step);
+        }
+
+        public void Finished(DeployStep step) => reporter.Finished(step);
+
+        public void Detail(string line)
+        {
+            lock (_details) _details.Add(line);
+            reporter.Detail(line);
+        }
+
+        private string? Details()
+        {
+            lock (_details) return _details.Count == 0 ? null : string.Join('\n', _details);
+        }
+
         private async Task RecordAsync(DeployStep step)
         {
             _steps.Add(step);
-            reporter.Finished(step);
+            Finished(step);
             if (_record is not null)
             {
                 _record = _record with { Release = Release, EnvNames = EnvNames, Steps = _steps.ToArray() };

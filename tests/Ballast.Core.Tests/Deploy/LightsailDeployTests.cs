@@ -192,7 +192,12 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         Assert.DoesNotContain("4096", reporter.Text, StringComparison.Ordinal);
         Assert.Contains("push-container-image --service-name api --label web --image api:latest", Calls, StringComparison.Ordinal);
         Assert.Equal(["preflight", "lock", "checklist", "build", "contract", "spec", "rollout", "verify", "post_log"], record.Steps.Select(s => s.Name));
-        Assert.Equal(DeployOutcome.Deployed, (await store.HistoryAsync("api", 5, CancellationToken.None))[0].Outcome);
+        var stored = (await store.HistoryAsync("api", 5, CancellationToken.None))[0];
+        Assert.Equal(DeployOutcome.Deployed, stored.Outcome);
+        var spec = stored.Steps.Single(s => s.Name == "spec").Detail!;
+        Assert.Contains($"image: {Stale} → {Pushed}", spec, StringComparison.Ordinal);
+        Assert.Contains($"the previous one kept as {backup}", spec, StringComparison.Ordinal);
+        Assert.Contains("✔ version", stored.Steps.Single(s => s.Name == "verify").Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -345,7 +350,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         var record = await pipeline.DeployAsync(config, new DeployRequest("api"), reporter, CancellationToken.None);
 
         Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
-        Assert.Equal(2, reporter.Lines.Count(l => l.Contains("throttled, retrying", StringComparison.Ordinal)));
+        Assert.Equal(2, reporter.Lines.Count(l => l.StartsWith("    aws lightsail", StringComparison.Ordinal) && l.Contains("throttled, retrying", StringComparison.Ordinal)));
     }
 
     [Fact]
