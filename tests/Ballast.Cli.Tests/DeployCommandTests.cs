@@ -39,5 +39,41 @@ public sealed class DeployCommandTests : IDisposable
         Assert.Contains("\"outcome\": \"Refused\"", history.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_ServiceAddressTaken_KeepsMonitoring_AndTheDeployIsRefusedSayingWhy()
+    {
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var serverPort = TestTcpServer.ClosedPort();
+        _dir.Write("ballast.yaml", $$"""
+            server: { listen: 'http://127.0.0.1:{{serverPort}}', storage: 'sqlite:ballast.db' }
+            services:
+              api:
+                provider: process
+                process: { command: dotnet, args: [api.dll], artifact: out, listen: 'http://127.0.0.1:{{taken}}' }
+            """);
+        using var serve = BallastProcess.Start(_dir.Path, "serve", "--config", "ballast.yaml");
+        using var http = new HttpClient();
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); ; await Task.Delay(100))
+        {
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{serverPort}/health/live")).IsSuccessStatusCode) break;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30) && !serve.HasExited, serve.Stdout + serve.Stderr);
+        }
+
+        var run = await BallastProcess.RunAsync(_dir.Path, "deploy", "api", "--image", "api.1", "--config", "ballast.yaml");
+
+        Assert.Equal(ExitCodes.DeployRefused, run.ExitCode);
+        Assert.Contains($"ballast serve cannot run api: cannot listen on http://127.0.0.1:{taken}/", run.Stderr, StringComparison.Ordinal);
+        await serve.TerminateAsync();
+    }
+
     public void Dispose() => _dir.Dispose();
 }

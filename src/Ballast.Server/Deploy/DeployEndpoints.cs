@@ -42,5 +42,9 @@ public static class DeployEndpoints
         {
             return Results.Problem(e.Message, statusCode: 404);
         }
+        catch (RolloutException e)
+        {
+            return Results.Problem(e.Message, statusCode: 503);
+        }
     }
 }

@@ -44,7 +44,16 @@ public sealed partial class ProcessRuntime(ConfigState config, IDeployStore depl
         foreach (var (name, service) in config.Current.Services)
         {
             if (service.Process is null) continue;
-            await GetAsync(name);
+            try
+            {
+                await GetAsync(name);
+            }
+            catch (RolloutException e)
+            {
+                // One service's address taken must not stop monitoring; the next rollout tries to listen again.
+                Log.CannotListen(log, name, e.Message);
+                continue;
+            }
             _restoring.Add(RestoreAsync(name, service));
         }
     }
@@ -95,11 +104,21 @@ public sealed partial class ProcessRuntime(ConfigState config, IDeployStore depl
             ? service
             : throw new KeyNotFoundException($"no process service named \"{name}\" in ballast.yaml");
 
-    private Task<ServiceRuntime> GetAsync(string name)
+    private async Task<ServiceRuntime> GetAsync(string name)
     {
         var service = Config(name);
-        return _services.GetOrAdd(name, _ => new Lazy<Task<ServiceRuntime>>(async () =>
-            new ServiceRuntime(name, await ServiceProxy.StartAsync(service.Process!.Listen, service.Process.HealthPath, loggers)))).Value;
+        var runtime = _services.GetOrAdd(name, _ => new Lazy<Task<ServiceRuntime>>(async () =>
+            new ServiceRuntime(name, await ServiceProxy.StartAsync(service.Process!.Listen, service.Process.HealthPath, loggers))));
+        try
+        {
+            return await runtime.Value;
+        }
+        catch (IOException e)
+        {
+            // The address is taken: forget the attempt, so the next request tries to listen again.
+            _services.TryRemove(KeyValuePair.Create(name, runtime));
+            throw new RolloutException($"cannot listen on {service.Process!.Listen}: {e.Message}");
+        }
     }
 
     public async Task<ServiceStatus> StatusAsync(string name)
@@ -364,6 +383,9 @@ public sealed partial class ProcessRuntime(ConfigState config, IDeployStore depl
 
         [LoggerMessage(3, LogLevel.Error, "{Service}: replica {Index} of {Release} exited with code {ExitCode}; restarting in {Seconds}s")]
         public static partial void ReplicaDied(ILogger logger, string service, string release, int index, int exitCode, double seconds);
+
+        [LoggerMessage(7, LogLevel.Error, "{Service}: {Reason}")]
+        public static partial void CannotListen(ILogger logger, string service, string reason);
 
         [LoggerMessage(6, LogLevel.Error, "{Service}: replica {Index} of {Release} did not come back: {Reason}")]
         public static partial void RestartFailed(ILogger logger, string service, string release, int index, string reason);

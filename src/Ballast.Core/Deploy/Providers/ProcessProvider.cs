@@ -28,8 +28,10 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             using var response = await _http.GetAsync(Server(context, $"/api/v1/services/{context.Service}"), timeout.Token);
-            if (!response.IsSuccessStatusCode)
-                problems.Add($"ballast serve at {context.Ballast.Server.Listen} does not run {context.Service} ({(int)response.StatusCode}); restart it with this ballast.yaml");
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+                problems.Add($"ballast serve at {context.Ballast.Server.Listen} does not run {context.Service}: is it running another ballast.yaml?");
+            else if (!response.IsSuccessStatusCode)
+                problems.Add($"ballast serve cannot run {context.Service}: {await Detail(response, cancellationToken)}");
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -101,9 +103,8 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
         var artifact = context.Resolve(context.Config.Process!.Artifact);
         using var response = await _http.PostAsJsonAsync(Server(context, $"/api/v1/services/{context.Service}/rollouts"),
             new { release, env, artifact = Directory.Exists(artifact) ? artifact : null }, cancellationToken);
+        if (!response.IsSuccessStatusCode) throw new DeployException(await Detail(response, cancellationToken));
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-            throw new DeployException(body.TryGetProperty("detail", out var detail) ? detail.GetString()! : $"the server answered {(int)response.StatusCode}");
         context.Reporter.Detail($"replicas on ports {string.Join(", ", body.GetProperty("ports").EnumerateArray())}; ready after " +
                                 $"{body.GetProperty("readyMs").GetDouble():0} ms; old replicas drained in {body.GetProperty("drainMs").GetDouble():0} ms");
     }
@@ -122,6 +123,21 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
     }
 
     public Uri? DefaultBaseUrl(DeployContext context) => context.Config.Process!.Listen;
+
+    /// <summary>The server's reason (a problem+json <c>detail</c>), else its status.</summary>
+    private static async Task<string> Detail(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            if (JsonDocument.Parse(text).RootElement.TryGetProperty("detail", out var detail) && detail.GetString() is { } reason) return reason;
+        }
+        catch (JsonException)
+        {
+            // Not problem+json: the status says enough.
+        }
+        return $"the server answered {(int)response.StatusCode}";
+    }
 
     public void Dispose() => _http.Dispose();
 }
