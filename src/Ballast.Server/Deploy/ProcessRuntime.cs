@@ -23,7 +23,8 @@ public sealed record ReplicaStatus(int Index, int Port, int Pid, int Restarts, b
 /// The process provider's runtime inside <c>ballast serve</c>: for each process service, a YARP proxy on its public
 /// address and the replicas of its live release. A rollout starts the new release's replicas, waits until each is
 /// ready, routes new requests to them, waits for the old ones' requests to finish, then stops the old replicas, so
-/// no request fails. A replica that dies is restarted with backoff.
+/// no request fails. A replica that dies leaves the proxy, is alerted as SERVICE-replicas and replaced with backoff;
+/// when the server starts, the last release that passed verification is started again.
 /// </summary>
 public sealed partial class ProcessRuntime(ConfigState config, IDeployStore deploys, AlertPlanner alerts, TimeProvider time, ILoggerFactory loggers,
     ILogger<ProcessRuntime> log)
@@ -32,6 +33,7 @@ public sealed partial class ProcessRuntime(ConfigState config, IDeployStore depl
     private readonly ConcurrentDictionary<string, Lazy<Task<ServiceRuntime>>> _services = new(StringComparer.Ordinal);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _restoring = [];
 
     /// <summary>Where releases' files are kept: .ballast/releases/SERVICE/RELEASE next to ballast.yaml.</summary>
     public string ReleasesDirectory(string service) =>
@@ -57,8 +59,6 @@ public sealed partial class ProcessRuntime(ConfigState config, IDeployStore depl
             _restoring.Add(RestoreAsync(name, service));
         }
     }
-
-    private readonly List<Task> _restoring = [];
 
     /// <summary>Starts the last release that passed verification, with the environment this server's config gives it.</summary>
     private async Task RestoreAsync(string name, ServiceConfig service)
@@ -92,11 +92,11 @@ public sealed partial class ProcessRuntime(ConfigState config, IDeployStore depl
         foreach (var service in _services.Values) await (await service.Value).DisposeAsync();
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         _http.Dispose();
         _stopping.Dispose();
-        await Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     private ServiceConfig Config(string name) =>
