@@ -84,6 +84,11 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         {
             return await AfterFailureAsync(run, cancellationToken);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Interrupted (Ctrl+C): recorded as refused when nothing had changed yet, else as failed and left as it is.
+            return await run.FinishAsync(run.Changed ? DeployOutcome.Failed : DeployOutcome.Refused, CancellationToken.None);
+        }
         finally
         {
             if (run.Locked) await store.UnlockAsync(request.Service, Who, CancellationToken.None);

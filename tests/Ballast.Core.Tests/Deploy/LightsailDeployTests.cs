@@ -264,6 +264,20 @@ public sealed class LightsailDeployTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Deploy_Interrupted_IsRecordedAsRefused_AndReleasesTheLock()
+    {
+        var config = await ConfigAsync(checklist: "{ pre: ['sleep 30'] }");
+        var (pipeline, store) = await PipelineAsync(config);
+        using var interrupt = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), new RecordingReporter(), interrupt.Token);
+
+        Assert.Equal(DeployOutcome.Refused, record.Outcome);
+        Assert.Equal(DeployOutcome.Refused, (await store.HistoryAsync("api", 1, CancellationToken.None))[0].Outcome);
+        Assert.Null(await store.TryLockAsync("api", "next", DateTimeOffset.UnixEpoch, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Deploy_PostLogPhraseNeverAppears_RollsBack()
     {
         var (_, _) = await WithGoodReleaseAsync();
