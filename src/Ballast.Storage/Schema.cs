@@ -12,7 +12,7 @@ internal static class Schema
 {
     public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity)];
 
-    /// <summary>Deploys: every deploy and rollback with its steps, and the per-service deploy lock.</summary>
+    /// <summary>Deploys: every deploy and rollback with its steps, the spec files they replaced, and the per-service deploy lock.</summary>
     private static string[] Version5(string identity) =>
     [
         $"""
@@ -22,6 +22,11 @@ internal static class Schema
         """,
         "CREATE INDEX ix_deploys_service ON deploys (service, id)",
         "CREATE TABLE deploy_locks (service TEXT PRIMARY KEY, holder TEXT NOT NULL, since BIGINT NOT NULL)",
+        $"""
+        CREATE TABLE deploy_backups (
+          id {identity}, deploy_id BIGINT NOT NULL, service TEXT NOT NULL, file TEXT NOT NULL, created_at BIGINT NOT NULL, content TEXT NOT NULL)
+        """,
+        "CREATE INDEX ix_deploy_backups_service ON deploy_backups (service, id)",
     ];
 
     /// <summary>Silences: alerts held back for matching monitors for a while.</summary>

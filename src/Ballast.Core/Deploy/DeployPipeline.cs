@@ -64,7 +64,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
 
             await run.Step("spec", async () =>
             {
-                foreach (var line in await provider.UpdateSpecAsync(context, release, env, request.DryRun, cancellationToken)) reporter.Detail(line);
+                await run.KeepAsync(await provider.UpdateSpecAsync(context, release, env, request.DryRun, cancellationToken));
                 return true;
             });
             if (request.DryRun) return await run.FinishAsync(DeployOutcome.DryRun, cancellationToken);
@@ -182,7 +182,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         await run.Step("rollback", async () =>
         {
             context.Reporter.Detail($"rolling back to {target}");
-            foreach (var line in await provider.UpdateSpecAsync(context, target, env, dryRun: false, cancellationToken)) context.Reporter.Detail(line);
+            await run.KeepAsync(await provider.UpdateSpecAsync(context, target, env, dryRun: false, cancellationToken));
             // A rollout that failed before it took traffic (a readiness gate, a FAILED deployment) left the old release
             // serving, with the environment it was deployed with.
             if (await provider.LiveReleaseAsync(context, cancellationToken) == target)
@@ -364,6 +364,14 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
                 await RecordAsync(new DeployStep(name, StepOutcome.Failed, startedAt, time.GetElapsedTime(started), reason));
                 throw new StepFailedException(name, reason);
             }
+        }
+
+        /// <summary>Shows a spec change and stores the file it replaced with this deploy.</summary>
+        public async Task KeepAsync(SpecChange change)
+        {
+            foreach (var line in change.Lines) Detail(line);
+            if (change.Backup is { } backup && _record is not null)
+                await store.AddBackupAsync(_record.Id, service, backup, time.GetUtcNow(), CancellationToken.None);
         }
 
         public void Started(string step)

@@ -66,7 +66,10 @@ public sealed record DeployRecord
 /// <summary>Who holds a service's deploy lock, and since when.</summary>
 public sealed record DeployLock(string Service, string Holder, DateTimeOffset Since);
 
-/// <summary>Deploy history and locks, in Ballast's storage.</summary>
+/// <summary>A spec file as it was before a deploy rewrote it, kept with the deploy.</summary>
+public sealed record StoredBackup(long Id, long DeployId, string Service, string File, DateTimeOffset CreatedAt, string Content);
+
+/// <summary>Deploy history, spec-file backups and locks, in Ballast's storage.</summary>
 public interface IDeployStore
 {
     /// <summary>Takes the service's lock for <paramref name="holder"/>; returns the lock someone else holds instead, or null when taken.</summary>
@@ -84,4 +87,9 @@ public interface IDeployStore
 
     /// <summary>The newest first.</summary>
     Task<IReadOnlyList<DeployRecord>> HistoryAsync(string service, int limit, CancellationToken cancellationToken);
+
+    Task AddBackupAsync(long deployId, string service, SpecBackup backup, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>The newest first.</summary>
+    Task<IReadOnlyList<StoredBackup>> BackupsAsync(string service, int limit, CancellationToken cancellationToken);
 }

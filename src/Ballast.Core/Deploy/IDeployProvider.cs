@@ -2,6 +2,12 @@ using Ballast.Core.Config;
 
 namespace Ballast.Core.Deploy;
 
+/// <summary>What a spec update changed: lines for people (values masked), and the previous file when one was rewritten.</summary>
+public sealed record SpecChange(IReadOnlyList<string> Lines, SpecBackup? Backup = null);
+
+/// <summary>A provider's spec file as it was before a deploy rewrote it.</summary>
+public sealed record SpecBackup(string File, string Content);
+
 /// <summary>What a deploy step tells the person watching.</summary>
 public interface IDeployReporter
 {
@@ -44,8 +50,11 @@ public interface IDeployProvider
     /// <summary>The contract of <paramref name="release"/> when the service names no contract file, or null when the provider cannot tell.</summary>
     Task<ServiceContract?> ContractAsync(DeployContext context, string release, CancellationToken cancellationToken);
 
-    /// <summary>Rewrites the provider's spec for the release (unless <paramref name="dryRun"/>); returns the change, secret values masked.</summary>
-    Task<IReadOnlyList<string>> UpdateSpecAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, bool dryRun,
+    /// <summary>
+    /// Rewrites the provider's spec for the release (unless <paramref name="dryRun"/>); returns the change, secret
+    /// values masked, and the file as it was before when one was rewritten.
+    /// </summary>
+    Task<SpecChange> UpdateSpecAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, bool dryRun,
         CancellationToken cancellationToken);
 
     /// <summary>Rolls the release out and waits until it is serving, or throws.</summary>

@@ -29,6 +29,8 @@ public static class DeployEndpoints
             await Known(name, async () => Results.Ok(new { release, lines = await runtime.LogsAsync(name, release) })));
         services.MapGet("/deploys", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>
             Results.Ok(await store.HistoryAsync(name, Math.Clamp(limit ?? 50, 1, 1000), ct)));
+        services.MapGet("/backups", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>
+            Results.Ok(await store.BackupsAsync(name, Math.Clamp(limit ?? 20, 1, 200), ct)));
         return app;
     }
 

@@ -74,6 +74,23 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
         return list;
     }
 
+    public Task AddBackupAsync(long deployId, string service, SpecBackup backup, DateTimeOffset at, CancellationToken cancellationToken) =>
+        ExecuteAsync("INSERT INTO deploy_backups (deploy_id, service, file, created_at, content) VALUES (@deploy, @service, @file, @at, @content)",
+            cancellationToken, ("@deploy", deployId), ("@service", service), ("@file", backup.File), ("@at", at.ToUnixTimeMilliseconds()), ("@content", backup.Content));
+
+    public async Task<IReadOnlyList<StoredBackup>> BackupsAsync(string service, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Sql.Command(connection,
+            "SELECT id, deploy_id, service, file, created_at, content FROM deploy_backups WHERE service = @service ORDER BY id DESC LIMIT @limit",
+            ("@service", service), ("@limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<StoredBackup>();
+        while (await reader.ReadAsync(cancellationToken))
+            list.Add(new StoredBackup(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), Sql.Time(reader, 4)!.Value, reader.GetString(5)));
+        return list;
+    }
+
     private static (string, object?)[] Parameters(DeployRecord r) =>
     [
         ("@service", r.Service), ("@kind", r.Kind), ("@release", r.Release), ("@started", r.StartedAt.ToUnixTimeMilliseconds()),

@@ -198,6 +198,9 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         Assert.Contains($"image: {Stale} → {Pushed}", spec, StringComparison.Ordinal);
         Assert.Contains($"the previous one kept as {backup}", spec, StringComparison.Ordinal);
         Assert.Contains("✔ version", stored.Steps.Single(s => s.Name == "verify").Detail, StringComparison.Ordinal);
+        var kept = Assert.Single(await store.BackupsAsync("api", 5, CancellationToken.None));
+        Assert.Equal((record.Id, _dir.File("lightsail-api-deployment.json")), (kept.DeployId, kept.File));
+        Assert.Equal(File.ReadAllText(backup), kept.Content);
     }
 
     [Fact]

@@ -111,7 +111,7 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
     public Task<ServiceContract?> ContractAsync(DeployContext context, string release, CancellationToken cancellationToken) =>
         Task.FromResult<ServiceContract?>(null);
 
-    public async Task<IReadOnlyList<string>> UpdateSpecAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, bool dryRun,
+    public async Task<SpecChange> UpdateSpecAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, bool dryRun,
         CancellationToken cancellationToken)
     {
         var lightsail = context.Config.Lightsail!;
@@ -151,7 +151,7 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
                 lines.Add($"health check path: {health["path"]?.GetValue<string>() ?? "/"} → {lightsail.HealthPath}");
             health["path"] = lightsail.HealthPath;
         }
-        if (dryRun) return lines;
+        if (dryRun) return new SpecChange(lines);
 
         var backups = Path.Combine(context.BaseDirectory, ".ballast", "backups", context.Service);
         Directory.CreateDirectory(backups);
@@ -162,7 +162,7 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
         await File.WriteAllTextAsync(path + ".tmp", spec.ToJsonString(Indented) + "\n", cancellationToken);
         File.Move(path + ".tmp", path, overwrite: true);
         lines.Add($"{path} rewritten; the previous one kept as {backup}");
-        return lines;
+        return new SpecChange(lines, new SpecBackup(path, text));
     }
 
     private async Task<JsonElement> ServiceAsync(DeployContext context, CancellationToken cancellationToken)

@@ -85,7 +85,7 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
         return ServiceContract.Parse(await stdout, $"{release} --ballast-contract");
     }
 
-    public async Task<IReadOnlyList<string>> UpdateSpecAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, bool dryRun,
+    public async Task<SpecChange> UpdateSpecAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, bool dryRun,
         CancellationToken cancellationToken)
     {
         // The process provider has no spec file: the change is the release, the scale and the environment's names.
@@ -95,7 +95,7 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
         var lines = new List<string> { $"release: {live ?? "(none)"} → {release}", $"scale: {status.GetProperty("replicas").GetArrayLength()} → {context.Config.Scale}" };
         lines.AddRange(env.Keys.Where(n => !liveNames.Contains(n)).Order(StringComparer.Ordinal).Select(n => $"+ env {n}=***"));
         lines.AddRange(liveNames.Where(n => !env.ContainsKey(n)).Order(StringComparer.Ordinal).Select(n => $"- env {n}"));
-        return lines;
+        return new SpecChange(lines);
     }
 
     public async Task RolloutAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, CancellationToken cancellationToken)

@@ -1,0 +1,65 @@
+using Ballast.Core.Deploy;
+using Ballast.Storage.Deploy;
+
+namespace Ballast.Storage.Tests;
+
+/// <summary>Deploy history, backups and locks, on SQLite and on a real PostgreSQL.</summary>
+public sealed class DeployStoreTests : IDisposable
+{
+    private readonly StoreBackends _backends = new();
+    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+
+    private async Task<SqlDeployStore> OpenAsync(string backend)
+    {
+        await _backends.OpenAsync(backend); // migrates
+        return new SqlDeployStore(await _backends.DialectAsync(backend, _backends.LastName(backend)));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Lock_OneHolderAtATime_ReportsWhoAndSince_ForceBreaksIt(string backend)
+    {
+        var store = await OpenAsync(backend);
+
+        Assert.Null(await store.TryLockAsync("api", "alice", T0, CancellationToken.None));
+        Assert.Equal(new DeployLock("api", "alice", T0), await store.TryLockAsync("api", "bob", T0.AddMinutes(1), CancellationToken.None));
+        Assert.Null(await store.TryLockAsync("web", "bob", T0, CancellationToken.None));
+
+        await store.UnlockAsync("api", "bob", CancellationToken.None); // not bob's: stays
+        Assert.NotNull(await store.TryLockAsync("api", "bob", T0, CancellationToken.None));
+        await store.ForceUnlockAsync("api", CancellationToken.None);
+        Assert.Null(await store.TryLockAsync("api", "bob", T0, CancellationToken.None));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task History_KeepsEveryFieldAndStep_NewestFirst_WithTheBackupsOfEachDeploy(string backend)
+    {
+        var store = await OpenAsync(backend);
+        var first = new DeployRecord { Service = "api", Release = "api.1", StartedAt = T0, Who = "alice" };
+        var id = await store.AddAsync(first, CancellationToken.None);
+        var done = first with
+        {
+            Id = id, FinishedAt = T0.AddSeconds(7), Outcome = DeployOutcome.RolledBack, RolledBackTo = "api.0", EnvNames = ["DATABASE_URL"],
+            Steps = [new DeployStep("rollout", StepOutcome.Failed, T0.AddSeconds(1), TimeSpan.FromMilliseconds(1500), "not ready")],
+        };
+        await store.UpdateAsync(done, CancellationToken.None);
+        var second = await store.AddAsync(new DeployRecord { Service = "api", Kind = "rollback", StartedAt = T0.AddMinutes(1), Who = "bob", RollbackOf = id },
+            CancellationToken.None);
+        await store.AddBackupAsync(id, "api", new SpecBackup("/repo/deploy.json", "{\"image\":\":api.web.1\"}"), T0, CancellationToken.None);
+
+        var history = await store.HistoryAsync("api", 10, CancellationToken.None);
+
+        Assert.Equal([second, id], history.Select(r => r.Id));
+        var stored = history[1];
+        Assert.Equal((done.Outcome, done.RolledBackTo, done.FinishedAt, "alice"), (stored.Outcome, stored.RolledBackTo, stored.FinishedAt, stored.Who));
+        Assert.Equal(done.EnvNames, stored.EnvNames);
+        Assert.Equal(done.Steps, stored.Steps);
+        Assert.Equal(id, history[0].RollbackOf);
+        Assert.Empty(await store.HistoryAsync("web", 10, CancellationToken.None));
+        var backup = Assert.Single(await store.BackupsAsync("api", 10, CancellationToken.None));
+        Assert.Equal((id, "/repo/deploy.json", "{\"image\":\":api.web.1\"}", T0), (backup.DeployId, backup.File, backup.Content, backup.CreatedAt));
+    }
+
+    public void Dispose() => _backends.Dispose();
+}
