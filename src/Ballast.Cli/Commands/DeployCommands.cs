@@ -36,9 +36,9 @@ internal static class DeployCommands
         {
             if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
             await using var pipeline = await PipelineAsync(loaded, ct);
-            var record = await pipeline.Value.DeployAsync(loaded,
-                new DeployRequest(parse.GetValue(service)!, parse.GetValue(image), parse.GetValue(dryRun), parse.GetValue(skipContract), parse.GetValue(forceUnlock)),
-                new ConsoleReporter(), ct);
+            var request = new DeployRequest(parse.GetValue(service)!, parse.GetValue(image), parse.GetValue(dryRun), parse.GetValue(skipContract),
+                parse.GetValue(forceUnlock));
+            var record = await ConsoleReporter.ShowAsync(reporter => pipeline.Value.DeployAsync(loaded, request, reporter, ct));
             return Finish(record, parse.GetValue(json));
         });
         return command;
@@ -56,7 +56,8 @@ internal static class DeployCommands
         {
             if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
             await using var pipeline = await PipelineAsync(loaded, ct);
-            var record = await pipeline.Value.RollbackAsync(loaded, parse.GetValue(service)!, parse.GetValue(to), parse.GetValue(forceUnlock), new ConsoleReporter(), ct);
+            var record = await ConsoleReporter.ShowAsync(reporter =>
+                pipeline.Value.RollbackAsync(loaded, parse.GetValue(service)!, parse.GetValue(to), parse.GetValue(forceUnlock), reporter, ct));
             return Finish(record, parse.GetValue(json));
         });
         return command;
@@ -72,7 +73,8 @@ internal static class DeployCommands
         {
             if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
             await using var pipeline = await PipelineAsync(loaded, ct);
-            var (passed, verified) = await pipeline.Value.VerifyAsync(loaded, parse.GetValue(service)!, parse.GetValue(release), new ConsoleReporter(), ct);
+            var (passed, verified) = await ConsoleReporter.ShowAsync(reporter =>
+                pipeline.Value.VerifyAsync(loaded, parse.GetValue(service)!, parse.GetValue(release), reporter, ct));
             Console.Error.WriteLine(passed ? $"{verified} verified" : $"verification failed{(verified is null ? "" : $" for {verified}")}");
             return passed ? ExitCodes.Ok : ExitCodes.CheckFailed;
         });
@@ -173,12 +175,31 @@ internal static class DeployCommands
         }
     }
 
-    /// <summary>Each step as it finishes, on stderr (stdout stays for --json).</summary>
+    /// <summary>
+    /// Each step as it finishes, on stderr (stdout stays for --json); in a terminal, a spinner names the step
+    /// running meanwhile.
+    /// </summary>
     private sealed class ConsoleReporter : IDeployReporter
     {
         private readonly IAnsiConsole _out = Stderr();
+        private StatusContext? _status;
 
-        public void Started(string step) => _out.MarkupLine($"[grey]… {Markup.Escape(step)}[/]");
+        public static async Task<T> ShowAsync<T>(Func<IDeployReporter, Task<T>> run)
+        {
+            var reporter = new ConsoleReporter();
+            if (Console.IsErrorRedirected) return await run(reporter);
+            return await reporter._out.Status().Spinner(Spinner.Known.Dots).StartAsync("starting", async status =>
+            {
+                reporter._status = status;
+                return await run(reporter);
+            });
+        }
+
+        public void Started(string step)
+        {
+            if (_status is { } status) status.Status($"{Markup.Escape(step)}…");
+            else _out.MarkupLine($"[grey]… {Markup.Escape(step)}[/]");
+        }
 
         public void Finished(DeployStep step) => _out.MarkupLine(step.Outcome switch
         {
