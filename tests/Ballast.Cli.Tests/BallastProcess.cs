@@ -24,7 +24,10 @@ public sealed class BallastProcess : IDisposable
     public int ExitCode => _process.ExitCode;
     public bool HasExited => _process.HasExited;
 
-    public static BallastProcess Start(string workingDirectory, params string[] args)
+    public static BallastProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, args, null);
+
+    /// <param name="environment">Variables to add to the child's environment.</param>
+    public static BallastProcess Start(string workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -36,6 +39,7 @@ public sealed class BallastProcess : IDisposable
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ballast.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         return new BallastProcess(Process.Start(info)!);
     }
 

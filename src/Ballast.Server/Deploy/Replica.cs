@@ -46,10 +46,12 @@ internal sealed partial class Replica : IAsyncDisposable
             WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         foreach (var a in args) info.ArgumentList.Add(a.Replace("{port}", portText, StringComparison.Ordinal));
+        // The release gets its own environment, not the server's (which holds other services' and channels' secrets):
+        // only what any program needs to run is passed through.
+        foreach (var name in info.Environment.Keys.Where(n => !Inherited(n)).ToArray()) info.Environment.Remove(name);
         foreach (var (name, value) in env) info.Environment[name] = value;
         info.Environment["PORT"] = portText;
         info.Environment["BALLAST_RELEASE"] = release;
-        foreach (var name in new[] { "ASPNETCORE_URLS", "URLS", "DOTNET_URLS" }) info.Environment.Remove(name);
 
         Directory.CreateDirectory(Path.Combine(directory, "logs"));
         var log = new StreamWriter(Path.Combine(directory, "logs", $"replica-{index}-{port}.log"), append: true) { AutoFlush = true };
@@ -161,6 +163,11 @@ internal sealed partial class Replica : IAsyncDisposable
         _process.Dispose();
         lock (_lines) _log.Dispose();
     }
+
+    private static readonly string[] Passed = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR"];
+
+    private static bool Inherited(string name) => Passed.Contains(name, StringComparer.Ordinal)
+        || (name.StartsWith("DOTNET_", StringComparison.Ordinal) && name != "DOTNET_URLS");
 
     private static int FreePort()
     {
