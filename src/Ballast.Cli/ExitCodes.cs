@@ -32,4 +32,7 @@ public static class ExitCodes
 
     /// <summary><c>deploy</c> with on_failure: stop: the new release failed after the rollout and was left in place.</summary>
     public const int DeployFailed = 9;
+
+    /// <summary><c>deploy</c>/<c>verify</c>/<c>rollback</c>/<c>history</c>: Ballast's storage (server.storage) could not be read or written.</summary>
+    public const int StorageFailed = 10;
 }

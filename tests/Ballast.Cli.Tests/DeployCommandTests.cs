@@ -40,6 +40,19 @@ public sealed class DeployCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task History_StorageUnreadable_IsOneClearLine_NotAStackTrace()
+    {
+        Config();
+        _dir.Write("ballast.db", "this is not a database, it only has the name of one");
+
+        var run = await BallastProcess.RunAsync(_dir.Path, "history", "api", "--config", "ballast.yaml");
+
+        Assert.Equal(ExitCodes.StorageFailed, run.ExitCode);
+        Assert.StartsWith("ballast: the storage in server.storage failed: ", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_ServiceAddressTaken_KeepsMonitoring_AndTheDeployIsRefusedSayingWhy()
     {
         using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

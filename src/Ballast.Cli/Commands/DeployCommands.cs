@@ -32,7 +32,7 @@ internal static class DeployCommands
         var json = new Option<bool>("--json") { Description = "Print the deploy record as JSON on stdout" };
         var command = new Command("deploy", "Build, check, roll out and verify a release; roll back by itself when it fails")
             { service, image, dryRun, skipContract, forceUnlock, json, config };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => StorageGuard.RunAsync(async () =>
         {
             if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
             await using var pipeline = await PipelineAsync(loaded, ct);
@@ -40,7 +40,7 @@ internal static class DeployCommands
                 parse.GetValue(forceUnlock));
             var record = await ConsoleReporter.ShowAsync(reporter => pipeline.Value.DeployAsync(loaded, request, reporter, ct));
             return Finish(record, parse.GetValue(json));
-        });
+        }));
         return command;
     }
 
@@ -52,14 +52,14 @@ internal static class DeployCommands
         var forceUnlock = new Option<bool>("--force-unlock") { Description = "Break a lock left by a deploy that crashed" };
         var json = new Option<bool>("--json") { Description = "Print the rollback record as JSON on stdout" };
         var command = new Command("rollback", "Put an earlier release back and verify it") { service, to, forceUnlock, json, config };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => StorageGuard.RunAsync(async () =>
         {
             if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
             await using var pipeline = await PipelineAsync(loaded, ct);
             var record = await ConsoleReporter.ShowAsync(reporter =>
                 pipeline.Value.RollbackAsync(loaded, parse.GetValue(service)!, parse.GetValue(to), parse.GetValue(forceUnlock), reporter, ct));
             return Finish(record, parse.GetValue(json));
-        });
+        }));
         return command;
     }
 
@@ -69,7 +69,7 @@ internal static class DeployCommands
         var config = ConfigOption.Create();
         var release = new Option<string?>("--release") { Description = "The release that should be live (default: the last one deployed)" };
         var command = new Command("verify", "Check the live service: ready, /version, CORS and the service's own checks") { service, release, config };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => StorageGuard.RunAsync(async () =>
         {
             if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
             await using var pipeline = await PipelineAsync(loaded, ct);
@@ -77,7 +77,7 @@ internal static class DeployCommands
                 pipeline.Value.VerifyAsync(loaded, parse.GetValue(service)!, parse.GetValue(release), reporter, ct));
             Console.Error.WriteLine(passed ? $"{verified} verified" : $"verification failed{(verified is null ? "" : $" for {verified}")}");
             return passed ? ExitCodes.Ok : ExitCodes.CheckFailed;
-        });
+        }));
         return command;
     }
 
@@ -88,7 +88,7 @@ internal static class DeployCommands
         var limit = new Option<int>("--limit") { Description = "How many, newest first", DefaultValueFactory = _ => 20 };
         var json = new Option<bool>("--json") { Description = "Print JSON on stdout, every step included" };
         var command = new Command("history", "Releases deployed and rolled back: when, who, outcome, steps") { service, limit, json, config };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => StorageGuard.RunAsync(async () =>
         {
             if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
             var store = await StoreAsync(loaded, ct);
@@ -113,7 +113,7 @@ internal static class DeployCommands
             if (Console.IsOutputRedirected) stdout.Profile.Width = 1000;
             stdout.Write(table);
             return ExitCodes.Ok;
-        });
+        }));
         return command;
     }
 
