@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Ballast.AspNetCore;
@@ -11,7 +12,7 @@ public sealed record CheckView(string Status, object? ObservedValue, string? Out
 /// The truth behind /health/ready: startup complete, every contract variable present and well-formed, every
 /// health check tagged "ready" passing. Dependency checks run at most once per <c>CacheFor</c>, however many probes ask.
 /// </summary>
-public sealed class Readiness(BallastHealthOptions options, StartupPhases startup, HealthCheckService checks, TimeProvider time) : IDisposable
+public sealed partial class Readiness(BallastHealthOptions options, StartupPhases startup, HealthCheckService checks, TimeProvider time) : IDisposable
 {
     private static readonly string[] ClauseBreaks = [" - ", ", ", "; "];
     private readonly SemaphoreSlim _refresh = new(1, 1);
@@ -81,13 +82,21 @@ public sealed class Readiness(BallastHealthOptions options, StartupPhases startu
     /// A failed check's exception in one short line: the outer message and, when different, the innermost cause
     /// ("Failed to connect to 127.0.0.1:5432: Connection refused"), each cut to its first clause when long.
     /// </summary>
+    /// <summary>host:port or [v6]:port, as client libraries write the address they failed to reach.</summary>
+    [GeneratedRegex(@"(?<![\w.:/-])(?:\[[0-9A-Fa-f:]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):\d{2,5}(?![\d.])")]
+    private static partial Regex Endpoint();
+
     internal static string? Explain(Exception? exception)
     {
         if (exception is null) return null;
         var inner = exception;
         while (inner.InnerException is not null) inner = inner.InnerException;
         var (outer, cause) = (Brief(exception.Message), Brief(inner.Message));
-        return ReferenceEquals(inner, exception) || outer.Contains(cause, StringComparison.Ordinal) ? outer : $"{outer}: {cause}";
+        var said = ReferenceEquals(inner, exception) || outer.Contains(cause, StringComparison.Ordinal) ? outer : $"{outer}: {cause}";
+        // Where it failed matters most; when the cut left out the address the messages name, it is added back.
+        return Endpoint().Match(exception.Message + " " + inner.Message) is { Success: true } endpoint && !said.Contains(endpoint.Value, StringComparison.Ordinal)
+            ? $"{said} ({endpoint.Value})"
+            : said;
 
         static string Brief(string message)
         {

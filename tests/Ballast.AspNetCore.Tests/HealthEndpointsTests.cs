@@ -179,6 +179,10 @@ public sealed class HealthEndpointsTests : IAsyncDisposable
         Assert.Equal("The message timed out in the backlog attempting to send because no connection became available (1000ms): SocketClosed on 127.0.0.1:6379/Interactive",
             Readiness.Explain(verbose));
 
+        var cutAway = new InvalidOperationException("The message timed out in the backlog attempting to send because no connection became available (1000ms) - Last Connection Exception: none, command=PING, serverEndpoint: 127.0.0.1:6380, mc: 1/1/0");
+        Assert.Equal("The message timed out in the backlog attempting to send because no connection became available (1000ms) (127.0.0.1:6380)",
+            Readiness.Explain(cutAway));
+
         Assert.Equal("timeout", Readiness.Explain(new TimeoutException("timeout\n   at Somewhere()")));
         Assert.Null(Readiness.Explain(null));
     }
