@@ -8,7 +8,7 @@ namespace SampleApi;
 /// budgets ("AI token budgets loaded") — waiting for them, as the story's service did, when they are not there.
 /// Also plays the Redis-lost fault.
 /// </summary>
-public sealed partial class Warmup(IHostApplicationLifetime lifetime, StartupPhases startup, Notes.NotesStore store, Notes.NotesCache cache,
+public sealed partial class Warmup(StartupPhases startup, Notes.NotesStore store, Notes.NotesCache cache,
     AiBudgets budgets, IConnectionMultiplexer redis, Faults faults, TimeProvider time, ILogger<Warmup> log) : BackgroundService
 {
     public const string CacheWarmed = "Cache warmed";
@@ -16,9 +16,7 @@ public sealed partial class Warmup(IHostApplicationLifetime lifetime, StartupPha
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var started = new TaskCompletionSource();
-        using (lifetime.ApplicationStarted.Register(started.SetResult))
-            await started.Task.WaitAsync(stoppingToken);
+        await startup.WhenReachedAsync("Listening on port", stoppingToken);
 
         if (faults.RedisLostAfter is { } lostAfter) _ = DropRedisAsync(lostAfter, stoppingToken);
 

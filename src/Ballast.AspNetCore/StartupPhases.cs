@@ -9,6 +9,7 @@ namespace Ballast.AspNetCore;
 public sealed partial class StartupPhases(BallastHealthOptions options, TimeProvider time, ILogger<StartupPhases> log)
 {
     private readonly List<(string Name, DateTimeOffset At)> _reached = [];
+    private readonly List<(string Prefix, TaskCompletionSource Done)> _waiting = [];
     private readonly Lock _lock = new();
     private readonly long _started = time.GetTimestamp();
 
@@ -17,12 +18,31 @@ public sealed partial class StartupPhases(BallastHealthOptions options, TimeProv
     /// <summary>Records and logs a phase ("Cache warmed"); a phase named twice is logged once.</summary>
     public void Phase(string name)
     {
+        (string Prefix, TaskCompletionSource Done)[] reached;
         lock (_lock)
         {
             if (_reached.Any(p => p.Name == name)) return;
             _reached.Add((name, time.GetUtcNow()));
+            reached = _waiting.Where(w => name.StartsWith(w.Prefix, StringComparison.Ordinal)).ToArray();
+            _waiting.RemoveAll(w => name.StartsWith(w.Prefix, StringComparison.Ordinal));
         }
         Log.PhaseReached(log, name, time.GetElapsedTime(_started).TotalMilliseconds);
+        foreach (var w in reached) w.Done.TrySetResult();
+    }
+
+    /// <summary>
+    /// Completes once a phase starting with <paramref name="phase"/> is reached (at once if it was): work that must
+    /// come after, say, "Listening on port" waits here, so the phases are logged in their order.
+    /// </summary>
+    public Task WhenReachedAsync(string phase, CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            if (_reached.Any(r => r.Name.StartsWith(phase, StringComparison.Ordinal))) return Task.CompletedTask;
+            _waiting.Add((phase, done));
+        }
+        return done.Task.WaitAsync(cancellationToken);
     }
 
     public IReadOnlyList<(string Name, DateTimeOffset At)> Reached

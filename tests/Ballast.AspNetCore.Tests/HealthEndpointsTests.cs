@@ -169,6 +169,19 @@ public sealed class HealthEndpointsTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task WhenReached_CompletesWhenThePhaseIsLogged_OrAtOnceWhenItWas()
+    {
+        var phases = new StartupPhases(new BallastHealthOptions(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<StartupPhases>.Instance);
+        var listening = phases.WhenReachedAsync("Listening on port");
+        phases.Phase("Database connection established");
+        Assert.False(listening.IsCompleted);
+
+        phases.Phase("Listening on port 3697");
+        await listening.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(phases.WhenReachedAsync("Database connection").IsCompleted);
+    }
+
+    [Fact]
     public void FailedCheckOutput_IsOneLine_OuterMessageAndInnermostCause()
     {
         var refused = new InvalidOperationException("Failed to connect to 127.0.0.1:5432", new System.Net.Sockets.SocketException(111));
