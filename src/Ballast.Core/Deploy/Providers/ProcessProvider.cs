@@ -1,7 +1,8 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ballast.Core.Config;
+using CliWrap;
+using CliWrap.Buffered;
 
 namespace Ballast.Core.Deploy.Providers;
 
@@ -54,35 +55,29 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
         var kept = Path.Combine(context.BaseDirectory, ".ballast", "releases", context.Service, release);
         var folder = Directory.Exists(kept) ? kept : context.Resolve(process.Artifact);
         var executable = File.Exists(Path.Combine(folder, process.Command)) ? Path.Combine(folder, process.Command) : process.Command;
-        var info = new ProcessStartInfo(executable) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in process.Args) info.ArgumentList.Add(a.Replace("{port}", "0", StringComparison.Ordinal));
-        info.ArgumentList.Add("--ballast-contract");
-        info.Environment[ServiceConfig.ReleaseVariable] = release;
-        using var child = new Process { StartInfo = info };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        BufferedCommandResult result;
         try
         {
-            child.Start();
+            result = await Cli.Wrap(executable)
+                .WithArguments([.. process.Args.Select(a => a.Replace("{port}", "0", StringComparison.Ordinal)), "--ballast-contract"])
+                .WithWorkingDirectory(folder)
+                .WithEnvironmentVariables(e => e.Set(ServiceConfig.ReleaseVariable, release))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(timeout.Token);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new DeployException($"cannot run {process.Command} to ask for its contract: {e.Message}");
         }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        var stdout = child.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = child.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await child.WaitForExitAsync(timeout.Token);
-        }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            child.Kill(entireProcessTree: true);
             throw new DeployException($"{process.Command} --ballast-contract did not finish within 30s");
         }
-        if (child.ExitCode != 0 || !(await stdout).TrimStart().StartsWith('{'))
-            throw new DeployException($"{process.Command} --ballast-contract exited with {child.ExitCode} without printing a contract: {(await stderr).Trim()}");
-        return ServiceContract.Parse(await stdout, $"{release} --ballast-contract");
+        if (result.ExitCode != 0 || !result.StandardOutput.TrimStart().StartsWith('{'))
+            throw new DeployException($"{process.Command} --ballast-contract exited with {result.ExitCode} without printing a contract: {result.StandardError.Trim()}");
+        return ServiceContract.Parse(result.StandardOutput, $"{release} --ballast-contract");
     }
 
     public async Task<SpecChange> UpdateSpecAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, bool dryRun,
