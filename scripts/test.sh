@@ -17,11 +17,17 @@ dotnet test Ballast.slnx --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
-# One closing line across all test projects.
-awk '/(Passed|Failed)!/ {
+# One closing line across all test projects. A skipped test counts as a failure: a test that did not run proved nothing.
+read -r passed failed skipped < <(awk '/(Passed|Failed)!/ {
        for (i = 1; i <= NF; i++) {
-         if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1)
+         v = $(i+1); gsub(",", "", v)
+         if ($i == "Failed:") f += v; if ($i == "Passed:") p += v; if ($i == "Skipped:") s += v
        }
      }
-     END { gsub(",", "", f); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
-exit "$status"
+     END { printf "%d %d %d\n", p, f, s }' "$log")
+[ "$skipped" -eq 0 ] || echo "test: $skipped tests were skipped and count as failed: every test must run"
+echo "tests: $passed passed, $((failed + skipped)) failed"
+[ "$status" -ne 0 ] && exit "$status"
+[ "$passed" -gt 0 ] || { echo "test: no test ran" >&2; exit 1; }
+[ "$skipped" -eq 0 ] || exit 1
+exit 0
