@@ -37,18 +37,36 @@ internal sealed class ReadyChecks(BallastHealthOptions options, HealthCheckServi
 
     private async Task<HealthReport> RunAsync()
     {
+        try
+        {
+            var report = await RunChecksAsync().ConfigureAwait(false);
+            lock (_lock)
+            {
+                _cached = (report, time.GetUtcNow());
+                _runs++;
+            }
+            return report;
+        }
+        finally
+        {
+            // Even a run that failed outright must not be handed to every later probe.
+            lock (_lock) _inFlight = null;
+        }
+    }
+
+    private async Task<HealthReport> RunChecksAsync()
+    {
         var start = time.GetTimestamp();
         var names = registrations.Value.Registrations.Where(r => r.Tags.Contains("ready")).Select(r => r.Name).ToArray();
-        var timeout = new CancellationTokenSource(options.CheckTimeout, time);
-        var calls = names.Select(n => (Name: n, Call: Start(n, timeout.Token))).ToArray();
-        var all = Task.WhenAll(calls.Select(c => c.Call));
-        // Every call ends by itself once cancelled, or is abandoned below; the token source lives until the last ends.
-        _ = all.ContinueWith(_ => timeout.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        using var stop = new CancellationTokenSource();
+        var calls = names.Select(n => (Name: n, Call: Start(n, stop.Token))).ToArray();
         using (var done = new CancellationTokenSource())
         {
-            await Task.WhenAny(all, Task.Delay(options.CheckTimeout, time, done.Token)).ConfigureAwait(false);
+            await Task.WhenAny(Task.WhenAll(calls.Select(c => c.Call)), Task.Delay(options.CheckTimeout, time, done.Token)).ConfigureAwait(false);
             await done.CancelAsync().ConfigureAwait(false);
         }
+        // Calls still running are past their time: told to stop, and reported as such whether they stop or not.
+        await stop.CancelAsync().ConfigureAwait(false);
 
         var entries = new Dictionary<string, HealthReportEntry>(StringComparer.Ordinal);
         foreach (var (name, call) in calls)
@@ -61,14 +79,7 @@ internal sealed class ReadyChecks(BallastHealthOptions options, HealthCheckServi
                 _ => new HealthReportEntry(HealthStatus.Unhealthy, $"no answer within {DurationText.Format(options.CheckTimeout)}", options.CheckTimeout, null, null),
             };
         }
-        var report = new HealthReport(entries, time.GetElapsedTime(start));
-        lock (_lock)
-        {
-            _cached = (report, time.GetUtcNow());
-            _inFlight = null;
-            _runs++;
-        }
-        return report;
+        return new HealthReport(entries, time.GetElapsedTime(start));
     }
 
     /// <summary>One check's call, or its previous call when that one still hangs.</summary>
