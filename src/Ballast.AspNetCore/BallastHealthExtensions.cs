@@ -53,7 +53,7 @@ public static class BallastHealthExtensions
         app.MapGet("/health/ready", async (Readiness readiness, BallastHealthOptions options, CancellationToken ct) =>
         {
             var (ready, checks) = await readiness.EvaluateAsync(ct);
-            return Results.Json(new { status = ready ? "pass" : "fail", serviceId = options.ServiceName, releaseId = options.Release, checks },
+            return Results.Json(new { status = ready ? "pass" : "fail", output = Readiness.Summary(checks), serviceId = options.ServiceName, releaseId = options.Release, checks },
                 contentType: Health, statusCode: ready ? 200 : 503);
         });
         app.MapGet("/version", (BallastHealthOptions options, StartupPhases startup, Readiness readiness) => Results.Json(new

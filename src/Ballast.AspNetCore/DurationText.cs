@@ -27,4 +27,11 @@ public static class DurationText
         if (string.IsNullOrWhiteSpace(text)) return null;
         return TryParse(text, out var duration) ? duration : throw new InvalidOperationException($"{name}={text} is not a duration (use 750ms, 15s, 2m or 1h)");
     }
+
+    /// <summary>The shortest of those forms that says the duration exactly ("1s", "750ms", "2m").</summary>
+    public static string Format(TimeSpan duration) =>
+        duration.TotalHours >= 1 && duration.TotalHours % 1 == 0 ? $"{duration.TotalHours.ToString(CultureInfo.InvariantCulture)}h"
+        : duration.TotalMinutes >= 1 && duration.TotalMinutes % 1 == 0 ? $"{duration.TotalMinutes.ToString(CultureInfo.InvariantCulture)}m"
+        : duration.TotalSeconds >= 1 && duration.TotalSeconds % 1 == 0 ? $"{duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s"
+        : $"{Math.Round(duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}ms";
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Ballast.AspNetCore;
 
@@ -10,16 +11,17 @@ public sealed record CheckView(string Status, object? ObservedValue, string? Out
 
 /// <summary>
 /// The truth behind /health/ready: startup complete, every contract variable present and well-formed, every
-/// health check tagged "ready" passing. Dependency checks run at most once per <c>CacheFor</c>, however many probes ask.
+/// health check tagged "ready" passing. Dependency checks run at most once per <c>CacheFor</c>, however many probes ask,
+/// and a probe never waits longer than one <c>CheckTimeout</c> for them (a check past it fails, named with the timeout).
 /// </summary>
-public sealed partial class Readiness(BallastHealthOptions options, StartupPhases startup, HealthCheckService checks, TimeProvider time) : IDisposable
+public sealed partial class Readiness(BallastHealthOptions options, StartupPhases startup, HealthCheckService checks,
+    IOptions<HealthCheckServiceOptions> registrations, TimeProvider time)
 {
     private static readonly string[] ClauseBreaks = [" - ", ", ", "; "];
-    private readonly SemaphoreSlim _refresh = new(1, 1);
-    private (HealthReport Report, DateTimeOffset At)? _cached;
+    private readonly ReadyChecks _checks = new(options, checks, registrations, time);
 
     /// <summary>Runs of the dependency checks so far (what the cache saves).</summary>
-    public long CheckRuns { get; private set; }
+    public long CheckRuns => _checks.Runs;
 
     public async Task<(bool Ready, Dictionary<string, CheckView[]> Checks)> EvaluateAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +38,7 @@ public sealed partial class Readiness(BallastHealthOptions options, StartupPhase
             problems.Length == 0 ? null : string.Join("; ", problems), now)];
         ready &= problems.Length == 0;
 
-        var report = await ReportAsync(now, cancellationToken);
+        var report = await _checks.ReportAsync(cancellationToken);
         foreach (var (name, entry) in report.Entries)
         {
             var status = entry.Status switch { HealthStatus.Healthy => "pass", HealthStatus.Degraded => "warn", _ => "fail" };
@@ -46,27 +48,13 @@ public sealed partial class Readiness(BallastHealthOptions options, StartupPhase
         return (ready, result);
     }
 
-    private async Task<HealthReport> ReportAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>What failed, one clause per failed check ("redis: no answer within 1s"), for the body's <c>output</c>; null when all pass.</summary>
+    public static string? Summary(IReadOnlyDictionary<string, CheckView[]> checks)
     {
-        if (_cached is { } c && now - c.At < options.CacheFor) return c.Report;
-        await _refresh.WaitAsync(cancellationToken);
-        try
-        {
-            if (_cached is { } again && now - again.At < options.CacheFor) return again.Report;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.CheckTimeout);
-            var report = await checks.CheckHealthAsync(r => r.Tags.Contains("ready"), timeout.Token);
-            CheckRuns++;
-            _cached = (report, now);
-            return report;
-        }
-        finally
-        {
-            _refresh.Release();
-        }
+        var failed = checks.Where(c => c.Value.Any(v => v.Status == "fail"))
+            .Select(c => $"{c.Key.Split(':', 2)[0]}: {c.Value.First(v => v.Status == "fail").Output ?? "failed"}").ToArray();
+        return failed.Length == 0 ? null : string.Join("; ", failed);
     }
-
-    public void Dispose() => _refresh.Dispose();
 
     /// <summary>The check's own description and its exception explained, without saying the same thing twice.</summary>
     private static string? Output(HealthReportEntry entry) => (entry.Description, Explain(entry.Exception)) switch

@@ -10,7 +10,13 @@ namespace Ballast.Storage;
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity)];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version7()];
+
+    /// <summary>Notifications remember the recipients that already accepted them (a JSON array), so retries skip them.</summary>
+    private static string[] Version7() =>
+    [
+        "ALTER TABLE notifications ADD COLUMN accepted TEXT",
+    ];
 
     /// <summary>Deploys: every deploy and rollback with its steps, the spec files they replaced, and the per-service deploy lock.</summary>
     private static string[] Version5(string identity) =>

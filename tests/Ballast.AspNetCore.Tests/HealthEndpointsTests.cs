@@ -19,7 +19,8 @@ public sealed class HealthEndpointsTests : IAsyncDisposable
     private WebApplication? _app;
     private volatile bool _dependencyUp = true;
 
-    private async Task<HttpClient> StartAsync(Action<BallastHealthOptions>? configure = null, bool withDatabasePhase = false)
+    private async Task<HttpClient> StartAsync(Action<BallastHealthOptions>? configure = null, bool withDatabasePhase = false,
+        Action<IHealthChecksBuilder>? moreChecks = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
@@ -35,6 +36,7 @@ public sealed class HealthEndpointsTests : IAsyncDisposable
                 configure?.Invoke(o);
             })
             .AddCheck("redis", () => _dependencyUp ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("connection refused (127.0.0.1:6379)"), tags: ["ready"]);
+        moreChecks?.Invoke(builder.Services.AddHealthChecks());
         _app = builder.Build();
         _app.MapBallastHealth();
         await _app.StartAsync();
@@ -91,6 +93,57 @@ public sealed class HealthEndpointsTests : IAsyncDisposable
         for (var i = 0; i < 50; i++) await client.GetAsync("/health/ready");
 
         Assert.Equal(1, _app!.Services.GetRequiredService<Readiness>().CheckRuns);
+    }
+
+    [Fact]
+    public async Task Ready_ChecksHangPastTimeout_ConcurrentProbesGet503NamingThem_WithinAboutOneTimeout()
+    {
+        Environment.SetEnvironmentVariable(_var, "1");
+        var released = new TaskCompletionSource();
+        using var client = await StartAsync(o => o.CheckTimeout = TimeSpan.FromSeconds(1), moreChecks: checks => checks
+            // One hangs until cancelled, as a client library honouring its token does; one ignores its token altogether.
+            .AddAsyncCheck("postgres", async ct =>
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                return HealthCheckResult.Healthy();
+            }, tags: ["ready"])
+            .AddAsyncCheck("queue", async () =>
+            {
+                await released.Task;
+                return HealthCheckResult.Healthy();
+            }, tags: ["ready"]));
+        client.Timeout = TimeSpan.FromSeconds(30); // a probe that never answers fails the test instead of hanging it
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+            {
+                var started = clock.Elapsed;
+                var (status, body) = await Get(client, "/health/ready");
+                return (status, body, Took: clock.Elapsed - started);
+            }));
+            var wall = clock.Elapsed;
+
+            foreach (var (status, body, took) in answers)
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+                Assert.Equal("fail", body.GetProperty("status").GetString());
+                Assert.Equal("postgres: no answer within 1s; queue: no answer within 1s", body.GetProperty("output").GetString());
+                var checks = body.GetProperty("checks");
+                Assert.Equal("no answer within 1s", checks.GetProperty("postgres:responding")[0].GetProperty("output").GetString());
+                Assert.Equal("no answer within 1s", checks.GetProperty("queue:responding")[0].GetProperty("output").GetString());
+                Assert.Equal("pass", checks.GetProperty("redis:responding")[0].GetProperty("status").GetString());
+                // One timeout plus generous room for a loaded machine; probes queueing behind each other took 20 s.
+                Assert.True(took < TimeSpan.FromSeconds(6), $"a probe took {took}");
+            }
+            Assert.True(wall < TimeSpan.FromSeconds(8), $"20 concurrent probes took {wall}");
+            // One run serves them all; a second only if a probe came after the first result went stale (a very slow machine).
+            Assert.InRange(_app!.Services.GetRequiredService<Readiness>().CheckRuns, 1, 2);
+        }
+        finally
+        {
+            released.SetResult();
+        }
     }
 
     [Fact]

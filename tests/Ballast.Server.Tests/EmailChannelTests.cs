@@ -15,9 +15,11 @@ public sealed class EmailChannelTests : IAsyncLifetime
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 8, 0, 0, TimeSpan.Zero);
     private readonly FakeTimeProvider _time = new(T0);
     private readonly TempDirectory _dir = new();
-    private readonly TestCertificates _certs = new();
+    private readonly TestCertificates _certs;
     private TempAlertStore _temp = null!;
     private SqlNotificationStore _store = null!;
+
+    public EmailChannelTests() => _certs = new TestCertificates(_time);
 
     public async ValueTask InitializeAsync()
     {
@@ -90,6 +92,22 @@ public sealed class EmailChannelTests : IAsyncLifetime
         Assert.True(failed.Status == NotificationStatus.Failed, failed.LastError);
         Assert.StartsWith("SMTP login as ballast refused", failed.LastError);
         Assert.Single(smtp.Messages);
+    }
+
+    [Fact]
+    public async Task StartTls_CertificateNotYetValidAtBallastsClock_FailsWithBallastsReason()
+    {
+        var pem = TestCertificates.WritePem(_certs.Issue("localhost", T0.AddDays(1), T0.AddDays(90)), _dir.Path);
+        await using var smtp = await TestSmtpServer.StartAsync(_dir.File("early"), pem);
+        var dispatcher = Dispatcher($"{{ host: localhost, port: {smtp.Port}, tls: starttls, ca_file: '{_certs.CaFile}' }}");
+        await Queue();
+
+        var sent = await SendDue(dispatcher);
+
+        Assert.Equal(NotificationStatus.Pending, sent.Status);
+        Assert.Equal($"TLS with SMTP server localhost:{smtp.Port} refused: certificate is not valid before {T0.AddDays(1):yyyy-MM-dd HH:mm} UTC (localhost)",
+            sent.LastError);
+        Assert.Empty(smtp.Messages);
     }
 
     [Fact]

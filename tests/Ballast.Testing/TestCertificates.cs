@@ -3,19 +3,25 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Ballast.Testing;
 
-/// <summary>A private CA made for the test, and server certificates it issues (valid, expired, for another name).</summary>
+/// <summary>
+/// A private CA made for the test, and server certificates it issues (valid, expired, for another name). Dates are
+/// taken from the clock the code under test judges with, so a test holds whatever the machine's date is.
+/// </summary>
 public sealed class TestCertificates : IDisposable
 {
     private readonly X509Certificate2 _ca;
+    private readonly TimeProvider _time;
 
-    public TestCertificates()
+    /// <param name="time">The clock the certificates are judged at (a test's FakeTimeProvider); the system clock by default.</param>
+    public TestCertificates(TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=Ballast Test CA", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        var now = TimeProvider.System.GetUtcNow();
+        var now = _time.GetUtcNow();
         _ca = request.CreateSelfSigned(now.AddYears(-1), now.AddYears(5));
         CaFile = Path.Combine(Path.GetTempPath(), $"ballast-ca-{Guid.NewGuid():N}.pem");
         File.WriteAllText(CaFile, _ca.ExportCertificatePem());
@@ -23,6 +29,9 @@ public sealed class TestCertificates : IDisposable
 
     /// <summary>PEM file of the CA, for <c>ca_file</c>.</summary>
     public string CaFile { get; }
+
+    /// <summary>The CA certificate as PEM (to write it elsewhere, e.g. when rotating a <c>ca_file</c>).</summary>
+    public string CaPem => _ca.ExportCertificatePem();
 
     /// <summary>A server certificate for <paramref name="dnsName"/> (and 127.0.0.1) valid over the given window.</summary>
     public X509Certificate2 Issue(string dnsName, DateTimeOffset notBefore, DateTimeOffset notAfter)
@@ -54,10 +63,10 @@ public sealed class TestCertificates : IDisposable
     }
 
     public X509Certificate2 Valid(string dnsName = "localhost", int days = 90) =>
-        Issue(dnsName, TimeProvider.System.GetUtcNow().AddDays(-1), TimeProvider.System.GetUtcNow().AddDays(days));
+        Issue(dnsName, _time.GetUtcNow().AddDays(-1), _time.GetUtcNow().AddDays(days));
 
     public X509Certificate2 Expired(string dnsName = "localhost") =>
-        Issue(dnsName, TimeProvider.System.GetUtcNow().AddDays(-30), TimeProvider.System.GetUtcNow().AddDays(-1));
+        Issue(dnsName, _time.GetUtcNow().AddDays(-30), _time.GetUtcNow().AddDays(-1));
 
     public void Dispose()
     {

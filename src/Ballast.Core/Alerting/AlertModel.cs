@@ -45,6 +45,8 @@ public sealed record AlertMessage(NotificationKind Kind, IReadOnlyList<AlertItem
 /// <summary>
 /// A message for one channel, stored before it is sent and retried until delivered or given up.
 /// <see cref="DedupKey"/> names the incident (or group) so services that deduplicate (PagerDuty, Opsgenie) can.
+/// <see cref="Accepted"/> lists the recipients a channel that sends one request per recipient (SMS) already delivered
+/// to in an earlier attempt; later attempts skip them.
 /// </summary>
 public sealed record Notification(
     string Id,
@@ -57,10 +59,24 @@ public sealed record Notification(
     DateTimeOffset NextAttemptAt,
     DateTimeOffset? DeliveredAt = null,
     string? LastError = null,
-    string? Response = null);
+    string? Response = null,
+    IReadOnlyList<string>? Accepted = null);
 
 /// <summary>What a channel's service answered.</summary>
 public sealed record DeliveryReceipt(string Response);
 
 /// <summary>A delivery that failed in a way retrying cannot fix (a 400 for a malformed request, a rejected recipient).</summary>
 public sealed class PermanentDeliveryException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// A delivery that reached some recipients and not others. <see cref="Accepted"/> are every recipient delivered to so
+/// far (earlier attempts included), remembered so a retry sends only to the rest; <see cref="Permanent"/> when every
+/// recipient still missing was refused in a way retrying cannot fix.
+/// </summary>
+public sealed class PartialDeliveryException(IReadOnlyList<string> accepted, string message, bool permanent, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public IReadOnlyList<string> Accepted { get; } = accepted;
+
+    public bool Permanent { get; } = permanent;
+}

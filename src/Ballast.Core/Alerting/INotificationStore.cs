@@ -18,6 +18,9 @@ public interface INotificationStore
 
     Task MarkRetryAsync(string id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default);
 
+    /// <summary>Remembers the recipients a notification was already delivered to, so its retries skip them (across restarts too).</summary>
+    Task RecordAcceptedAsync(string id, IReadOnlyList<string> accepted, CancellationToken cancellationToken = default);
+
     Task MarkFailedAsync(string id, int attempts, string error, CancellationToken cancellationToken = default);
 
     /// <summary>Notifications, newest first, optionally only those with <paramref name="status"/>.</summary>

@@ -8,7 +8,8 @@ namespace Ballast.Core.Alerting;
 /// Sends stored notifications. Each attempt has the channel's timeout; a failure is retried with exponential backoff
 /// (5 s doubling up to 5 min) until <c>give_up_after</c>, across restarts because the schedule is stored. A delivered
 /// notification is marked so before the next one starts, so it is never sent again (a crash between the service's
-/// answer and that mark can send it once more; docs/alerts.md).
+/// answer and that mark can send it once more; docs/alerts.md). A channel with one request per recipient reports who
+/// accepted a failed attempt; they are stored with the notification and skipped by its retries.
 /// </summary>
 public sealed partial class NotificationDispatcher(INotificationStore store, IEnumerable<IChannelSender> senders, TimeProvider time,
     ILogger<NotificationDispatcher> log)
@@ -73,12 +74,24 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
             Log.Delivered(log, n.Message.Kind.ToString(), n.Channel, attempts);
             lock (_failingLock) _failing.Remove(n.Channel);
         }
+        catch (PartialDeliveryException e) when (cancellationToken.IsCancellationRequested && e.InnerException is OperationCanceledException stopped)
+        {
+            // Stopping mid-attempt: whoever accepted already must not be texted again after the restart.
+            await store.RecordAcceptedAsync(n.Id, e.Accepted, CancellationToken.None);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(stopped);
+        }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
         {
-            var error = e is OperationCanceledException ? $"timed out after {Duration.Format(channel.Timeout)}" : e.Message;
+            var partial = e as PartialDeliveryException;
+            // Recorded before anything else, so neither a retry nor a restart sends again to whoever already has it.
+            if (partial is { Accepted.Count: > 0 }) await store.RecordAcceptedAsync(n.Id, partial.Accepted, cancellationToken);
+            var error = (partial?.InnerException ?? e) is OperationCanceledException
+                ? $"timed out after {Duration.Format(channel.Timeout)}{(partial is null ? "" : $" ({partial.Message})")}"
+                : e.Message;
+            var permanent = e is PermanentDeliveryException || partial is { Permanent: true };
             var now = time.GetUtcNow();
-            if (attempts >= FailingAfter || e is PermanentDeliveryException) await ReportFailingAsync(n, error, config, now, cancellationToken);
-            if (e is PermanentDeliveryException || now - n.CreatedAt >= config.Alerting.GiveUpAfter)
+            if (attempts >= FailingAfter || permanent) await ReportFailingAsync(n, error, config, now, cancellationToken);
+            if (permanent || now - n.CreatedAt >= config.Alerting.GiveUpAfter)
             {
                 await store.MarkFailedAsync(n.Id, attempts, error, cancellationToken);
                 Log.Failed(log, n.Channel, n.Id, error);

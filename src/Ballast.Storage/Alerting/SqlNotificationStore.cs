@@ -15,9 +15,9 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private static readonly RowStatement Rows = new("notifications",
-        ["id", "channel", "kind", "dedup_key", "message", "status", "attempts", "created_at", "next_attempt_at", "delivered_at", "last_error", "response"]);
+        ["id", "channel", "kind", "dedup_key", "message", "status", "attempts", "created_at", "next_attempt_at", "delivered_at", "last_error", "response", "accepted"]);
 
-    private const string Columns = "id, channel, dedup_key, message, status, attempts, created_at, next_attempt_at, delivered_at, last_error, response";
+    private const string Columns = "id, channel, dedup_key, message, status, attempts, created_at, next_attempt_at, delivered_at, last_error, response, accepted";
 
     public async Task AddAsync(IReadOnlyList<Notification> notifications, CancellationToken cancellationToken = default)
     {
@@ -27,6 +27,7 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
         {
             n.Id, n.Channel, n.Message.Kind.ToString(), n.DedupKey, JsonSerializer.Serialize(n.Message, Json), n.Status.ToString(), n.Attempts,
             n.CreatedAt.ToUnixTimeMilliseconds(), n.NextAttemptAt.ToUnixTimeMilliseconds(), n.DeliveredAt?.ToUnixTimeMilliseconds(), n.LastError, n.Response,
+            n.Accepted is { Count: > 0 } a ? JsonSerializer.Serialize(a, Json) : null,
         }).ToArray(), cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
@@ -51,6 +52,10 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
     public Task MarkRetryAsync(string id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
         ExecuteAsync("UPDATE notifications SET attempts = @attempts, next_attempt_at = @next, last_error = @error WHERE id = @id",
             cancellationToken, ("@id", id), ("@attempts", attempts), ("@next", nextAttemptAt.ToUnixTimeMilliseconds()), ("@error", error));
+
+    public Task RecordAcceptedAsync(string id, IReadOnlyList<string> accepted, CancellationToken cancellationToken = default) =>
+        ExecuteAsync("UPDATE notifications SET accepted = @accepted WHERE id = @id",
+            cancellationToken, ("@id", id), ("@accepted", JsonSerializer.Serialize(accepted, Json)));
 
     public Task MarkFailedAsync(string id, int attempts, string error, CancellationToken cancellationToken = default) =>
         ExecuteAsync("UPDATE notifications SET status = 'Failed', attempts = @attempts, last_error = @error WHERE id = @id",
@@ -105,7 +110,8 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
                 Convert.ToInt32(reader.GetValue(5), CultureInfo.InvariantCulture),
                 Sql.Time(reader, 6)!.Value, Sql.Time(reader, 7)!.Value, Sql.Time(reader, 8),
                 reader.IsDBNull(9) ? null : reader.GetString(9),
-                reader.IsDBNull(10) ? null : reader.GetString(10)));
+                reader.IsDBNull(10) ? null : reader.GetString(10),
+                reader.IsDBNull(11) ? null : JsonSerializer.Deserialize<string[]>(reader.GetString(11), Json)));
         return list;
     }
 

@@ -22,8 +22,13 @@ public sealed class EmailSender(TimeProvider time) : ChannelSender<EmailChannelC
 
         using var smtp = new SmtpClient();
         smtp.Timeout = (int)config.Timeout.TotalMilliseconds;
+        string? certificateProblem = null;
         smtp.ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
-            !config.Smtp.TlsVerify || CertificateCheck.Problem(certificate, chain, errors, config.Smtp.Host, config.Smtp.CaFile, time.GetUtcNow()) is null;
+        {
+            if (!config.Smtp.TlsVerify) return true;
+            certificateProblem = CertificateCheck.Problem(certificate, chain, errors, config.Smtp.Host, config.Smtp.CaFile, time.GetUtcNow());
+            return certificateProblem is null;
+        };
         var security = config.Smtp.Tls switch
         {
             SmtpTls.Ssl => SecureSocketOptions.SslOnConnect,
@@ -37,6 +42,12 @@ public sealed class EmailSender(TimeProvider time) : ChannelSender<EmailChannelC
             var answer = await smtp.SendAsync(message, cancellationToken);
             await smtp.DisconnectAsync(quit: true, cancellationToken);
             return new DeliveryReceipt(answer);
+        }
+        catch (SslHandshakeException e) when (certificateProblem is not null)
+        {
+            // MailKit's own text lists the machine's chain errors; the reason Ballast refused the certificate is the one to act on.
+            throw new System.Security.Authentication.AuthenticationException(
+                $"TLS with SMTP server {config.Smtp.Host}:{config.Smtp.Port} refused: {certificateProblem}", e);
         }
         catch (AuthenticationException e)
         {

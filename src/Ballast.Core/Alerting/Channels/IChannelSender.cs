@@ -58,6 +58,37 @@ public abstract class HttpChannelSender<TConfig> : ChannelSender<TConfig>, IDisp
         throw new HttpRequestException(answer);
     }
 
+    /// <summary>
+    /// Sends to each recipient not yet accepted, one request each. One refusing does not stop the others; when any
+    /// fails, a <see cref="PartialDeliveryException"/> carries everyone accepted so far, so the retry texts only the rest.
+    /// </summary>
+    protected static async Task<DeliveryReceipt> SendToEachAsync(Notification notification, IReadOnlyList<string> recipients,
+        Func<string, Task<DeliveryReceipt>> send)
+    {
+        var accepted = new List<string>(notification.Accepted ?? []);
+        var answers = new List<string>();
+        var refused = new List<(string To, Exception Error)>();
+        foreach (var to in recipients.Where(r => !accepted.Contains(r, StringComparer.Ordinal)))
+        {
+            try
+            {
+                answers.Add($"{to}: {(await send(to)).Response}");
+                accepted.Add(to);
+            }
+            catch (OperationCanceledException e) when (accepted.Count > (notification.Accepted?.Count ?? 0))
+            {
+                throw new PartialDeliveryException(accepted, $"no answer for {to}", permanent: false, e);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                refused.Add((to, e));
+            }
+        }
+        if (refused.Count == 0) return new DeliveryReceipt(string.Join(" | ", answers));
+        var message = string.Join("; ", refused.Select(r => $"{r.To}: {r.Error.Message}"));
+        throw new PartialDeliveryException(accepted, message, refused.All(r => r.Error is PermanentDeliveryException), refused[0].Error);
+    }
+
     public void Dispose()
     {
         Http.Dispose();

@@ -4,7 +4,7 @@ using Ballast.Core.Config;
 
 namespace Ballast.Core.Alerting.Channels;
 
-/// <summary><c>type: sms_webhook</c>: one POST per recipient, the number and the text in the fields the gateway names.</summary>
+/// <summary><c>type: sms_webhook</c>: one POST per recipient not yet accepted, the number and the text in the fields the gateway names.</summary>
 public sealed class SmsWebhookSender : HttpChannelSender<SmsWebhookChannelConfig>
 {
     public override string Type => "sms_webhook";
@@ -12,8 +12,7 @@ public sealed class SmsWebhookSender : HttpChannelSender<SmsWebhookChannelConfig
     protected override async Task<DeliveryReceipt> SendAsync(string channel, SmsWebhookChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
         var text = SmsText.Of(notification.Message, config.Template);
-        var answers = new List<string>();
-        foreach (var to in config.To)
+        return await SendToEachAsync(notification, config.To, to =>
         {
             var fields = new Dictionary<string, string>(config.Fields) { [config.ToField] = to, [config.TextField] = text };
             var request = new HttpRequestMessage(HttpMethod.Post, config.Url)
@@ -23,9 +22,8 @@ public sealed class SmsWebhookSender : HttpChannelSender<SmsWebhookChannelConfig
                     : new StringContent(JsonSerializer.Serialize(fields), Encoding.UTF8, "application/json"),
             };
             foreach (var (name, value) in config.Headers) request.Headers.TryAddWithoutValidation(name, value);
-            answers.Add($"{to}: {(await PostAsync(request, cancellationToken)).Response}");
-        }
-        return new DeliveryReceipt(string.Join(" | ", answers));
+            return PostAsync(request, cancellationToken);
+        });
     }
 }
 

@@ -5,7 +5,7 @@ using Ballast.Core.Config;
 namespace Ballast.Core.Alerting.Channels;
 
 /// <summary>
-/// <c>type: sns</c>: one <c>Publish</c> per number (Query API, form-encoded, Version 2010-03-31, SMS type
+/// <c>type: sns</c>: one <c>Publish</c> per number not yet accepted (Query API, form-encoded, Version 2010-03-31, SMS type
 /// Transactional), signed with Signature Version 4 for service <c>sns</c>. SNS answers XML with a MessageId.
 /// </summary>
 public sealed class SnsSender(TimeProvider time) : HttpChannelSender<SnsChannelConfig>
@@ -15,8 +15,7 @@ public sealed class SnsSender(TimeProvider time) : HttpChannelSender<SnsChannelC
     protected override async Task<DeliveryReceipt> SendAsync(string channel, SnsChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
         var text = SmsText.Of(notification.Message, config.Template);
-        var answers = new List<string>();
-        foreach (var to in config.To)
+        return await SendToEachAsync(notification, config.To, to =>
         {
             var body = string.Join('&', new[]
             {
@@ -41,8 +40,7 @@ public sealed class SnsSender(TimeProvider time) : HttpChannelSender<SnsChannelC
             if (config.SessionToken is not null) request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", config.SessionToken);
             request.Headers.TryAddWithoutValidation("Authorization",
                 AwsSigV4.Authorization("POST", url, signed, payload, config.AccessKeyId, config.SecretAccessKey, config.Region, "sns", amzDate));
-            answers.Add($"{to}: {(await PostAsync(request, cancellationToken)).Response}");
-        }
-        return new DeliveryReceipt(string.Join(" | ", answers));
+            return PostAsync(request, cancellationToken);
+        });
     }
 }

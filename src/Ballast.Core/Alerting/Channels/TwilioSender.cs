@@ -6,7 +6,7 @@ namespace Ballast.Core.Alerting.Channels;
 
 /// <summary>
 /// <c>type: twilio</c>: Messages API, <c>POST /2010-04-01/Accounts/{AccountSid}/Messages.json</c> with form fields
-/// To, From and Body and HTTP basic auth (SID and token); one message per recipient. SMS is short: the subject only.
+/// To, From and Body and HTTP basic auth (SID and token); one message per recipient not yet accepted. SMS is short: the subject only.
 /// </summary>
 public sealed class TwilioSender : HttpChannelSender<TwilioChannelConfig>
 {
@@ -18,16 +18,14 @@ public sealed class TwilioSender : HttpChannelSender<TwilioChannelConfig>
         var text = SmsText.Of(m, config.Template);
         var url = new Uri(config.ApiUrl, $"/2010-04-01/Accounts/{Uri.EscapeDataString(config.AccountSid)}/Messages.json");
         var auth = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{config.AccountSid}:{config.AuthToken}")));
-        var answers = new List<string>();
-        foreach (var to in config.To)
+        return await SendToEachAsync(notification, config.To, to =>
         {
             var request = new HttpRequestMessage(HttpMethod.Post, url)
             {
                 Content = new FormUrlEncodedContent([new("To", to), new("From", config.From), new("Body", text)]),
             };
             request.Headers.Authorization = auth;
-            answers.Add($"{to}: {(await PostAsync(request, cancellationToken)).Response}");
-        }
-        return new DeliveryReceipt(string.Join(" | ", answers));
+            return PostAsync(request, cancellationToken);
+        });
     }
 }
