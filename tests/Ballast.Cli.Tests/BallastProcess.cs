@@ -47,7 +47,8 @@ public sealed class BallastProcess : IDisposable
     public static async Task<BallastProcess> RunAsync(string workingDirectory, params string[] args)
     {
         var p = Start(workingDirectory, args);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // Generous: a deploy waits for replicas that start slowly on a loaded machine.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await p._process.WaitForExitAsync(timeout.Token);
         p._process.WaitForExit(); // drains the output readers
         return p;

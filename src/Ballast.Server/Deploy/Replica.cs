@@ -111,7 +111,12 @@ internal sealed partial class Replica : IAsyncDisposable
                 attempt.CancelAfter(TimeSpan.FromSeconds(2));
                 using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{Port}{healthPath}"), attempt.Token);
                 if ((int)response.StatusCode == 200) return;
-                last = $"{(int)response.StatusCode} {Explain(await response.Content.ReadAsStringAsync(attempt.Token))}";
+                var (explained, contractFails) = Explain(await response.Content.ReadAsStringAsync(attempt.Token));
+                last = $"{(int)response.StatusCode} {explained}";
+                // A process's environment is fixed when it starts: a replica whose contract check fails will never be
+                // ready, so waiting out startup_timeout would only delay the rollback.
+                if (contractFails)
+                    throw new RolloutException($"replica {Index} of {Release} can never be ready: {healthPath} answered {last}");
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -123,8 +128,11 @@ internal sealed partial class Replica : IAsyncDisposable
         }
     }
 
-    /// <summary>The failing checks of an application/health+json body ("environment:contract: AI_MAX_TOKENS_CHAT is missing"), else the body.</summary>
-    private static string Explain(string body)
+    /// <summary>
+    /// The failing checks of an application/health+json body ("environment:contract: AI_MAX_TOKENS_CHAT is missing"),
+    /// else the body; and whether the environment contract is among them.
+    /// </summary>
+    private static (string Text, bool ContractFails) Explain(string body)
     {
         try
         {
@@ -133,17 +141,21 @@ internal sealed partial class Replica : IAsyncDisposable
             {
                 var failing = checks.EnumerateObject()
                     .SelectMany(c => c.Value.EnumerateArray().Where(x => x.TryGetProperty("status", out var s) && s.GetString() == "fail")
-                        .Select(x => $"{c.Name}: {(x.TryGetProperty("output", out var o) ? o.GetString() : "fail")}"))
+                        .Select(x => (c.Name, Output: x.TryGetProperty("output", out var o) ? o.GetString() : "fail")))
                     .ToArray();
-                if (failing.Length > 0) return string.Join("; ", failing);
+                if (failing.Length > 0)
+                    return (string.Join("; ", failing.Select(f => $"{f.Name}: {f.Output}")), failing.Any(f => f.Name == ContractCheck));
             }
         }
         catch (JsonException)
         {
             // Not health+json: the body itself says it best.
         }
-        return body.Length <= 300 ? body : body[..300] + "…";
+        return (body.Length <= 300 ? body : body[..300] + "…", false);
     }
+
+    /// <summary>The readiness library's check of the environment contract, in its health+json body.</summary>
+    private const string ContractCheck = "environment:contract";
 
     /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>.</summary>
     public async Task StopAsync(TimeSpan grace)
