@@ -151,6 +151,9 @@ public sealed record BuildConfig
 
     [Description("lightsail: the label the pushed image gets; process: the prefix of release names. Defaults to the service's name.")]
     public string? Label { get; init; }
+
+    [Description("The commit the build builds, delivered as BALLAST_COMMIT (e.g. ${GIT_SHA}); defaults to git rev-parse HEAD in this file's folder.")]
+    public string? Commit { get; init; }
 }
 
 /// <summary>The <c>verify:</c> section.</summary>

@@ -41,15 +41,18 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
                 release = await NextReleaseAsync(context, cancellationToken);
                 reporter.Detail($"build skipped (--dry-run): the new release would be {release}");
             }
+            string? commit = null;
             release ??= await run.Step("build", async () =>
             {
                 if (context.Config.Build is null) throw new DeployException("the service has no build: section; deploy an existing release with --image REF");
-                return await provider.BuildAsync(context, await NextReleaseAsync(context, cancellationToken), cancellationToken);
+                var built = await provider.BuildAsync(context, await NextReleaseAsync(context, cancellationToken), cancellationToken);
+                commit = await ReleaseIdentity.CommitAsync(context, cancellationToken);
+                return built;
             });
             run.Release = release;
-            reporter.Detail($"release {release}");
+            reporter.Detail(commit is null ? $"release {release}" : $"release {release} (commit {commit})");
 
-            var env = context.Env;
+            var env = ReleaseIdentity.Delivered(context.Env, release, commit);
             run.EnvNames = ServiceContract.SetNames(env);
             var contract = await run.Step("contract", async () =>
             {
@@ -139,7 +142,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
             var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken));
             var live = (await store.HistoryAsync(service, 50, cancellationToken)).FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
             release ??= live?.Release ?? throw new DeployException($"nothing deployed for {service} yet; name the release with --release");
-            var envNames = live?.Release == release ? live.EnvNames : ServiceContract.SetNames(context.Env);
+            var envNames = live?.Release == release ? live.EnvNames : ServiceContract.SetNames(ReleaseIdentity.Delivered(context.Env, release, commit: null));
             var contract = await TryContractAsync(context, provider, release, cancellationToken);
             await run.Step("verify", () => VerifyStepAsync(context, provider, release, contract, envNames, reporter, cancellationToken));
             return (true, release);
@@ -177,7 +180,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
 
     private async Task RollBackToAsync(Run run, DeployContext context, IDeployProvider provider, string target, CancellationToken cancellationToken)
     {
-        var env = context.Env;
+        var env = ReleaseIdentity.Delivered(context.Env, target, commit: null);
         var history = await store.HistoryAsync(context.Service, 200, cancellationToken);
         await run.Step("rollback", async () =>
         {

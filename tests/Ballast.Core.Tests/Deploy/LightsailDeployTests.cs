@@ -10,6 +10,8 @@ using Ballast.Storage;
 using Ballast.Storage.Deploy;
 using Ballast.Storage.Monitoring;
 using Ballast.Testing;
+using CliWrap;
+using CliWrap.Buffered;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -76,27 +78,35 @@ public sealed class LightsailDeployTests : IAsyncDisposable
 
     private string Calls => File.Exists(Path.Combine(_state, "calls.log")) ? File.ReadAllText(Path.Combine(_state, "calls.log")) : "";
 
-    /// <summary>The container Lightsail would run: it answers as the ACTIVE deployment's image and environment.</summary>
+    /// <summary>
+    /// The container Lightsail would run for the ACTIVE deployment. Like a real one it knows only its environment (the
+    /// deployment's <c>environment</c>) and its code (the image, which decides how it misbehaves in a test): what it
+    /// reports on /version comes from its environment alone, with Ballast.AspNetCore's fingerprint rule.
+    /// </summary>
     private async Task<Uri> ContainerAsync()
     {
         if (_container is not null) return _container.BaseAddress;
-        (string Image, JsonObject Env) Active()
+        (string Image, IReadOnlyDictionary<string, string> Env) Active()
         {
             var state = JsonNode.Parse(File.ReadAllText(Path.Combine(_state, "state.json")))!;
             var active = state["deployments"]!.AsArray().First(d => d!["state"]!.GetValue<string>() == "ACTIVE")!;
             var container = active["containers"]!["api"]!;
-            return (container["image"]!.GetValue<string>(), container["environment"]?.AsObject() ?? []);
+            var env = (container["environment"]?.AsObject() ?? []).ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? "", StringComparer.Ordinal);
+            return (container["image"]!.GetValue<string>(), env);
         }
         _container = await TestWebServer.StartAsync(app =>
         {
             app.MapGet("/health/ready", () => Active().Image == _unreadyImage ? Results.StatusCode(503) : Results.Ok(new { status = "pass" }));
             app.MapGet("/version", () =>
             {
-                var (image, env) = Active();
-                var names = new[] { "AI_MAX_TOKENS_CHAT", "DATABASE_URL" }.Where(n => env.ContainsKey(n));
+                var (_, env) = Active();
+                // The names of the contract's variables that are set, sorted: what the readiness library hashes.
+                var contract = JsonNode.Parse(File.ReadAllText(_dir.File("ballast.contract.json")))!["env"]!.AsObject().Select(p => p.Key);
+                var names = contract.Where(n => !string.IsNullOrEmpty(env.GetValueOrDefault(n))).Order(StringComparer.Ordinal);
                 return Results.Ok(new
                 {
-                    release = _reportRelease ?? image,
+                    release = _reportRelease ?? env.GetValueOrDefault("BALLAST_RELEASE"),
+                    commit = env.GetValueOrDefault("BALLAST_COMMIT"),
                     envFingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', names)))),
                 });
             });
@@ -111,7 +121,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
 
     private const string Checklist = "{ post_log: Application successfully started, post_log_timeout: 5s }";
 
-    private async Task<BallastConfig> ConfigAsync(bool withBudget = true, string checklist = Checklist, string onFailure = "rollback")
+    private async Task<BallastConfig> ConfigAsync(bool withBudget = true, string checklist = Checklist, string onFailure = "rollback", string build = "")
     {
         var baseUrl = await ContainerAsync();
         var yaml = $$"""
@@ -127,7 +137,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
                   aws_cli: '{{Repository.Path("tests", "tools", "aws")}}'
                   poll_interval: 50ms
                   timeout: 30s
-                build: { command: 'true', image: 'api:latest', label: web }
+                build: { command: 'true', image: 'api:latest', label: web{{build}} }
                 scale: 2
                 contract: ballast.contract.json
                 env:
@@ -159,6 +169,9 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         };
         return (new DeployPipeline([new LightsailProvider(TimeProvider.System, environment)], store, new Verifier(_probe, TimeProvider.System), TimeProvider.System), store);
     }
+
+    private JsonObject DeploymentFileEnvironment() =>
+        JsonNode.Parse(File.ReadAllText(_dir.File("lightsail-api-deployment.json")))!["containers"]!["api"]!["environment"]!.AsObject();
 
     private string DeploymentFileImage() =>
         JsonNode.Parse(File.ReadAllText(_dir.File("lightsail-api-deployment.json")))!["containers"]!["api"]!["image"]!.GetValue<string>();
@@ -201,6 +214,68 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         var kept = Assert.Single(await store.BackupsAsync("api", 5, CancellationToken.None));
         Assert.Equal((record.Id, _dir.File("lightsail-api-deployment.json")), (kept.DeployId, kept.File));
         Assert.Equal(File.ReadAllText(backup), kept.Content);
+    }
+
+    [Fact]
+    public async Task Deploy_ReleaseAndConfiguredCommit_AreDeliveredInTheContainersEnvironment_AndVerified()
+    {
+        // The contract names BALLAST_COMMIT too, so the fingerprint the container reports covers it.
+        File.WriteAllText(_dir.File("ballast.contract.json"), """
+            { "service": "api", "env": { "DATABASE_URL": { "kind": "url" }, "AI_MAX_TOKENS_CHAT": { "kind": "int", "min": 1 },
+                                         "BALLAST_COMMIT": { "required": false } },
+              "endpoints": { "ready": "/health/ready", "version": "/version" } }
+            """);
+        const string Commit = "0123456789abcdef0123456789abcdef01234567";
+        var config = await ConfigAsync(build: $", commit: '{Commit}'");
+        var (pipeline, _) = await PipelineAsync(config);
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
+        var env = DeploymentFileEnvironment();
+        Assert.Equal(Pushed, env["BALLAST_RELEASE"]!.GetValue<string>());
+        Assert.Equal(Commit, env["BALLAST_COMMIT"]!.GetValue<string>());
+        Assert.Contains("✔ version", record.Steps.Single(s => s.Name == "verify").Detail, StringComparison.Ordinal);
+        Assert.Contains($"release {Pushed} (commit {Commit})", reporter.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Commit, record.Steps.Single(s => s.Name == "spec").Detail, StringComparison.Ordinal); // values stay masked in the diff
+    }
+
+    [Fact]
+    public async Task Deploy_BuiltFromAGitWorkTree_DeliversItsHeadAsTheCommit()
+    {
+        async Task<string> Git(params string[] args)
+        {
+            var result = await Cli.Wrap("git")
+                .WithArguments(["-c", "user.name=Ballast Tests", "-c", "user.email=tests@example.com", "-c", "commit.gpgsign=false", .. args])
+                .WithWorkingDirectory(_dir.Path).ExecuteBufferedAsync();
+            return result.StandardOutput.Trim();
+        }
+        await Git("init", "-q");
+        await Git("commit", "-q", "--allow-empty", "-m", "the service's code");
+        var head = await Git("rev-parse", "HEAD");
+        var config = await ConfigAsync();
+        var (pipeline, _) = await PipelineAsync(config);
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
+        Assert.Equal(40, head.Length);
+        Assert.Equal(head, DeploymentFileEnvironment()["BALLAST_COMMIT"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Deploy_AnExistingImage_HasNoCommit_ButItsReleaseIsDelivered()
+    {
+        var config = await ConfigAsync();
+        var (pipeline, _) = await PipelineAsync(config);
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), CancellationToken.None);
+
+        Assert.Equal(DeployOutcome.Deployed, record.Outcome);
+        Assert.Equal(Pushed, DeploymentFileEnvironment()["BALLAST_RELEASE"]!.GetValue<string>());
+        Assert.False(DeploymentFileEnvironment().ContainsKey("BALLAST_COMMIT"));
     }
 
     [Fact]
