@@ -99,11 +99,16 @@ public sealed record ProcessServiceConfig : IValidatableConfig
     [Description("Longest to wait for in-flight requests on the old replicas before stopping them.")]
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    [Description("After SIGTERM, how long a replica may take to exit before it gets SIGKILL.")]
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     public void Validate(ConfigValidation validation)
     {
         if (!HealthPath.StartsWith('/')) validation.Error("health_path", "must start with /");
         if (Listen.Scheme != Uri.UriSchemeHttp) validation.Error("listen", "must be an http:// address (put TLS in front of it)");
         if (StartupTimeout <= TimeSpan.Zero) validation.Error("startup_timeout", "must be more than 0s");
+        if (DrainTimeout < TimeSpan.Zero) validation.Error("drain_timeout", "must be 0s or more");
+        if (StopTimeout <= TimeSpan.Zero) validation.Error("stop_timeout", "must be more than 0s");
     }
 }
 

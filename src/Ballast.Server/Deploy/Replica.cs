@@ -16,13 +16,20 @@ internal sealed partial class Replica : IAsyncDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private Replica(string release, int index, int port, Process process, StreamWriter log)
+    private readonly TimeSpan _stopTimeout;
+    private readonly TimeProvider _time;
+    private readonly ReplicaPorts _ports;
+
+    private Replica(string release, int index, int port, Process process, StreamWriter log, TimeSpan stopTimeout, TimeProvider time, ReplicaPorts ports)
     {
+        _ports = ports;
         Release = release;
         Index = index;
         Port = port;
         _process = process;
         _log = log;
+        _stopTimeout = stopTimeout;
+        _time = time;
     }
 
     public string Release { get; }
@@ -30,15 +37,19 @@ internal sealed partial class Replica : IAsyncDisposable
     public int Port { get; }
     public int Pid => _process.Id;
     public string Destination => $"http://127.0.0.1:{Port}/";
+
+    /// <summary>Its name in the proxy: unique even when a release is rolled out again over itself.</summary>
+    public string Id => $"{Release}#{Index}@{Port}";
     public Task<int> Exited => _exited.Task;
 
     /// <summary>Set before a planned stop, so the exit is not taken for a crash.</summary>
     public bool Stopping { get; private set; }
 
-    public static Replica Start(string release, int index, string directory, string command, IReadOnlyList<string> args,
-        IReadOnlyDictionary<string, string> env)
+    /// <param name="stopTimeout">How long it may take to exit after SIGTERM before it gets SIGKILL.</param>
+    public static Replica Start(string release, int index, ReplicaPorts ports, string directory, string command, IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string> env, TimeSpan stopTimeout, TimeProvider time)
     {
-        var port = FreePort();
+        var port = ports.Take();
         var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var executable = File.Exists(Path.Combine(directory, command)) ? Path.Combine(directory, command) : command;
         var info = new ProcessStartInfo(executable)
@@ -56,7 +67,7 @@ internal sealed partial class Replica : IAsyncDisposable
         Directory.CreateDirectory(Path.Combine(directory, "logs"));
         var log = new StreamWriter(Path.Combine(directory, "logs", $"replica-{index}-{port}.log"), append: true) { AutoFlush = true };
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var replica = new Replica(release, index, port, process, log);
+        var replica = new Replica(release, index, port, process, log, stopTimeout, time, ports);
         process.OutputDataReceived += (_, e) => replica.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => replica.Keep(e.Data);
         process.Exited += (_, _) => replica._exited.TrySetResult(process.ExitCode);
@@ -67,6 +78,7 @@ internal sealed partial class Replica : IAsyncDisposable
         catch (System.ComponentModel.Win32Exception e)
         {
             log.Dispose();
+            ports.Return(port);
             throw new RolloutException($"cannot start {command}: {e.Message}");
         }
         process.BeginOutputReadLine();
@@ -157,21 +169,28 @@ internal sealed partial class Replica : IAsyncDisposable
     /// <summary>The readiness library's check of the environment contract, in its health+json body.</summary>
     private const string ContractCheck = "environment:contract";
 
-    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>.</summary>
-    public async Task StopAsync(TimeSpan grace)
+    /// <summary>SIGTERM, then SIGKILL when it has not exited within its stop timeout.</summary>
+    public async Task StopAsync()
     {
         Stopping = true;
-        if (!Exited.IsCompleted)
+        if (Exited.IsCompleted) return;
+        _ = Kill(Pid, SigTerm);
+        using var grace = new CancellationTokenSource(_stopTimeout, _time);
+        try
         {
-            _ = Kill(Pid, SigTerm);
-            if (await Task.WhenAny(Exited, Task.Delay(grace)) != Exited && !Exited.IsCompleted) _process.Kill(entireProcessTree: true);
+            await Exited.WaitAsync(grace.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
             await Exited;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(TimeSpan.FromSeconds(5));
+        await StopAsync();
+        _ports.Return(Port);
         _process.Dispose();
         lock (_lines) _log.Dispose();
     }
@@ -180,15 +199,6 @@ internal sealed partial class Replica : IAsyncDisposable
 
     private static bool Inherited(string name) => Passed.Contains(name, StringComparer.Ordinal)
         || (name.StartsWith("DOTNET_", StringComparison.Ordinal) && name != "DOTNET_URLS");
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private const int SigTerm = 15;
 
