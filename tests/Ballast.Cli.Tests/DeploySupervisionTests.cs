@@ -1,0 +1,97 @@
+using System.Globalization;
+
+namespace Ballast.Cli.Tests;
+
+/// <summary>
+/// Replica supervision in `ballast serve`, with a small Python HTTP service as the release: a restart that fails for
+/// any reason is retried, and a replica whose port another program took is started on another.
+/// </summary>
+public sealed class DeploySupervisionTests : IDisposable
+{
+    private const string Server = """
+        import os
+        from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        def serve():
+            ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+        """;
+
+    private readonly ProcessServiceHarness _service = new();
+
+    private string Release(string file) => Path.Combine(_service.Directory, ".ballast", "releases", "slow", "r1", file);
+
+    [Fact]
+    public async Task ReplicaRestart_ThatCannotStart_IsLoggedAndRetried_UntilTheReplicaComesBack()
+    {
+        using var serve = await _service.ServeAsync(new Dictionary<string, string>
+        {
+            ["server.py"] = Server + "\nserve()\n",
+            ["run.sh"] = "#!/bin/sh\nexec /usr/bin/python3 server.py\n",
+        }, "run.sh", "[]", "");
+        await _service.RolloutAsync("r1");
+        var victim = (await _service.StatusAsync()).GetProperty("replicas")[0].GetProperty("pid").GetInt32();
+
+        // The release's program cannot be started any more: every restart fails before a process exists.
+        File.SetUnixFileMode(Release("run.sh"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", victim.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        await ProcessServiceHarness.UntilAsync(() => Task.FromResult(serve.Stdout.Contains("replica 0 of r1 did not come back: cannot start run.sh", StringComparison.Ordinal)), serve);
+
+        File.SetUnixFileMode(Release("run.sh"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await ProcessServiceHarness.UntilAsync(async () =>
+        {
+            var replica = (await _service.StatusAsync()).GetProperty("replicas")[0];
+            return replica.GetProperty("running").GetBoolean() && replica.GetProperty("pid").GetInt32() != victim && replica.GetProperty("restarts").GetInt32() >= 2;
+        }, serve);
+        Assert.Equal("ok", await _service.Http.GetStringAsync(_service.ServiceUrl("/")));
+        await serve.TerminateAsync();
+    }
+
+    [Fact]
+    public async Task Rollout_ReplicaWhosePortAnotherProgramTook_IsStartedOnAnotherPort()
+    {
+        // The first replica plays the race: before it binds, another program (a detached squatter) takes its port.
+        const string Squatting = """
+            import socket, subprocess, sys, time
+            port = int(os.environ["PORT"])
+            if not os.path.exists("squatted"):
+                open("squatted", "w").close()
+                squatter = subprocess.Popen([sys.executable, "-c",
+                    "import socket, sys, time\ns = socket.socket()\ns.bind(('127.0.0.1', int(sys.argv[1])))\ns.listen()\nopen('squatter.ready', 'w').close()\ntime.sleep(600)",
+                    str(port)], start_new_session=True)
+                open("squatter.pid", "w").write(str(squatter.pid))
+                while not os.path.exists("squatter.ready"):
+                    time.sleep(0.05)
+                print(f"port {port} taken by another program", flush=True)
+            serve()
+            """;
+        using var serve = await _service.ServeAsync(new Dictionary<string, string> { ["server.py"] = Server + "\n" + Squatting }, "/usr/bin/python3", "[server.py]", "");
+        try
+        {
+            var rolled = await _service.RolloutAsync("r1");
+
+            var port = rolled.GetProperty("ports")[0].GetInt32();
+            Assert.Equal("ok", await _service.Http.GetStringAsync(_service.ServiceUrl("/")));
+            await serve.TerminateAsync();
+            var lost = System.Text.RegularExpressions.Regex.Match(serve.Stdout, @"replica 0 of r1 lost port (\d+) to another program");
+            Assert.True(lost.Success, serve.Stdout);
+            Assert.NotEqual(int.Parse(lost.Groups[1].Value, CultureInfo.InvariantCulture), port);
+        }
+        finally
+        {
+            if (File.Exists(Release("squatter.pid")))
+                using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", File.ReadAllText(Release("squatter.pid")).Trim()])) await kill.WaitForExitAsync();
+        }
+    }
+
+    public void Dispose() => _service.Dispose();
+}
