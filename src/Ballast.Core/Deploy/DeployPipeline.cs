@@ -31,8 +31,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         {
             await run.StartAsync(cancellationToken);
             var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, request.Service, reporter, request.Image is null, cancellationToken));
-            if (!request.DryRun) await run.Step("lock", () => LockAsync(request.Service, request.ForceUnlock, cancellationToken));
-            run.Locked = !request.DryRun;
+            if (!request.DryRun) run.Lease = await run.Step("lock", () => LockAsync(context, request.ForceUnlock, cancellationToken));
             await run.Step("checklist", () => ChecklistAsync(context, cancellationToken), skipWhen: context.Config.Checklist.Pre.Count == 0 ? "no checklist.pre commands" : null);
 
             var release = request.Image;
@@ -94,7 +93,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         }
         finally
         {
-            if (run.Locked) await store.UnlockAsync(request.Service, Who, CancellationToken.None);
+            if (run.Lease is { } lease) await lease.DisposeAsync();
         }
     }
 
@@ -108,8 +107,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         {
             await run.StartAsync(cancellationToken);
             var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken));
-            await run.Step("lock", () => LockAsync(service, forceUnlock, cancellationToken));
-            run.Locked = true;
+            run.Lease = await run.Step("lock", () => LockAsync(context, forceUnlock, cancellationToken));
             var history = await store.HistoryAsync(service, 200, cancellationToken);
             var live = history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
             run.RollbackOf = live?.Id;
@@ -127,7 +125,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         }
         finally
         {
-            if (run.Locked) await store.UnlockAsync(service, Who, CancellationToken.None);
+            if (run.Lease is { } lease) await lease.DisposeAsync();
         }
     }
 
@@ -223,13 +221,8 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         return (context, provider);
     }
 
-    private async Task<bool> LockAsync(string service, bool force, CancellationToken cancellationToken)
-    {
-        if (force) await store.ForceUnlockAsync(service, cancellationToken);
-        if (await store.TryLockAsync(service, Who, time.GetUtcNow(), cancellationToken) is { } held)
-            throw new DeployException($"{service} is being deployed by {held.Holder} since {held.Since:u}; if that deploy crashed, break its lock with --force-unlock");
-        return true;
-    }
+    private Task<DeployLease> LockAsync(DeployContext context, bool force, CancellationToken cancellationToken) =>
+        DeployLease.AcquireAsync(store, context.Service, Who, context.Config.LockTtl, force, context.Reporter, time, cancellationToken);
 
     private static async Task<bool> ChecklistAsync(DeployContext context, CancellationToken cancellationToken)
     {
@@ -320,7 +313,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         /// <summary>For <c>ballast rollback</c>: the deploy record of the release it takes down.</summary>
         public long? RollbackOf { get; set; }
 
-        public bool Locked { get; set; }
+        public DeployLease? Lease { get; set; }
 
         /// <summary>Something live may have changed: a failure from here on is rolled back.</summary>
         public bool Changed { get; set; }

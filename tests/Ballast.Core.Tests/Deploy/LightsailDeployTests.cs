@@ -121,7 +121,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
 
     private const string Checklist = "{ post_log: Application successfully started, post_log_timeout: 5s }";
 
-    private async Task<BallastConfig> ConfigAsync(bool withBudget = true, string checklist = Checklist, string onFailure = "rollback", string build = "")
+    private async Task<BallastConfig> ConfigAsync(bool withBudget = true, string checklist = Checklist, string onFailure = "rollback", string build = "", string lightsail = "", string service = "")
     {
         var baseUrl = await ContainerAsync();
         var yaml = $$"""
@@ -137,6 +137,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
                   aws_cli: '{{Repository.Path("tests", "tools", "aws")}}'
                   poll_interval: 50ms
                   timeout: 30s
+            {{lightsail}}
                 build: { command: 'true', image: 'api:latest', label: web{{build}} }
                 scale: 2
                 contract: ballast.contract.json
@@ -150,6 +151,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
                   cors_origins: [https://app.example.com]
                 checklist: {{checklist}}
                 on_failure: {{onFailure}}
+            {{service}}
             """;
         File.WriteAllText(_dir.File("ballast.yaml"), yaml);
         var loaded = ConfigLoader.Load(_dir.File("ballast.yaml"));
@@ -279,6 +281,22 @@ public sealed class LightsailDeployTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Deploy_AwsCallThatHangs_IsStoppedAtCallTimeout_AndTheDeployRefused()
+    {
+        var config = await ConfigAsync(lightsail: "      call_timeout: 1s");
+        var (pipeline, _) = await PipelineAsync(config);
+        State(s => s["hang"] = "get-container-services");
+        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), patience.Token);
+
+        Assert.Equal(DeployOutcome.Refused, record.Outcome);
+        Assert.Contains("aws lightsail get-container-services did not finish within 1s (lightsail.call_timeout); it was stopped",
+            record.Steps.Single(s => s.Name == "spec").Detail, StringComparison.Ordinal);
+        Assert.Equal(Stale, DeploymentFileImage());
+    }
+
+    [Fact]
     public async Task Deploy_FailedDeployment_RollsBackToTheLastVerifiedRelease_AndRestoresTheFile()
     {
         var (config, pipeline) = await WithGoodReleaseAsync();
@@ -400,21 +418,62 @@ public sealed class LightsailDeployTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Deploy_LockLeftByACrashedDeploy_IsReported_AndBrokenOnlyWithForceUnlock()
+    public async Task Deploy_LockHeldByALiveDeploy_IsReported_AndBrokenOnlyWithForceUnlock()
     {
         var config = await ConfigAsync();
         var (pipeline, store) = await PipelineAsync(config);
-        var since = new DateTimeOffset(2026, 11, 27, 9, 30, 0, TimeSpan.Zero);
-        Assert.Null(await store.TryLockAsync("api", "ci@builder (pid 4242)", since, CancellationToken.None));
+        var now = TimeProvider.System.GetUtcNow();
+        var renewed = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)).AddSeconds(-30);
+        Assert.Null(await store.TryLockAsync("api", "ci@builder (pid 4242)", renewed, CancellationToken.None));
 
         var refused = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), CancellationToken.None);
         Assert.Equal(DeployOutcome.Refused, refused.Outcome);
-        Assert.Equal("api is being deployed by ci@builder (pid 4242) since 2026-11-27 09:30:00Z; if that deploy crashed, break its lock with --force-unlock",
-            refused.Steps.Single(s => s.Name == "lock").Detail);
+        Assert.Equal($"api is being deployed by ci@builder (pid 4242) (lock last renewed {renewed:u}); if that deploy crashed, its lock lapses at " +
+                     $"{renewed.AddMinutes(5):u} (lock_ttl), or break it now with --force-unlock", refused.Steps.Single(s => s.Name == "lock").Detail);
 
         var forced = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed, ForceUnlock: true), new RecordingReporter(), CancellationToken.None);
         Assert.Equal(DeployOutcome.Deployed, forced.Outcome);
-        Assert.Null(await store.TryLockAsync("api", "next", since, CancellationToken.None)); // released when the deploy ended
+        Assert.Null(await store.TryLockAsync("api", "next", now, CancellationToken.None)); // released when the deploy ended
+    }
+
+    [Fact]
+    public async Task Deploy_LockOfACrashedDeploy_LapsesAfterLockTtl_AndIsTakenOver()
+    {
+        var config = await ConfigAsync(service: "    lock_ttl: 2m");
+        var (pipeline, store) = await PipelineAsync(config);
+        // A deployer that was killed 3 minutes ago: it stopped renewing its lock then.
+        Assert.Null(await store.TryLockAsync("api", "ci@builder (pid 4242)", TimeProvider.System.GetUtcNow().AddMinutes(-3), CancellationToken.None));
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
+        Assert.Contains("the lock of ci@builder (pid 4242) lapsed", record.Steps.Single(s => s.Name == "lock").Detail, StringComparison.Ordinal);
+        Assert.Null(await store.TryLockAsync("api", "next", TimeProvider.System.GetUtcNow(), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Deploy_WhileRunning_RenewsItsLock_SoItNeverLapses()
+    {
+        var config = await ConfigAsync(checklist: "{ pre: ['sleep 6'] }", service: "    lock_ttl: 3s");
+        var (pipeline, store) = await PipelineAsync(config);
+
+        var reporter = new RecordingReporter();
+        var deploy = pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), reporter, CancellationToken.None);
+
+        // Another deployer looks at the lock while the checklist runs: it is held, and renewed after it was taken.
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); !reporter.Text.Contains("… checklist", StringComparison.Ordinal); await Task.Delay(50))
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1) && !deploy.IsCompleted, reporter.Text);
+        DeployLock? first = null;
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); ; await Task.Delay(100))
+        {
+            var held = await store.TryLockAsync("api", "observer", TimeProvider.System.GetUtcNow(), CancellationToken.None);
+            Assert.True(held is not null, "the lock was free while the deploy ran");
+            first ??= held;
+            if (held.Since > first.Since) break;
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1) && !deploy.IsCompleted, "the lock was never renewed");
+        }
+        Assert.Equal(DeployOutcome.Deployed, (await deploy).Outcome);
     }
 
     [Fact]
@@ -468,12 +527,27 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         _dir.Dispose();
     }
 
+    /// <summary>What the person watching would see; read by a test while the deploy runs.</summary>
     private sealed class RecordingReporter : IDeployReporter
     {
-        public List<string> Lines { get; } = [];
+        private readonly List<string> _lines = [];
+
+        public IReadOnlyList<string> Lines
+        {
+            get
+            {
+                lock (_lines) return _lines.ToArray();
+            }
+        }
+
         public string Text => string.Join('\n', Lines);
-        public void Started(string step) => Lines.Add($"… {step}");
-        public void Finished(DeployStep step) => Lines.Add($"{step.Outcome} {step.Name}: {step.Detail}");
-        public void Detail(string line) => Lines.Add("    " + line);
+        public void Started(string step) => Add($"… {step}");
+        public void Finished(DeployStep step) => Add($"{step.Outcome} {step.Name}: {step.Detail}");
+        public void Detail(string line) => Add("    " + line);
+
+        private void Add(string line)
+        {
+            lock (_lines) _lines.Add(line);
+        }
     }
 }
