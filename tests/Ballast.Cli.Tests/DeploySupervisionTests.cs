@@ -93,5 +93,44 @@ public sealed class DeploySupervisionTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Deploy_ContractCheck_RunsTheReleaseWithTheServicesEnvironment_NeverTheDeployers()
+    {
+        // Asked for its contract, the release notes the variables it was given.
+        const string Contract = """
+            import hashlib, json, sys
+            if "--ballast-contract" in sys.argv:
+                open("contract-env.txt", "w").write("\n".join(sorted(os.environ)))
+                print(json.dumps({"service": "slow", "env": {"GREETING": {}}, "endpoints": {"ready": "/health", "version": "/version"}}))
+                sys.exit(0)
+
+            class Version(Handler):
+                def do_GET(self):
+                    if self.path != "/version":
+                        return Handler.do_GET(self)
+                    names = [n for n in ["GREETING"] if os.environ.get(n)]
+                    body = json.dumps({"release": os.environ["BALLAST_RELEASE"],
+                                       "envFingerprint": hashlib.sha256("\n".join(names).encode()).hexdigest()}).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+
+            ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Version).serve_forever()
+            """;
+        using var serve = await _service.ServeAsync(new Dictionary<string, string> { ["server.py"] = Server + "\n" + Contract }, "/usr/bin/python3", "[server.py]", "",
+            "    env: { GREETING: hello }");
+
+        var deploy = await BallastProcess.RunAsync(_service.Directory, ["deploy", "slow", "--image", "r1", "--config", "ballast.yaml"],
+            new Dictionary<string, string> { ["DEPLOYER_TOKEN"] = "the deployer's own secret" });
+
+        Assert.True(deploy.ExitCode == 0, deploy.Stderr);
+        var given = File.ReadAllLines(Path.Combine(_service.Artifact, "contract-env.txt"));
+        Assert.Contains("GREETING", given);
+        Assert.Contains("BALLAST_RELEASE", given);
+        Assert.DoesNotContain("DEPLOYER_TOKEN", given);
+        await serve.TerminateAsync();
+    }
+
     public void Dispose() => _service.Dispose();
 }

@@ -19,7 +19,7 @@ internal sealed class ProcessServiceHarness : IDisposable
     public Uri ServiceUrl(string path) => new($"http://127.0.0.1:{ServicePort}{path}");
 
     /// <summary>Writes the artifact's files and ballast.yaml, starts the server and waits until it runs the service.</summary>
-    public async Task<BallastProcess> ServeAsync(IReadOnlyDictionary<string, string> files, string command, string args, string processKeys)
+    public async Task<BallastProcess> ServeAsync(IReadOnlyDictionary<string, string> files, string command, string args, string processKeys, string serviceKeys = "")
     {
         System.IO.Directory.CreateDirectory(Artifact);
         foreach (var (name, content) in files)
@@ -40,6 +40,7 @@ internal sealed class ProcessServiceHarness : IDisposable
                   health_path: /health
                   startup_timeout: 90s
             {{processKeys}}
+            {{serviceKeys}}
             """);
         var serve = BallastProcess.Start(_dir.Path, "serve", "--config", "ballast.yaml");
         await UntilAsync(async () => (await Http.GetAsync(Api(""))).IsSuccessStatusCode, serve);

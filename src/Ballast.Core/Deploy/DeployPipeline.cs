@@ -25,12 +25,12 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
 
     public async Task<DeployRecord> DeployAsync(BallastConfig config, DeployRequest request, IDeployReporter reporter, CancellationToken cancellationToken)
     {
-        var run = new Run(store, time, config, request.Service, reporter, request.DryRun ? null : "deploy");
+        var run = new DeployRun(store, time, config, request.Service, reporter, request.DryRun ? null : "deploy");
         reporter = run;
         try
         {
             await run.StartAsync(cancellationToken);
-            var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, request.Service, reporter, request.Image is null, cancellationToken));
+            var (context, provider) = run.Chose(await run.Step("preflight", () => PreflightAsync(config, request.Service, reporter, request.Image is null, cancellationToken)));
             if (!request.DryRun) run.Lease = await run.Step("lock", () => LockAsync(context, request.ForceUnlock, cancellationToken));
             await run.Step("checklist", () => ChecklistAsync(context, cancellationToken), skipWhen: context.Config.Checklist.Pre.Count == 0 ? "no checklist.pre commands" : null);
 
@@ -101,12 +101,12 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
     public async Task<DeployRecord> RollbackAsync(BallastConfig config, string service, string? to, bool forceUnlock, IDeployReporter reporter,
         CancellationToken cancellationToken)
     {
-        var run = new Run(store, time, config, service, reporter, "rollback");
+        var run = new DeployRun(store, time, config, service, reporter, "rollback");
         reporter = run;
         try
         {
             await run.StartAsync(cancellationToken);
-            var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken));
+            var (context, provider) = run.Chose(await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken)));
             run.Lease = await run.Step("lock", () => LockAsync(context, forceUnlock, cancellationToken));
             var history = await store.HistoryAsync(service, 200, cancellationToken);
             var live = history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
@@ -133,11 +133,11 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
     public async Task<(bool Passed, string? Release)> VerifyAsync(BallastConfig config, string service, string? release, IDeployReporter reporter,
         CancellationToken cancellationToken)
     {
-        var run = new Run(store, time, config, service, reporter, null);
+        var run = new DeployRun(store, time, config, service, reporter, null);
         reporter = run;
         try
         {
-            var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken));
+            var (context, provider) = run.Chose(await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken)));
             var live = (await store.HistoryAsync(service, 50, cancellationToken)).FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
             release ??= live?.Release ?? throw new DeployException($"nothing deployed for {service} yet; name the release with --release");
             var envNames = live?.Release == release ? live.EnvNames : ServiceContract.SetNames(ReleaseIdentity.Delivered(context.Env, release, commit: null));
@@ -156,7 +156,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         }
     }
 
-    private async Task<DeployRecord> AfterFailureAsync(Run run, CancellationToken cancellationToken)
+    private async Task<DeployRecord> AfterFailureAsync(DeployRun run, CancellationToken cancellationToken)
     {
         if (run.Context is not { } context || run.Provider is not { } provider) return await run.FinishAsync(DeployOutcome.RollbackFailed, cancellationToken);
         if (context.Config.OnFailure == OnFailure.Stop) return await run.FinishAsync(DeployOutcome.Failed, cancellationToken);
@@ -176,7 +176,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         }
     }
 
-    private async Task RollBackToAsync(Run run, DeployContext context, IDeployProvider provider, string target, CancellationToken cancellationToken)
+    private async Task RollBackToAsync(DeployRun run, DeployContext context, IDeployProvider provider, string target, CancellationToken cancellationToken)
     {
         var env = ReleaseIdentity.Delivered(context.Env, target, commit: null);
         var history = await store.HistoryAsync(context.Service, 200, cancellationToken);
@@ -289,131 +289,6 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
             if (time.GetElapsedTime(started) > context.Config.Checklist.PostLogTimeout)
                 throw new DeployException($"\"{phrase}\" did not appear in {release}'s logs within {Config.Duration.Format(context.Config.Checklist.PostLogTimeout)}");
             await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
-        }
-    }
-
-    private sealed class StepFailedException(string step, string reason) : Exception($"{step}: {reason}");
-
-    /// <summary>
-    /// One deploy or rollback in progress: its steps, its record, its lock. It stands between the pipeline and the
-    /// person's reporter, so the detail lines of each step (the diff, each check's result) are stored with the step.
-    /// </summary>
-    private sealed class Run(IDeployStore store, TimeProvider time, BallastConfig config, string service, IDeployReporter reporter, string? kind)
-        : IDeployReporter
-    {
-        private readonly List<DeployStep> _steps = [];
-        private readonly List<string> _details = [];
-        private DeployRecord? _record;
-
-        public string Service => service;
-        public string? Release { get; set; }
-        public string? RolledBackTo { get; set; }
-        public IReadOnlyList<string> EnvNames { get; set; } = [];
-
-        /// <summary>For <c>ballast rollback</c>: the deploy record of the release it takes down.</summary>
-        public long? RollbackOf { get; set; }
-
-        public DeployLease? Lease { get; set; }
-
-        /// <summary>Something live may have changed: a failure from here on is rolled back.</summary>
-        public bool Changed { get; set; }
-
-        public DeployContext? Context { get; private set; }
-        public IDeployProvider? Provider { get; private set; }
-
-        public async Task StartAsync(CancellationToken cancellationToken)
-        {
-            if (kind is null || !config.Services.ContainsKey(service)) return;
-            var record = new DeployRecord { Service = service, Kind = kind, StartedAt = time.GetUtcNow(), Who = Who };
-            _record = record with { Id = await store.AddAsync(record, cancellationToken) };
-        }
-
-        public Task<T> Step<T>(string name, Func<Task<T>> action) => Step(name, action, null)!;
-
-        /// <summary>Runs a step; an exception fails it (and the run) with its message. Skipped steps return default.</summary>
-        public async Task<T?> Step<T>(string name, Func<Task<T>> action, string? skipWhen)
-        {
-            var startedAt = time.GetUtcNow();
-            if (skipWhen is not null)
-            {
-                await RecordAsync(new DeployStep(name, StepOutcome.Skipped, startedAt, TimeSpan.Zero, skipWhen));
-                return default;
-            }
-            Started(name);
-            using var span = Activity.StartActivity($"deploy {name}");
-            span?.SetTag("ballast.service", service);
-            span?.SetTag("ballast.release", Release);
-            var started = time.GetTimestamp();
-            try
-            {
-                var result = await action();
-                if (result is ValueTuple<DeployContext, IDeployProvider> chosen) (Context, Provider) = chosen;
-                await RecordAsync(new DeployStep(name, StepOutcome.Passed, startedAt, time.GetElapsedTime(started), Details()));
-                return result;
-            }
-            catch (Exception e) when (e is not (OperationCanceledException or StepFailedException))
-            {
-                // A DeployException says what to do; anything else (the server went away, a tool printed something
-                // unexpected) still fails only this step, with what happened, so the deploy can roll back.
-                var reason = e is DeployException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-                span?.SetStatus(ActivityStatusCode.Error, reason);
-                await RecordAsync(new DeployStep(name, StepOutcome.Failed, startedAt, time.GetElapsedTime(started), reason));
-                throw new StepFailedException(name, reason);
-            }
-        }
-
-        /// <summary>Shows a spec change and stores the file it replaced with this deploy.</summary>
-        public async Task KeepAsync(SpecChange change)
-        {
-            foreach (var line in change.Lines) Detail(line);
-            if (change.Backup is { } backup && _record is not null)
-                await store.AddBackupAsync(_record.Id, service, backup, time.GetUtcNow(), CancellationToken.None);
-        }
-
-        public void Started(string step)
-        {
-            lock (_details) _details.Clear();
-            reporter.Started(step);
-        }
-
-        public void Finished(DeployStep step) => reporter.Finished(step);
-
-        public void Detail(string line)
-        {
-            lock (_details) _details.Add(line);
-            reporter.Detail(line);
-        }
-
-        private string? Details()
-        {
-            lock (_details) return _details.Count == 0 ? null : string.Join('\n', _details);
-        }
-
-        private async Task RecordAsync(DeployStep step)
-        {
-            _steps.Add(step);
-            Finished(step);
-            if (_record is not null)
-            {
-                _record = _record with { Release = Release, EnvNames = EnvNames, Steps = _steps.ToArray() };
-                await store.UpdateAsync(_record, CancellationToken.None);
-            }
-        }
-
-        public async Task<DeployRecord> FinishAsync(DeployOutcome outcome, CancellationToken cancellationToken)
-        {
-            var record = (_record ?? new DeployRecord { Service = service, StartedAt = time.GetUtcNow(), Who = Who }) with
-            {
-                Release = Release,
-                Outcome = outcome,
-                FinishedAt = time.GetUtcNow(),
-                RolledBackTo = RolledBackTo,
-                RollbackOf = RollbackOf,
-                EnvNames = EnvNames,
-                Steps = _steps.ToArray(),
-            };
-            if (_record is not null) await store.UpdateAsync(record, cancellationToken);
-            return record;
         }
     }
 }

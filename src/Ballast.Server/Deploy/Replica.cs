@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Ballast.Core.Deploy;
 
 namespace Ballast.Server.Deploy;
 
@@ -59,8 +60,9 @@ internal sealed partial class Replica : IAsyncDisposable
         foreach (var a in args) info.ArgumentList.Add(a.Replace("{port}", portText, StringComparison.Ordinal));
         // The release gets its own environment, not the server's (which holds other services' and channels' secrets):
         // only what any program needs to run is passed through.
-        foreach (var name in info.Environment.Keys.Where(n => !Inherited(n)).ToArray()) info.Environment.Remove(name);
-        foreach (var (name, value) in env) info.Environment[name] = value;
+        foreach (var (name, value) in ReleaseEnvironment.ForRelease(info.Environment.Keys.ToArray(), env))
+            if (value is null) info.Environment.Remove(name);
+            else info.Environment[name] = value;
         info.Environment["PORT"] = portText;
         info.Environment["BALLAST_RELEASE"] = release;
 
@@ -194,11 +196,6 @@ internal sealed partial class Replica : IAsyncDisposable
         _process.Dispose();
         lock (_lines) _log.Dispose();
     }
-
-    private static readonly string[] Passed = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR"];
-
-    private static bool Inherited(string name) => Passed.Contains(name, StringComparer.Ordinal)
-        || (name.StartsWith("DOTNET_", StringComparison.Ordinal) && name != "DOTNET_URLS");
 
     private const int SigTerm = 15;
 

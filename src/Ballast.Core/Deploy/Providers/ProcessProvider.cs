@@ -63,7 +63,9 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
             result = await Cli.Wrap(executable)
                 .WithArguments([.. process.Args.Select(a => a.Replace("{port}", "0", StringComparison.Ordinal)), "--ballast-contract"])
                 .WithWorkingDirectory(folder)
-                .WithEnvironmentVariables(e => e.Set(ServiceConfig.ReleaseVariable, release))
+                // The release's own environment, as its replicas will have it; never the deployer's.
+                .WithEnvironmentVariables(ReleaseEnvironment.ForRelease(
+                    Environment.GetEnvironmentVariables().Keys.OfType<string>(), ReleaseIdentity.Delivered(context.Env, release, commit: null)))
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteBufferedAsync(timeout.Token);
         }
