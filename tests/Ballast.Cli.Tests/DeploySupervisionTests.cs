@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
 
 namespace Ballast.Cli.Tests;
 
@@ -54,6 +56,50 @@ public sealed class DeploySupervisionTests : IDisposable
         }, serve);
         Assert.Equal("ok", await _service.Http.GetStringAsync(_service.ServiceUrl("/")));
         await serve.TerminateAsync();
+    }
+
+    [Fact]
+    public async Task ReplicaIncident_IsStoredListedAndAcknowledgeable_StaysOpenAcrossARestart_AndResolvesWhenTheReplicasRun()
+    {
+        var files = new Dictionary<string, string> { ["server.py"] = Server + "\nserve()\n", ["run.sh"] = "#!/bin/sh\nexec /usr/bin/python3 server.py\n" };
+        var serve = await _service.ServeAsync(files, "run.sh", "[]", "");
+        await _service.RolloutAsync("r1");
+        var victim = (await _service.StatusAsync()).GetProperty("replicas")[0].GetProperty("pid").GetInt32();
+        var incidents = new Uri($"http://127.0.0.1:{_service.ServerPort}/api/v1/incidents?monitor=slow-replicas");
+
+        // The replica dies and cannot come back: its incident is open in the incident list, like any monitor's.
+        File.SetUnixFileMode(Release("run.sh"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", victim.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        JsonElement incident = default;
+        await ProcessServiceHarness.UntilAsync(async () =>
+        {
+            var listed = JsonDocument.Parse(await _service.Http.GetStringAsync(incidents)).RootElement;
+            if (listed.GetArrayLength() == 0) return false;
+            incident = listed[0];
+            return true;
+        }, serve);
+        Assert.Equal(JsonValueKind.Null, incident.GetProperty("resolvedAt").ValueKind);
+        Assert.Equal("replica 0 of r1 exited with code 137", incident.GetProperty("cause").GetString());
+        var id = incident.GetProperty("id").GetString();
+        using (var ack = await _service.Http.PostAsJsonAsync(new Uri($"http://127.0.0.1:{_service.ServerPort}/api/v1/incidents/{id}/ack"), new { by = "oncall" }))
+            Assert.True(ack.IsSuccessStatusCode, await ack.Content.ReadAsStringAsync());
+
+        // A restart keeps it: stored, still open, still acknowledged.
+        await serve.TerminateAsync();
+        serve.Dispose();
+        serve = await _service.ServeAgainAsync();
+        var kept = Assert.Single(JsonDocument.Parse(await _service.Http.GetStringAsync(incidents)).RootElement.EnumerateArray());
+        Assert.Equal(id, kept.GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Null, kept.GetProperty("resolvedAt").ValueKind);
+        Assert.Equal("oncall", kept.GetProperty("acknowledgedBy").GetString());
+
+        // The release running on every slot again resolves it.
+        File.SetUnixFileMode(Release("run.sh"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await _service.RolloutAsync("r1");
+        await ProcessServiceHarness.UntilAsync(async () =>
+            JsonDocument.Parse(await _service.Http.GetStringAsync(incidents)).RootElement[0].GetProperty("resolvedAt").ValueKind == JsonValueKind.String, serve);
+        await serve.TerminateAsync();
+        serve.Dispose();
     }
 
     [Fact]

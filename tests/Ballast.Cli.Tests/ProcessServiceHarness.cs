@@ -47,6 +47,14 @@ internal sealed class ProcessServiceHarness : IDisposable
         return serve;
     }
 
+    /// <summary>Another server on the same config and storage, as after a restart.</summary>
+    public async Task<BallastProcess> ServeAgainAsync()
+    {
+        var serve = BallastProcess.Start(_dir.Path, "serve", "--config", "ballast.yaml");
+        await UntilAsync(async () => (await Http.GetAsync(Api(""))).IsSuccessStatusCode, serve);
+        return serve;
+    }
+
     public async Task<JsonElement> RolloutAsync(string release)
     {
         using var response = await Http.PostAsJsonAsync(Api("/rollouts"), new { release, env = new Dictionary<string, string>(), artifact = Artifact });

@@ -32,4 +32,7 @@ internal static partial class DeployLog
 
     [LoggerMessage(6010, LogLevel.Warning, "{Service}: replica {Index} of {Release} lost port {Port} to another program before it could listen ({Reason}); starting it on another port")]
     public static partial void PortLost(ILogger logger, string service, int index, string release, int port, string reason);
+
+    [LoggerMessage(6011, LogLevel.Warning, "{Service}: the replicas' open incident could not be read back from storage ({Reason}); it starts afresh")]
+    public static partial void IncidentsNotResumed(ILogger logger, string service, string reason);
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Ballast.Core.Alerting;
 using Ballast.Core.Config;
 using Ballast.Core.Deploy;
+using Ballast.Core.Monitoring;
 using Ballast.Server.Hosting;
 
 namespace Ballast.Server.Deploy;
@@ -26,12 +27,15 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
     private readonly ILogger<ProcessRuntime> _log;
     private readonly ReplicaLauncher _launcher;
     private readonly ReplicaSupervisor _supervisor;
+    private readonly ReplicaIncidents _incidents;
 
-    public ProcessRuntime(ConfigState config, IDeployStore deploys, AlertPlanner alerts, TimeProvider time, ILoggerFactory loggers, ILogger<ProcessRuntime> log)
+    public ProcessRuntime(ConfigState config, IDeployStore deploys, IMonitoringSink checks, IMonitoringStore monitoring, AlertPlanner alerts, TimeProvider time,
+        ILoggerFactory loggers, ILogger<ProcessRuntime> log)
     {
         (_config, _deploys, _time, _loggers, _log) = (config, deploys, time, loggers, log);
         _launcher = new ReplicaLauncher(new ReplicaPorts(), time, log);
-        _supervisor = new ReplicaSupervisor(_launcher, name => config.Current.Services.GetValueOrDefault(name)?.Process, alerts, time, log, _stopping.Token);
+        _incidents = new ReplicaIncidents(checks, monitoring, alerts, time);
+        _supervisor = new ReplicaSupervisor(_launcher, name => config.Current.Services.GetValueOrDefault(name)?.Process, _incidents, time, log, _stopping.Token);
     }
 
     /// <summary>Where releases' files are kept: .ballast/releases/SERVICE/RELEASE next to ballast.yaml.</summary>
@@ -62,6 +66,19 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
     /// <summary>Starts the last release that passed verification, with the environment this server's config gives it.</summary>
     private async Task RestoreAsync(string name, ServiceConfig service)
     {
+        try
+        {
+            await _incidents.ResumeAsync(name, _stopping.Token);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            // Storage is down: the replicas' incidents start afresh, but the service still comes back.
+            DeployLog.IncidentsNotResumed(_log, name, e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         try
         {
             var history = await _deploys.HistoryAsync(name, 50, _stopping.Token);
@@ -169,7 +186,7 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
             runtime.Env = request.Env;
             // Not cancellable from here on: the new release is live and the old replicas must be drained and stopped.
             await runtime.Proxy.SwitchAsync(fresh.Select(s => s.Replica).ToArray(), _time, CancellationToken.None);
-            foreach (var index in runtime.Incidents.Keys.ToArray()) _supervisor.Resolve(runtime, index);
+            _incidents.AllRunning(name);
             foreach (var s in fresh) _supervisor.Supervise(runtime, s, directory, request.Env);
 
             var drainStarted = _time.GetTimestamp();

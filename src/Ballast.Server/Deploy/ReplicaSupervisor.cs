@@ -1,7 +1,4 @@
-using Ballast.Core.Alerting;
 using Ballast.Core.Config;
-using Ballast.Core.Deploy;
-using Ballast.Core.Monitoring;
 using Polly;
 using Polly.Retry;
 
@@ -9,10 +6,10 @@ namespace Ballast.Server.Deploy;
 
 /// <summary>
 /// Watches live replicas: one that exits without being asked to leaves the proxy at once, opens the incident of its
-/// slot on SERVICE-replicas, and a new one on the same release takes its place once ready, after a backoff of 1 s
+/// slot on SERVICE-replicas (<see cref="ReplicaIncidents"/>), and a new one on the same release takes its place once ready, after a backoff of 1 s
 /// doubling to 30 s for as long as starting it fails, whatever the failure; the incident resolves then.
 /// </summary>
-internal sealed class ReplicaSupervisor(ReplicaLauncher launcher, Func<string, ProcessServiceConfig?> configOf, AlertPlanner alerts, TimeProvider time,
+internal sealed class ReplicaSupervisor(ReplicaLauncher launcher, Func<string, ProcessServiceConfig?> configOf, ReplicaIncidents incidents, TimeProvider time,
     ILogger log, CancellationToken stopping)
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
@@ -49,9 +46,7 @@ internal sealed class ReplicaSupervisor(ReplicaLauncher launcher, Func<string, P
             if (!runtime.Replicas.Contains(dead)) return;
             // Out of the proxy now (a rollout in progress holds the lock; YARP's health checks cover that while).
             runtime.Proxy.Route(runtime.Replicas.Where(s => s != dead).Select(s => s.Replica).ToArray());
-            var now = time.GetUtcNow();
-            Alert(runtime, dead.Replica.Index, new Incident(Guid.NewGuid().ToString("N")[..12], ReplicasMonitor.For(runtime.Name).Name, now, now, null,
-                $"replica {dead.Replica.Index} of {dead.Replica.Release} exited with code {exitCode}"));
+            incidents.Failed(runtime.Name, dead.Replica.Index, $"replica {dead.Replica.Index} of {dead.Replica.Release} exited with code {exitCode}");
         }
         finally
         {
@@ -72,6 +67,8 @@ internal sealed class ReplicaSupervisor(ReplicaLauncher launcher, Func<string, P
             MaxDelay = MaxBackoff,
             OnRetry = args =>
             {
+                incidents.Failed(runtime.Name, dead.Replica.Index,
+                    $"replica {dead.Replica.Index} of {dead.Replica.Release} did not come back: {args.Outcome.Exception?.Message ?? "unknown"}");
                 DeployLog.RestartFailed(log, runtime.Name, dead.Replica.Release, dead.Replica.Index, args.Outcome.Exception?.Message ?? "unknown",
                     args.RetryDelay.TotalSeconds);
                 return default;
@@ -100,7 +97,7 @@ internal sealed class ReplicaSupervisor(ReplicaLauncher launcher, Func<string, P
             }
             runtime.Replicas = runtime.Replicas.Select(s => s == dead ? replacement : s).ToArray();
             runtime.Proxy.Route(runtime.Replicas.Select(s => s.Replica).ToArray());
-            Resolve(runtime, dead.Replica.Index);
+            incidents.Recovered(runtime.Name, dead.Replica.Index);
         }
         finally
         {
@@ -109,20 +106,5 @@ internal sealed class ReplicaSupervisor(ReplicaLauncher launcher, Func<string, P
         Supervise(runtime, replacement, directory, env);
         runtime.Proxy.Forget(dead.Replica);
         await dead.Replica.DisposeAsync();
-    }
-
-    /// <summary>Opens (or keeps) the incident of a replica slot; alerting routes it like any monitor's.</summary>
-    private void Alert(ServiceRuntime runtime, int index, Incident incident)
-    {
-        if (runtime.Incidents.ContainsKey(index)) return;
-        runtime.Incidents[index] = incident;
-        alerts.Observe(incident, ReplicasMonitor.For(runtime.Name), failedChecks: 1);
-    }
-
-    /// <summary>Resolves the incident of a replica slot, if one is open (called under the runtime's lock).</summary>
-    public void Resolve(ServiceRuntime runtime, int index)
-    {
-        if (!runtime.Incidents.Remove(index, out var incident)) return;
-        alerts.Observe(incident with { ResolvedAt = time.GetUtcNow() }, ReplicasMonitor.For(runtime.Name), failedChecks: 0);
     }
 }

@@ -1,5 +1,3 @@
-using Ballast.Core.Monitoring;
-
 namespace Ballast.Server.Deploy;
 
 /// <summary>A replica the runtime watches, with how many times its slot was restarted.</summary>
@@ -22,9 +20,6 @@ internal sealed class ServiceRuntime(string name, ServiceProxy proxy, ReleaseFol
     public IReadOnlyList<Supervised> Replicas { get; set; } = [];
     public string? Release { get; set; }
     public IReadOnlyDictionary<string, string> Env { get; set; } = new Dictionary<string, string>();
-
-    /// <summary>Open incidents by replica slot (changed only under <see cref="Rollouts"/>).</summary>
-    public Dictionary<int, Incident> Incidents { get; } = [];
 
     public async ValueTask DisposeAsync()
     {
