@@ -1,3 +1,5 @@
+using Ballast.Core.Deploy;
+
 namespace Ballast.Server.Deploy;
 
 /// <summary>
