@@ -44,10 +44,14 @@ public sealed class BallastProcess : IDisposable
     }
 
     /// <summary>Runs to completion (bounded) and returns the exit code.</summary>
-    public static async Task<BallastProcess> RunAsync(string workingDirectory, params string[] args)
+    public static Task<BallastProcess> RunAsync(string workingDirectory, params string[] args) => RunAsync(workingDirectory, args, null);
+
+    /// <param name="environment">Variables to add to the child's environment.</param>
+    public static async Task<BallastProcess> RunAsync(string workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment)
     {
-        var p = Start(workingDirectory, args);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var p = Start(workingDirectory, args, environment);
+        // Generous: a deploy waits for replicas that start slowly on a loaded machine.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await p._process.WaitForExitAsync(timeout.Token);
         p._process.WaitForExit(); // drains the output readers
         return p;

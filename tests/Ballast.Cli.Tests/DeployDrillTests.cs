@@ -24,7 +24,7 @@ public sealed partial class DeployDrillTests : IDisposable
               args: [SampleApi.dll]
               artifact: '{{Path.GetDirectoryName(SampleApiProcess.Assembly)}}'
               listen: 'http://127.0.0.1:{{servicePort}}'
-              startup_timeout: 4s
+              startup_timeout: 90s
             scale: 2
             env:
               DATABASE_URL: '{{database}}'
@@ -32,10 +32,10 @@ public sealed partial class DeployDrillTests : IDisposable
               CORS_ORIGINS: https://app.example.com
         {{(withBudgets ? "      AI_MAX_TOKENS_CHAT: '4000'\n      AI_MAX_TOKENS_SUMMARY: '200'" : "")}}
             verify:
-              timeout: 20s
+              timeout: 60s
               interval: 250ms
               cors_origins: [https://app.example.com]
-            checklist: { post_log: Application successfully started, post_log_timeout: 10s }
+            checklist: { post_log: Application successfully started, post_log_timeout: 60s }
         """;
 
     private async Task<BallastProcess> DeployAsync(params string[] args) =>
@@ -175,7 +175,7 @@ public sealed partial class DeployDrillTests : IDisposable
             {
                 // Not listening yet.
             }
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30) && !serve.HasExited, "ballast serve did not start: " + serve.Stderr + serve.Stdout);
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(120) && !serve.HasExited, "ballast serve did not start: " + serve.Stderr + serve.Stdout);
         }
     }
 

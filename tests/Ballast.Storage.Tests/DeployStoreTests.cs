@@ -33,6 +33,21 @@ public sealed class DeployStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task RenewLock_MovesItsHoldersRenewalTime_OnlyForItsHolder(string backend)
+    {
+        var store = await OpenAsync(backend);
+        Assert.Null(await store.TryLockAsync("api", "alice", T0, CancellationToken.None));
+
+        Assert.True(await store.RenewLockAsync("api", "alice", T0.AddMinutes(2), CancellationToken.None));
+        Assert.False(await store.RenewLockAsync("api", "bob", T0.AddMinutes(3), CancellationToken.None));
+
+        Assert.Equal(new DeployLock("api", "alice", T0.AddMinutes(2)), await store.TryLockAsync("api", "bob", T0.AddMinutes(4), CancellationToken.None));
+        await store.ForceUnlockAsync("api", CancellationToken.None);
+        Assert.False(await store.RenewLockAsync("api", "alice", T0.AddMinutes(5), CancellationToken.None)); // broken: alice learns she lost it
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
     public async Task History_KeepsEveryFieldAndStep_NewestFirst_WithTheBackupsOfEachDeploy(string backend)
     {
         var store = await OpenAsync(backend);

@@ -60,6 +60,9 @@ public sealed record ServiceConfig : IValidatableConfig
     [Description("Releases kept (files for process, deployment-file backups for lightsail) so rollback needs no rebuild.")]
     public int KeepReleases { get; init; } = 5;
 
+    [Description("A running deploy renews its lock every third of this; a lock not renewed for this long (its deployer crashed) lapses and the next deploy takes it over.")]
+    public TimeSpan LockTtl { get; init; } = TimeSpan.FromMinutes(5);
+
     public void Validate(ConfigValidation validation)
     {
         if (Provider == ProviderKind.Process && Process is null) validation.Error("process", "provider process needs a process: section (command, artifact, listen)");
@@ -70,6 +73,7 @@ public sealed record ServiceConfig : IValidatableConfig
         if (Provider == ProviderKind.Lightsail && Verify.BaseUrl is null)
             validation.Error("verify.base_url", "lightsail services need verify.base_url (the service's public URL or domain)");
         if (KeepReleases < 1) validation.Error("keep_releases", "must be at least 1");
+        if (LockTtl < TimeSpan.FromSeconds(1)) validation.Error("lock_ttl", "must be at least 1s");
         foreach (var name in Env.Keys)
             if (!EnvironmentSubstitution.IsName(name)) validation.Error($"env.{name}", $"\"{name}\" is not an environment variable name (letters, digits and _, not starting with a digit)");
     }
@@ -99,11 +103,16 @@ public sealed record ProcessServiceConfig : IValidatableConfig
     [Description("Longest to wait for in-flight requests on the old replicas before stopping them.")]
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    [Description("After SIGTERM, how long a replica may take to exit before it gets SIGKILL.")]
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     public void Validate(ConfigValidation validation)
     {
         if (!HealthPath.StartsWith('/')) validation.Error("health_path", "must start with /");
         if (Listen.Scheme != Uri.UriSchemeHttp) validation.Error("listen", "must be an http:// address (put TLS in front of it)");
         if (StartupTimeout <= TimeSpan.Zero) validation.Error("startup_timeout", "must be more than 0s");
+        if (DrainTimeout < TimeSpan.Zero) validation.Error("drain_timeout", "must be 0s or more");
+        if (StopTimeout <= TimeSpan.Zero) validation.Error("stop_timeout", "must be more than 0s");
     }
 }
 
@@ -134,9 +143,17 @@ public sealed record LightsailServiceConfig : IValidatableConfig
     [Description("Time between get-container-service-deployments calls while a deployment is activating.")]
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    [Description("Longest one aws call may take (push-container-image excepted) before it is stopped and the step fails.")]
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    [Description("Longest aws lightsail push-container-image may take (it uploads the image).")]
+    public TimeSpan PushTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
     public void Validate(ConfigValidation validation)
     {
         if (!HealthPath.StartsWith('/')) validation.Error("health_path", "must start with /");
+        if (CallTimeout <= TimeSpan.Zero) validation.Error("call_timeout", "must be more than 0s");
+        if (PushTimeout <= TimeSpan.Zero) validation.Error("push_timeout", "must be more than 0s");
     }
 }
 
@@ -151,6 +168,9 @@ public sealed record BuildConfig
 
     [Description("lightsail: the label the pushed image gets; process: the prefix of release names. Defaults to the service's name.")]
     public string? Label { get; init; }
+
+    [Description("The commit the build builds, delivered as BALLAST_COMMIT (e.g. ${GIT_SHA}); defaults to git rev-parse HEAD in this file's folder.")]
+    public string? Commit { get; init; }
 }
 
 /// <summary>The <c>verify:</c> section.</summary>

@@ -25,14 +25,13 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
 
     public async Task<DeployRecord> DeployAsync(BallastConfig config, DeployRequest request, IDeployReporter reporter, CancellationToken cancellationToken)
     {
-        var run = new Run(store, time, config, request.Service, reporter, request.DryRun ? null : "deploy");
+        var run = new DeployRun(store, time, config, request.Service, reporter, request.DryRun ? null : "deploy");
         reporter = run;
         try
         {
             await run.StartAsync(cancellationToken);
-            var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, request.Service, reporter, request.Image is null, cancellationToken));
-            if (!request.DryRun) await run.Step("lock", () => LockAsync(request.Service, request.ForceUnlock, cancellationToken));
-            run.Locked = !request.DryRun;
+            var (context, provider) = run.Chose(await run.Step("preflight", () => PreflightAsync(config, request.Service, reporter, request.Image is null, cancellationToken)));
+            if (!request.DryRun) run.Lease = await run.Step("lock", () => LockAsync(context, request.ForceUnlock, cancellationToken));
             await run.Step("checklist", () => ChecklistAsync(context, cancellationToken), skipWhen: context.Config.Checklist.Pre.Count == 0 ? "no checklist.pre commands" : null);
 
             var release = request.Image;
@@ -41,15 +40,18 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
                 release = await NextReleaseAsync(context, cancellationToken);
                 reporter.Detail($"build skipped (--dry-run): the new release would be {release}");
             }
+            string? commit = null;
             release ??= await run.Step("build", async () =>
             {
                 if (context.Config.Build is null) throw new DeployException("the service has no build: section; deploy an existing release with --image REF");
-                return await provider.BuildAsync(context, await NextReleaseAsync(context, cancellationToken), cancellationToken);
+                var built = await provider.BuildAsync(context, await NextReleaseAsync(context, cancellationToken), cancellationToken);
+                commit = await ReleaseIdentity.CommitAsync(context, cancellationToken);
+                return built;
             });
             run.Release = release;
-            reporter.Detail($"release {release}");
+            reporter.Detail(commit is null ? $"release {release}" : $"release {release} (commit {commit})");
 
-            var env = context.Env;
+            var env = ReleaseIdentity.Delivered(context.Env, release, commit);
             run.EnvNames = ServiceContract.SetNames(env);
             var contract = await run.Step("contract", async () =>
             {
@@ -91,7 +93,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         }
         finally
         {
-            if (run.Locked) await store.UnlockAsync(request.Service, Who, CancellationToken.None);
+            if (run.Lease is { } lease) await lease.DisposeAsync();
         }
     }
 
@@ -99,14 +101,13 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
     public async Task<DeployRecord> RollbackAsync(BallastConfig config, string service, string? to, bool forceUnlock, IDeployReporter reporter,
         CancellationToken cancellationToken)
     {
-        var run = new Run(store, time, config, service, reporter, "rollback");
+        var run = new DeployRun(store, time, config, service, reporter, "rollback");
         reporter = run;
         try
         {
             await run.StartAsync(cancellationToken);
-            var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken));
-            await run.Step("lock", () => LockAsync(service, forceUnlock, cancellationToken));
-            run.Locked = true;
+            var (context, provider) = run.Chose(await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken)));
+            run.Lease = await run.Step("lock", () => LockAsync(context, forceUnlock, cancellationToken));
             var history = await store.HistoryAsync(service, 200, cancellationToken);
             var live = history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
             run.RollbackOf = live?.Id;
@@ -124,7 +125,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         }
         finally
         {
-            if (run.Locked) await store.UnlockAsync(service, Who, CancellationToken.None);
+            if (run.Lease is { } lease) await lease.DisposeAsync();
         }
     }
 
@@ -132,14 +133,14 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
     public async Task<(bool Passed, string? Release)> VerifyAsync(BallastConfig config, string service, string? release, IDeployReporter reporter,
         CancellationToken cancellationToken)
     {
-        var run = new Run(store, time, config, service, reporter, null);
+        var run = new DeployRun(store, time, config, service, reporter, null);
         reporter = run;
         try
         {
-            var (context, provider) = await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken));
+            var (context, provider) = run.Chose(await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken)));
             var live = (await store.HistoryAsync(service, 50, cancellationToken)).FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
             release ??= live?.Release ?? throw new DeployException($"nothing deployed for {service} yet; name the release with --release");
-            var envNames = live?.Release == release ? live.EnvNames : ServiceContract.SetNames(context.Env);
+            var envNames = live?.Release == release ? live.EnvNames : ServiceContract.SetNames(ReleaseIdentity.Delivered(context.Env, release, commit: null));
             var contract = await TryContractAsync(context, provider, release, cancellationToken);
             await run.Step("verify", () => VerifyStepAsync(context, provider, release, contract, envNames, reporter, cancellationToken));
             return (true, release);
@@ -155,7 +156,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         }
     }
 
-    private async Task<DeployRecord> AfterFailureAsync(Run run, CancellationToken cancellationToken)
+    private async Task<DeployRecord> AfterFailureAsync(DeployRun run, CancellationToken cancellationToken)
     {
         if (run.Context is not { } context || run.Provider is not { } provider) return await run.FinishAsync(DeployOutcome.RollbackFailed, cancellationToken);
         if (context.Config.OnFailure == OnFailure.Stop) return await run.FinishAsync(DeployOutcome.Failed, cancellationToken);
@@ -175,9 +176,9 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         }
     }
 
-    private async Task RollBackToAsync(Run run, DeployContext context, IDeployProvider provider, string target, CancellationToken cancellationToken)
+    private async Task RollBackToAsync(DeployRun run, DeployContext context, IDeployProvider provider, string target, CancellationToken cancellationToken)
     {
-        var env = context.Env;
+        var env = ReleaseIdentity.Delivered(context.Env, target, commit: null);
         var history = await store.HistoryAsync(context.Service, 200, cancellationToken);
         await run.Step("rollback", async () =>
         {
@@ -220,13 +221,8 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         return (context, provider);
     }
 
-    private async Task<bool> LockAsync(string service, bool force, CancellationToken cancellationToken)
-    {
-        if (force) await store.ForceUnlockAsync(service, cancellationToken);
-        if (await store.TryLockAsync(service, Who, time.GetUtcNow(), cancellationToken) is { } held)
-            throw new DeployException($"{service} is being deployed by {held.Holder} since {held.Since:u}; if that deploy crashed, break its lock with --force-unlock");
-        return true;
-    }
+    private Task<DeployLease> LockAsync(DeployContext context, bool force, CancellationToken cancellationToken) =>
+        DeployLease.AcquireAsync(store, context.Service, Who, context.Config.LockTtl, force, context.Reporter, time, cancellationToken);
 
     private static async Task<bool> ChecklistAsync(DeployContext context, CancellationToken cancellationToken)
     {
@@ -293,131 +289,6 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
             if (time.GetElapsedTime(started) > context.Config.Checklist.PostLogTimeout)
                 throw new DeployException($"\"{phrase}\" did not appear in {release}'s logs within {Config.Duration.Format(context.Config.Checklist.PostLogTimeout)}");
             await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
-        }
-    }
-
-    private sealed class StepFailedException(string step, string reason) : Exception($"{step}: {reason}");
-
-    /// <summary>
-    /// One deploy or rollback in progress: its steps, its record, its lock. It stands between the pipeline and the
-    /// person's reporter, so the detail lines of each step (the diff, each check's result) are stored with the step.
-    /// </summary>
-    private sealed class Run(IDeployStore store, TimeProvider time, BallastConfig config, string service, IDeployReporter reporter, string? kind)
-        : IDeployReporter
-    {
-        private readonly List<DeployStep> _steps = [];
-        private readonly List<string> _details = [];
-        private DeployRecord? _record;
-
-        public string Service => service;
-        public string? Release { get; set; }
-        public string? RolledBackTo { get; set; }
-        public IReadOnlyList<string> EnvNames { get; set; } = [];
-
-        /// <summary>For <c>ballast rollback</c>: the deploy record of the release it takes down.</summary>
-        public long? RollbackOf { get; set; }
-
-        public bool Locked { get; set; }
-
-        /// <summary>Something live may have changed: a failure from here on is rolled back.</summary>
-        public bool Changed { get; set; }
-
-        public DeployContext? Context { get; private set; }
-        public IDeployProvider? Provider { get; private set; }
-
-        public async Task StartAsync(CancellationToken cancellationToken)
-        {
-            if (kind is null || !config.Services.ContainsKey(service)) return;
-            var record = new DeployRecord { Service = service, Kind = kind, StartedAt = time.GetUtcNow(), Who = Who };
-            _record = record with { Id = await store.AddAsync(record, cancellationToken) };
-        }
-
-        public Task<T> Step<T>(string name, Func<Task<T>> action) => Step(name, action, null)!;
-
-        /// <summary>Runs a step; an exception fails it (and the run) with its message. Skipped steps return default.</summary>
-        public async Task<T?> Step<T>(string name, Func<Task<T>> action, string? skipWhen)
-        {
-            var startedAt = time.GetUtcNow();
-            if (skipWhen is not null)
-            {
-                await RecordAsync(new DeployStep(name, StepOutcome.Skipped, startedAt, TimeSpan.Zero, skipWhen));
-                return default;
-            }
-            Started(name);
-            using var span = Activity.StartActivity($"deploy {name}");
-            span?.SetTag("ballast.service", service);
-            span?.SetTag("ballast.release", Release);
-            var started = time.GetTimestamp();
-            try
-            {
-                var result = await action();
-                if (result is ValueTuple<DeployContext, IDeployProvider> chosen) (Context, Provider) = chosen;
-                await RecordAsync(new DeployStep(name, StepOutcome.Passed, startedAt, time.GetElapsedTime(started), Details()));
-                return result;
-            }
-            catch (Exception e) when (e is not (OperationCanceledException or StepFailedException))
-            {
-                // A DeployException says what to do; anything else (the server went away, a tool printed something
-                // unexpected) still fails only this step, with what happened, so the deploy can roll back.
-                var reason = e is DeployException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-                span?.SetStatus(ActivityStatusCode.Error, reason);
-                await RecordAsync(new DeployStep(name, StepOutcome.Failed, startedAt, time.GetElapsedTime(started), reason));
-                throw new StepFailedException(name, reason);
-            }
-        }
-
-        /// <summary>Shows a spec change and stores the file it replaced with this deploy.</summary>
-        public async Task KeepAsync(SpecChange change)
-        {
-            foreach (var line in change.Lines) Detail(line);
-            if (change.Backup is { } backup && _record is not null)
-                await store.AddBackupAsync(_record.Id, service, backup, time.GetUtcNow(), CancellationToken.None);
-        }
-
-        public void Started(string step)
-        {
-            lock (_details) _details.Clear();
-            reporter.Started(step);
-        }
-
-        public void Finished(DeployStep step) => reporter.Finished(step);
-
-        public void Detail(string line)
-        {
-            lock (_details) _details.Add(line);
-            reporter.Detail(line);
-        }
-
-        private string? Details()
-        {
-            lock (_details) return _details.Count == 0 ? null : string.Join('\n', _details);
-        }
-
-        private async Task RecordAsync(DeployStep step)
-        {
-            _steps.Add(step);
-            Finished(step);
-            if (_record is not null)
-            {
-                _record = _record with { Release = Release, EnvNames = EnvNames, Steps = _steps.ToArray() };
-                await store.UpdateAsync(_record, CancellationToken.None);
-            }
-        }
-
-        public async Task<DeployRecord> FinishAsync(DeployOutcome outcome, CancellationToken cancellationToken)
-        {
-            var record = (_record ?? new DeployRecord { Service = service, StartedAt = time.GetUtcNow(), Who = Who }) with
-            {
-                Release = Release,
-                Outcome = outcome,
-                FinishedAt = time.GetUtcNow(),
-                RolledBackTo = RolledBackTo,
-                RollbackOf = RollbackOf,
-                EnvNames = EnvNames,
-                Steps = _steps.ToArray(),
-            };
-            if (_record is not null) await store.UpdateAsync(record, cancellationToken);
-            return record;
         }
     }
 }

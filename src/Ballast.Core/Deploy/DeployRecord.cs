@@ -63,7 +63,7 @@ public sealed record DeployRecord
     public IReadOnlyList<DeployStep> Steps { get; init; } = [];
 }
 
-/// <summary>Who holds a service's deploy lock, and since when.</summary>
+/// <summary>Who holds a service's deploy lock, and when its holder last renewed it (when it took it, until its first renewal).</summary>
 public sealed record DeployLock(string Service, string Holder, DateTimeOffset Since);
 
 /// <summary>A spec file as it was before a deploy rewrote it, kept with the deploy.</summary>
@@ -76,6 +76,9 @@ public interface IDeployStore
     Task<DeployLock?> TryLockAsync(string service, string holder, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task UnlockAsync(string service, string holder, CancellationToken cancellationToken);
+
+    /// <summary>Marks <paramref name="holder"/>'s lock as renewed at <paramref name="now"/>; false when it no longer holds it.</summary>
+    Task<bool> RenewLockAsync(string service, string holder, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Breaks the lock whoever holds it (<c>--force-unlock</c>).</summary>
     Task ForceUnlockAsync(string service, CancellationToken cancellationToken);

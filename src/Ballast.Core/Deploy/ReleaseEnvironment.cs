@@ -30,6 +30,24 @@ public static class ReleaseEnvironment
         foreach (var (name, value) in service.Env) env[name] = value;
         return env;
     }
+
+    private static readonly string[] Passed = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR"];
+
+    /// <summary>
+    /// Whether a variable of the process starting a release (the server, or the deployer asking for its contract)
+    /// reaches the release: only what any program needs to run does. The rest (other services' and channels'
+    /// secrets, the deployer's own credentials) stays where it is.
+    /// </summary>
+    public static bool Inherited(string name) => Passed.Contains(name, StringComparer.Ordinal)
+        || (name.StartsWith("DOTNET_", StringComparison.Ordinal) && name != "DOTNET_URLS");
+
+    /// <summary>The variables to remove from <paramref name="current"/> and those to set, so a release runs with <paramref name="env"/> only.</summary>
+    public static IReadOnlyDictionary<string, string?> ForRelease(IEnumerable<string> current, IReadOnlyDictionary<string, string> env)
+    {
+        var result = current.Where(n => !Inherited(n)).ToDictionary(n => n, _ => (string?)null, StringComparer.Ordinal);
+        foreach (var (name, value) in env) result[name] = value;
+        return result;
+    }
 }
 
 /// <summary>A deploy step failed for a reason the user can act on; the message says what and where.</summary>

@@ -12,13 +12,13 @@ public static class DeployEndpoints
     {
         var services = app.MapGroup("/api/v1/services/{name}");
         services.MapGet("", async (string name, ProcessRuntime runtime) =>
-            await Known(name, async () => Results.Ok(await runtime.StatusAsync(name))));
+            await Known(name, async () => Results.Json(await runtime.StatusAsync(name), ProcessRuntimeJson.Default.ServiceStatus)));
         services.MapPost("/rollouts", async (string name, RolloutRequest request, ProcessRuntime runtime, CancellationToken ct) =>
             await Known(name, async () =>
             {
                 try
                 {
-                    return Results.Ok(await runtime.RolloutAsync(name, request, ct));
+                    return Results.Json(await runtime.RolloutAsync(name, request, ct), ProcessRuntimeJson.Default.RolloutResult);
                 }
                 catch (RolloutException e)
                 {
@@ -26,7 +26,7 @@ public static class DeployEndpoints
                 }
             }));
         services.MapGet("/logs", async (string name, string release, ProcessRuntime runtime) =>
-            await Known(name, async () => Results.Ok(new { release, lines = await runtime.LogsAsync(name, release) })));
+            await Known(name, async () => Results.Json(new ReleaseLogs(release, await runtime.LogsAsync(name, release)), ProcessRuntimeJson.Default.ReleaseLogs)));
         services.MapGet("/deploys", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>
             Results.Ok(await store.HistoryAsync(name, Math.Clamp(limit ?? 50, 1, 1000), ct)));
         services.MapGet("/backups", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>

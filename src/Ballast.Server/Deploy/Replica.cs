@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Ballast.Core.Deploy;
 
 namespace Ballast.Server.Deploy;
 
@@ -16,13 +17,20 @@ internal sealed partial class Replica : IAsyncDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private Replica(string release, int index, int port, Process process, StreamWriter log)
+    private readonly TimeSpan _stopTimeout;
+    private readonly TimeProvider _time;
+    private readonly ReplicaPorts _ports;
+
+    private Replica(string release, int index, int port, Process process, StreamWriter log, TimeSpan stopTimeout, TimeProvider time, ReplicaPorts ports)
     {
+        _ports = ports;
         Release = release;
         Index = index;
         Port = port;
         _process = process;
         _log = log;
+        _stopTimeout = stopTimeout;
+        _time = time;
     }
 
     public string Release { get; }
@@ -30,15 +38,19 @@ internal sealed partial class Replica : IAsyncDisposable
     public int Port { get; }
     public int Pid => _process.Id;
     public string Destination => $"http://127.0.0.1:{Port}/";
+
+    /// <summary>Its name in the proxy: unique even when a release is rolled out again over itself.</summary>
+    public string Id => $"{Release}#{Index}@{Port}";
     public Task<int> Exited => _exited.Task;
 
     /// <summary>Set before a planned stop, so the exit is not taken for a crash.</summary>
     public bool Stopping { get; private set; }
 
-    public static Replica Start(string release, int index, string directory, string command, IReadOnlyList<string> args,
-        IReadOnlyDictionary<string, string> env)
+    /// <param name="stopTimeout">How long it may take to exit after SIGTERM before it gets SIGKILL.</param>
+    public static Replica Start(string release, int index, ReplicaPorts ports, string directory, string command, IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string> env, TimeSpan stopTimeout, TimeProvider time)
     {
-        var port = FreePort();
+        var port = ports.Take();
         var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var executable = File.Exists(Path.Combine(directory, command)) ? Path.Combine(directory, command) : command;
         var info = new ProcessStartInfo(executable)
@@ -48,15 +60,16 @@ internal sealed partial class Replica : IAsyncDisposable
         foreach (var a in args) info.ArgumentList.Add(a.Replace("{port}", portText, StringComparison.Ordinal));
         // The release gets its own environment, not the server's (which holds other services' and channels' secrets):
         // only what any program needs to run is passed through.
-        foreach (var name in info.Environment.Keys.Where(n => !Inherited(n)).ToArray()) info.Environment.Remove(name);
-        foreach (var (name, value) in env) info.Environment[name] = value;
+        foreach (var (name, value) in ReleaseEnvironment.ForRelease(info.Environment.Keys.ToArray(), env))
+            if (value is null) info.Environment.Remove(name);
+            else info.Environment[name] = value;
         info.Environment["PORT"] = portText;
         info.Environment["BALLAST_RELEASE"] = release;
 
         Directory.CreateDirectory(Path.Combine(directory, "logs"));
         var log = new StreamWriter(Path.Combine(directory, "logs", $"replica-{index}-{port}.log"), append: true) { AutoFlush = true };
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var replica = new Replica(release, index, port, process, log);
+        var replica = new Replica(release, index, port, process, log, stopTimeout, time, ports);
         process.OutputDataReceived += (_, e) => replica.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => replica.Keep(e.Data);
         process.Exited += (_, _) => replica._exited.TrySetResult(process.ExitCode);
@@ -67,6 +80,7 @@ internal sealed partial class Replica : IAsyncDisposable
         catch (System.ComponentModel.Win32Exception e)
         {
             log.Dispose();
+            ports.Return(port);
             throw new RolloutException($"cannot start {command}: {e.Message}");
         }
         process.BeginOutputReadLine();
@@ -111,7 +125,12 @@ internal sealed partial class Replica : IAsyncDisposable
                 attempt.CancelAfter(TimeSpan.FromSeconds(2));
                 using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{Port}{healthPath}"), attempt.Token);
                 if ((int)response.StatusCode == 200) return;
-                last = $"{(int)response.StatusCode} {Explain(await response.Content.ReadAsStringAsync(attempt.Token))}";
+                var (explained, contractFails) = Explain(await response.Content.ReadAsStringAsync(attempt.Token));
+                last = $"{(int)response.StatusCode} {explained}";
+                // A process's environment is fixed when it starts: a replica whose contract check fails will never be
+                // ready, so waiting out startup_timeout would only delay the rollback.
+                if (contractFails)
+                    throw new RolloutException($"replica {Index} of {Release} can never be ready: {healthPath} answered {last}");
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -123,8 +142,11 @@ internal sealed partial class Replica : IAsyncDisposable
         }
     }
 
-    /// <summary>The failing checks of an application/health+json body ("environment:contract: AI_MAX_TOKENS_CHAT is missing"), else the body.</summary>
-    private static string Explain(string body)
+    /// <summary>
+    /// The failing checks of an application/health+json body ("environment:contract: AI_MAX_TOKENS_CHAT is missing"),
+    /// else the body; and whether the environment contract is among them.
+    /// </summary>
+    private static (string Text, bool ContractFails) Explain(string body)
     {
         try
         {
@@ -133,49 +155,46 @@ internal sealed partial class Replica : IAsyncDisposable
             {
                 var failing = checks.EnumerateObject()
                     .SelectMany(c => c.Value.EnumerateArray().Where(x => x.TryGetProperty("status", out var s) && s.GetString() == "fail")
-                        .Select(x => $"{c.Name}: {(x.TryGetProperty("output", out var o) ? o.GetString() : "fail")}"))
+                        .Select(x => (c.Name, Output: x.TryGetProperty("output", out var o) ? o.GetString() : "fail")))
                     .ToArray();
-                if (failing.Length > 0) return string.Join("; ", failing);
+                if (failing.Length > 0)
+                    return (string.Join("; ", failing.Select(f => $"{f.Name}: {f.Output}")), failing.Any(f => f.Name == ContractCheck));
             }
         }
         catch (JsonException)
         {
             // Not health+json: the body itself says it best.
         }
-        return body.Length <= 300 ? body : body[..300] + "…";
+        return (body.Length <= 300 ? body : body[..300] + "…", false);
     }
 
-    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>.</summary>
-    public async Task StopAsync(TimeSpan grace)
+    /// <summary>The readiness library's check of the environment contract, in its health+json body.</summary>
+    private const string ContractCheck = "environment:contract";
+
+    /// <summary>SIGTERM, then SIGKILL when it has not exited within its stop timeout.</summary>
+    public async Task StopAsync()
     {
         Stopping = true;
-        if (!Exited.IsCompleted)
+        if (Exited.IsCompleted) return;
+        _ = Kill(Pid, SigTerm);
+        using var grace = new CancellationTokenSource(_stopTimeout, _time);
+        try
         {
-            _ = Kill(Pid, SigTerm);
-            if (await Task.WhenAny(Exited, Task.Delay(grace)) != Exited && !Exited.IsCompleted) _process.Kill(entireProcessTree: true);
+            await Exited.WaitAsync(grace.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
             await Exited;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(TimeSpan.FromSeconds(5));
+        await StopAsync();
+        _ports.Return(Port);
         _process.Dispose();
         lock (_lines) _log.Dispose();
-    }
-
-    private static readonly string[] Passed = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR"];
-
-    private static bool Inherited(string name) => Passed.Contains(name, StringComparer.Ordinal)
-        || (name.StartsWith("DOTNET_", StringComparison.Ordinal) && name != "DOTNET_URLS");
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private const int SigTerm = 15;

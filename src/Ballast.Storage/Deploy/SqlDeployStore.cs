@@ -27,6 +27,14 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
     public Task UnlockAsync(string service, string holder, CancellationToken cancellationToken) =>
         ExecuteAsync("DELETE FROM deploy_locks WHERE service = @service AND holder = @holder", cancellationToken, ("@service", service), ("@holder", holder));
 
+    public async Task<bool> RenewLockAsync(string service, string holder, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var update = Sql.Command(connection, "UPDATE deploy_locks SET since = @since WHERE service = @service AND holder = @holder",
+            ("@service", service), ("@holder", holder), ("@since", now.ToUnixTimeMilliseconds()));
+        return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     public Task ForceUnlockAsync(string service, CancellationToken cancellationToken) =>
         ExecuteAsync("DELETE FROM deploy_locks WHERE service = @service", cancellationToken, ("@service", service));
 

@@ -10,6 +10,8 @@ using Ballast.Storage;
 using Ballast.Storage.Deploy;
 using Ballast.Storage.Monitoring;
 using Ballast.Testing;
+using CliWrap;
+using CliWrap.Buffered;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -76,27 +78,35 @@ public sealed class LightsailDeployTests : IAsyncDisposable
 
     private string Calls => File.Exists(Path.Combine(_state, "calls.log")) ? File.ReadAllText(Path.Combine(_state, "calls.log")) : "";
 
-    /// <summary>The container Lightsail would run: it answers as the ACTIVE deployment's image and environment.</summary>
+    /// <summary>
+    /// The container Lightsail would run for the ACTIVE deployment. Like a real one it knows only its environment (the
+    /// deployment's <c>environment</c>) and its code (the image, which decides how it misbehaves in a test): what it
+    /// reports on /version comes from its environment alone, with Ballast.AspNetCore's fingerprint rule.
+    /// </summary>
     private async Task<Uri> ContainerAsync()
     {
         if (_container is not null) return _container.BaseAddress;
-        (string Image, JsonObject Env) Active()
+        (string Image, IReadOnlyDictionary<string, string> Env) Active()
         {
             var state = JsonNode.Parse(File.ReadAllText(Path.Combine(_state, "state.json")))!;
             var active = state["deployments"]!.AsArray().First(d => d!["state"]!.GetValue<string>() == "ACTIVE")!;
             var container = active["containers"]!["api"]!;
-            return (container["image"]!.GetValue<string>(), container["environment"]?.AsObject() ?? []);
+            var env = (container["environment"]?.AsObject() ?? []).ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? "", StringComparer.Ordinal);
+            return (container["image"]!.GetValue<string>(), env);
         }
         _container = await TestWebServer.StartAsync(app =>
         {
             app.MapGet("/health/ready", () => Active().Image == _unreadyImage ? Results.StatusCode(503) : Results.Ok(new { status = "pass" }));
             app.MapGet("/version", () =>
             {
-                var (image, env) = Active();
-                var names = new[] { "AI_MAX_TOKENS_CHAT", "DATABASE_URL" }.Where(n => env.ContainsKey(n));
+                var (_, env) = Active();
+                // The names of the contract's variables that are set, sorted: what the readiness library hashes.
+                var contract = JsonNode.Parse(File.ReadAllText(_dir.File("ballast.contract.json")))!["env"]!.AsObject().Select(p => p.Key);
+                var names = contract.Where(n => !string.IsNullOrEmpty(env.GetValueOrDefault(n))).Order(StringComparer.Ordinal);
                 return Results.Ok(new
                 {
-                    release = _reportRelease ?? image,
+                    release = _reportRelease ?? env.GetValueOrDefault("BALLAST_RELEASE"),
+                    commit = env.GetValueOrDefault("BALLAST_COMMIT"),
                     envFingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', names)))),
                 });
             });
@@ -111,7 +121,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
 
     private const string Checklist = "{ post_log: Application successfully started, post_log_timeout: 5s }";
 
-    private async Task<BallastConfig> ConfigAsync(bool withBudget = true, string checklist = Checklist, string onFailure = "rollback")
+    private async Task<BallastConfig> ConfigAsync(bool withBudget = true, string checklist = Checklist, string onFailure = "rollback", string build = "", string lightsail = "", string service = "")
     {
         var baseUrl = await ContainerAsync();
         var yaml = $$"""
@@ -127,7 +137,8 @@ public sealed class LightsailDeployTests : IAsyncDisposable
                   aws_cli: '{{Repository.Path("tests", "tools", "aws")}}'
                   poll_interval: 50ms
                   timeout: 30s
-                build: { command: 'true', image: 'api:latest', label: web }
+            {{lightsail}}
+                build: { command: 'true', image: 'api:latest', label: web{{build}} }
                 scale: 2
                 contract: ballast.contract.json
                 env:
@@ -140,6 +151,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
                   cors_origins: [https://app.example.com]
                 checklist: {{checklist}}
                 on_failure: {{onFailure}}
+            {{service}}
             """;
         File.WriteAllText(_dir.File("ballast.yaml"), yaml);
         var loaded = ConfigLoader.Load(_dir.File("ballast.yaml"));
@@ -159,6 +171,9 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         };
         return (new DeployPipeline([new LightsailProvider(TimeProvider.System, environment)], store, new Verifier(_probe, TimeProvider.System), TimeProvider.System), store);
     }
+
+    private JsonObject DeploymentFileEnvironment() =>
+        JsonNode.Parse(File.ReadAllText(_dir.File("lightsail-api-deployment.json")))!["containers"]!["api"]!["environment"]!.AsObject();
 
     private string DeploymentFileImage() =>
         JsonNode.Parse(File.ReadAllText(_dir.File("lightsail-api-deployment.json")))!["containers"]!["api"]!["image"]!.GetValue<string>();
@@ -201,6 +216,84 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         var kept = Assert.Single(await store.BackupsAsync("api", 5, CancellationToken.None));
         Assert.Equal((record.Id, _dir.File("lightsail-api-deployment.json")), (kept.DeployId, kept.File));
         Assert.Equal(File.ReadAllText(backup), kept.Content);
+    }
+
+    [Fact]
+    public async Task Deploy_ReleaseAndConfiguredCommit_AreDeliveredInTheContainersEnvironment_AndVerified()
+    {
+        // The contract names BALLAST_COMMIT too, so the fingerprint the container reports covers it.
+        File.WriteAllText(_dir.File("ballast.contract.json"), """
+            { "service": "api", "env": { "DATABASE_URL": { "kind": "url" }, "AI_MAX_TOKENS_CHAT": { "kind": "int", "min": 1 },
+                                         "BALLAST_COMMIT": { "required": false } },
+              "endpoints": { "ready": "/health/ready", "version": "/version" } }
+            """);
+        const string Commit = "0123456789abcdef0123456789abcdef01234567";
+        var config = await ConfigAsync(build: $", commit: '{Commit}'");
+        var (pipeline, _) = await PipelineAsync(config);
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
+        var env = DeploymentFileEnvironment();
+        Assert.Equal(Pushed, env["BALLAST_RELEASE"]!.GetValue<string>());
+        Assert.Equal(Commit, env["BALLAST_COMMIT"]!.GetValue<string>());
+        Assert.Contains("✔ version", record.Steps.Single(s => s.Name == "verify").Detail, StringComparison.Ordinal);
+        Assert.Contains($"release {Pushed} (commit {Commit})", reporter.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Commit, record.Steps.Single(s => s.Name == "spec").Detail, StringComparison.Ordinal); // values stay masked in the diff
+    }
+
+    [Fact]
+    public async Task Deploy_BuiltFromAGitWorkTree_DeliversItsHeadAsTheCommit()
+    {
+        async Task<string> Git(params string[] args)
+        {
+            var result = await Cli.Wrap("git")
+                .WithArguments(["-c", "user.name=Ballast Tests", "-c", "user.email=tests@example.com", "-c", "commit.gpgsign=false", .. args])
+                .WithWorkingDirectory(_dir.Path).ExecuteBufferedAsync();
+            return result.StandardOutput.Trim();
+        }
+        await Git("init", "-q");
+        await Git("commit", "-q", "--allow-empty", "-m", "the service's code");
+        var head = await Git("rev-parse", "HEAD");
+        var config = await ConfigAsync();
+        var (pipeline, _) = await PipelineAsync(config);
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
+        Assert.Equal(40, head.Length);
+        Assert.Equal(head, DeploymentFileEnvironment()["BALLAST_COMMIT"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Deploy_AnExistingImage_HasNoCommit_ButItsReleaseIsDelivered()
+    {
+        var config = await ConfigAsync();
+        var (pipeline, _) = await PipelineAsync(config);
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), CancellationToken.None);
+
+        Assert.Equal(DeployOutcome.Deployed, record.Outcome);
+        Assert.Equal(Pushed, DeploymentFileEnvironment()["BALLAST_RELEASE"]!.GetValue<string>());
+        Assert.False(DeploymentFileEnvironment().ContainsKey("BALLAST_COMMIT"));
+    }
+
+    [Fact]
+    public async Task Deploy_AwsCallThatHangs_IsStoppedAtCallTimeout_AndTheDeployRefused()
+    {
+        var config = await ConfigAsync(lightsail: "      call_timeout: 1s");
+        var (pipeline, _) = await PipelineAsync(config);
+        State(s => s["hang"] = "get-container-services");
+        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), patience.Token);
+
+        Assert.Equal(DeployOutcome.Refused, record.Outcome);
+        Assert.Contains("aws lightsail get-container-services did not finish within 1s (lightsail.call_timeout); it was stopped",
+            record.Steps.Single(s => s.Name == "spec").Detail, StringComparison.Ordinal);
+        Assert.Equal(Stale, DeploymentFileImage());
     }
 
     [Fact]
@@ -325,21 +418,62 @@ public sealed class LightsailDeployTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Deploy_LockLeftByACrashedDeploy_IsReported_AndBrokenOnlyWithForceUnlock()
+    public async Task Deploy_LockHeldByALiveDeploy_IsReported_AndBrokenOnlyWithForceUnlock()
     {
         var config = await ConfigAsync();
         var (pipeline, store) = await PipelineAsync(config);
-        var since = new DateTimeOffset(2026, 11, 27, 9, 30, 0, TimeSpan.Zero);
-        Assert.Null(await store.TryLockAsync("api", "ci@builder (pid 4242)", since, CancellationToken.None));
+        var now = TimeProvider.System.GetUtcNow();
+        var renewed = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)).AddSeconds(-30);
+        Assert.Null(await store.TryLockAsync("api", "ci@builder (pid 4242)", renewed, CancellationToken.None));
 
         var refused = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), CancellationToken.None);
         Assert.Equal(DeployOutcome.Refused, refused.Outcome);
-        Assert.Equal("api is being deployed by ci@builder (pid 4242) since 2026-11-27 09:30:00Z; if that deploy crashed, break its lock with --force-unlock",
-            refused.Steps.Single(s => s.Name == "lock").Detail);
+        Assert.Equal($"api is being deployed by ci@builder (pid 4242) (lock last renewed {renewed:u}); if that deploy crashed, its lock lapses at " +
+                     $"{renewed.AddMinutes(5):u} (lock_ttl), or break it now with --force-unlock", refused.Steps.Single(s => s.Name == "lock").Detail);
 
         var forced = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed, ForceUnlock: true), new RecordingReporter(), CancellationToken.None);
         Assert.Equal(DeployOutcome.Deployed, forced.Outcome);
-        Assert.Null(await store.TryLockAsync("api", "next", since, CancellationToken.None)); // released when the deploy ended
+        Assert.Null(await store.TryLockAsync("api", "next", now, CancellationToken.None)); // released when the deploy ended
+    }
+
+    [Fact]
+    public async Task Deploy_LockOfACrashedDeploy_LapsesAfterLockTtl_AndIsTakenOver()
+    {
+        var config = await ConfigAsync(service: "    lock_ttl: 2m");
+        var (pipeline, store) = await PipelineAsync(config);
+        // A deployer that was killed 3 minutes ago: it stopped renewing its lock then.
+        Assert.Null(await store.TryLockAsync("api", "ci@builder (pid 4242)", TimeProvider.System.GetUtcNow().AddMinutes(-3), CancellationToken.None));
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
+        Assert.Contains("the lock of ci@builder (pid 4242) lapsed", record.Steps.Single(s => s.Name == "lock").Detail, StringComparison.Ordinal);
+        Assert.Null(await store.TryLockAsync("api", "next", TimeProvider.System.GetUtcNow(), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Deploy_WhileRunning_RenewsItsLock_SoItNeverLapses()
+    {
+        var config = await ConfigAsync(checklist: "{ pre: ['sleep 6'] }", service: "    lock_ttl: 3s");
+        var (pipeline, store) = await PipelineAsync(config);
+
+        var reporter = new RecordingReporter();
+        var deploy = pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), reporter, CancellationToken.None);
+
+        // Another deployer looks at the lock while the checklist runs: it is held, and renewed after it was taken.
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); !reporter.Text.Contains("… checklist", StringComparison.Ordinal); await Task.Delay(50))
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1) && !deploy.IsCompleted, reporter.Text);
+        DeployLock? first = null;
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); ; await Task.Delay(100))
+        {
+            var held = await store.TryLockAsync("api", "observer", TimeProvider.System.GetUtcNow(), CancellationToken.None);
+            Assert.True(held is not null, "the lock was free while the deploy ran");
+            first ??= held;
+            if (held.Since > first.Since) break;
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1) && !deploy.IsCompleted, "the lock was never renewed");
+        }
+        Assert.Equal(DeployOutcome.Deployed, (await deploy).Outcome);
     }
 
     [Fact]
@@ -393,12 +527,27 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         _dir.Dispose();
     }
 
+    /// <summary>What the person watching would see; read by a test while the deploy runs.</summary>
     private sealed class RecordingReporter : IDeployReporter
     {
-        public List<string> Lines { get; } = [];
+        private readonly List<string> _lines = [];
+
+        public IReadOnlyList<string> Lines
+        {
+            get
+            {
+                lock (_lines) return _lines.ToArray();
+            }
+        }
+
         public string Text => string.Join('\n', Lines);
-        public void Started(string step) => Lines.Add($"… {step}");
-        public void Finished(DeployStep step) => Lines.Add($"{step.Outcome} {step.Name}: {step.Detail}");
-        public void Detail(string line) => Lines.Add("    " + line);
+        public void Started(string step) => Add($"… {step}");
+        public void Finished(DeployStep step) => Add($"{step.Outcome} {step.Name}: {step.Detail}");
+        public void Detail(string line) => Add("    " + line);
+
+        private void Add(string line)
+        {
+            lock (_lines) _lines.Add(line);
+        }
     }
 }

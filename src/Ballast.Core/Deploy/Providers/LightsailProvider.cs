@@ -7,6 +7,8 @@ using Ballast.Core.Config;
 using CliWrap;
 using CliWrap.Buffered;
 using CliWrap.Builders;
+using Polly;
+using Polly.Retry;
 
 namespace Ballast.Core.Deploy.Providers;
 
@@ -42,8 +44,9 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
             problems.Add($"the AWS CLI v2 ({lightsail.AwsCli}) is not installed: see https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html");
         else
         {
-            var version = await Cli.Wrap(aws).WithArguments(["--version"]).WithEnvironmentVariables(Env).WithValidation(CommandResultValidation.None)
-                .ExecuteBufferedAsync(cancellationToken);
+            var version = await WithinAsync(lightsail.CallTimeout, "aws --version", "call_timeout", token =>
+                Cli.Wrap(aws).WithArguments(["--version"]).WithEnvironmentVariables(Env).WithValidation(CommandResultValidation.None)
+                    .ExecuteBufferedAsync(token), cancellationToken);
             if (!(version.StandardOutput + version.StandardError).StartsWith("aws-cli/2.", StringComparison.Ordinal))
                 problems.Add($"{aws} is not the AWS CLI v2 ({(version.StandardOutput + version.StandardError).Trim()}); Lightsail containers need v2");
         }
@@ -65,30 +68,67 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
         foreach (var (name, value) in environment) builder.Set(name, value);
     }
 
-    /// <summary>Runs <c>aws lightsail COMMAND ...</c> with JSON output; retries throttling with backoff; throws with the CLI's own message.</summary>
+    /// <summary>
+    /// Runs <c>aws lightsail COMMAND ...</c> with JSON output, each call bounded by <c>call_timeout</c> (the push by
+    /// <c>push_timeout</c>); retries throttling with backoff; throws with the CLI's own message.
+    /// </summary>
     private async Task<string> AwsAsync(DeployContext context, string command, IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
         var lightsail = context.Config.Lightsail!;
         var aws = Find(lightsail.AwsCli, context) ?? throw new DeployException($"{lightsail.AwsCli} is not installed");
-        for (var attempt = 0; ; attempt++)
+        var (timeout, key) = command == "push-container-image" ? (lightsail.PushTimeout, "push_timeout") : (lightsail.CallTimeout, "call_timeout");
+        var throttling = new ResiliencePipelineBuilder { TimeProvider = time }.AddRetry(new RetryStrategyOptions
         {
-            var result = await Cli.Wrap(aws)
-                .WithArguments(["lightsail", command, .. arguments, "--region", lightsail.Region, "--output", "json"])
-                .WithWorkingDirectory(context.BaseDirectory)
-                .WithEnvironmentVariables(Env)
-                .WithValidation(CommandResultValidation.None)
-                .ExecuteBufferedAsync(Encoding.UTF8, cancellationToken);
-            if (result.ExitCode == 0) return result.StandardOutput;
-            var error = result.StandardError.Trim();
-            if (error.Contains("(ThrottlingException)", StringComparison.Ordinal) && attempt < ThrottleRetries)
+            ShouldHandle = new PredicateBuilder().Handle<ThrottledException>(),
+            MaxRetryAttempts = ThrottleRetries,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(500),
+            UseJitter = false,
+            OnRetry = _ =>
             {
                 context.Reporter.Detail($"aws lightsail {command}: throttled, retrying");
-                await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt)) / 2, time, cancellationToken);
-                continue;
-            }
-            throw new DeployException($"aws lightsail {command} failed (exit {result.ExitCode}): {(error.Length > 0 ? error : result.StandardOutput.Trim())}");
+                return default;
+            },
+        }).Build();
+        try
+        {
+            return await throttling.ExecuteAsync(async token =>
+            {
+                var result = await WithinAsync(timeout, $"aws lightsail {command}", key, t => Cli.Wrap(aws)
+                    .WithArguments(["lightsail", command, .. arguments, "--region", lightsail.Region, "--output", "json"])
+                    .WithWorkingDirectory(context.BaseDirectory)
+                    .WithEnvironmentVariables(Env)
+                    .WithValidation(CommandResultValidation.None)
+                    .ExecuteBufferedAsync(Encoding.UTF8, t), token);
+                if (result.ExitCode == 0) return result.StandardOutput;
+                var error = result.StandardError.Trim();
+                var message = $"aws lightsail {command} failed (exit {result.ExitCode}): {(error.Length > 0 ? error : result.StandardOutput.Trim())}";
+                throw error.Contains("(ThrottlingException)", StringComparison.Ordinal) ? new ThrottledException(message) : new DeployException(message);
+            }, cancellationToken);
+        }
+        catch (ThrottledException e)
+        {
+            throw new DeployException(e.Message);
         }
     }
+
+    /// <summary>Runs a call of the AWS CLI for at most <paramref name="timeout"/>; one that hangs is killed and named.</summary>
+    private static async Task<BufferedCommandResult> WithinAsync(TimeSpan timeout, string what, string key, Func<CancellationToken, CommandTask<BufferedCommandResult>> call,
+        CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            return await call(bounded.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new DeployException($"{what} did not finish within {Config.Duration.Format(timeout)} (lightsail.{key}); it was stopped");
+        }
+    }
+
+    private sealed class ThrottledException(string message) : Exception(message);
 
     public async Task<string> BuildAsync(DeployContext context, string nextRelease, CancellationToken cancellationToken)
     {

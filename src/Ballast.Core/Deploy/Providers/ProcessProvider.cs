@@ -63,7 +63,9 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
             result = await Cli.Wrap(executable)
                 .WithArguments([.. process.Args.Select(a => a.Replace("{port}", "0", StringComparison.Ordinal)), "--ballast-contract"])
                 .WithWorkingDirectory(folder)
-                .WithEnvironmentVariables(e => e.Set(ServiceConfig.ReleaseVariable, release))
+                // The release's own environment, as its replicas will have it; never the deployer's.
+                .WithEnvironmentVariables(ReleaseEnvironment.ForRelease(
+                    Environment.GetEnvironmentVariables().Keys.OfType<string>(), ReleaseIdentity.Delivered(context.Env, release, commit: null)))
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteBufferedAsync(timeout.Token);
         }
@@ -84,10 +86,9 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
         CancellationToken cancellationToken)
     {
         // The process provider has no spec file: the change is the release, the scale and the environment's names.
-        var status = await _http.GetFromJsonAsync<JsonElement>(Server(context, $"/api/v1/services/{context.Service}"), cancellationToken);
-        var live = status.GetProperty("release").GetString();
-        var liveNames = status.GetProperty("envNames").EnumerateArray().Select(n => n.GetString()!).ToHashSet(StringComparer.Ordinal);
-        var lines = new List<string> { $"release: {live ?? "(none)"} → {release}", $"scale: {status.GetProperty("replicas").GetArrayLength()} → {context.Config.Scale}" };
+        var status = await StatusAsync(context, cancellationToken);
+        var liveNames = status.EnvNames.ToHashSet(StringComparer.Ordinal);
+        var lines = new List<string> { $"release: {status.Release ?? "(none)"} → {release}", $"scale: {status.Replicas.Count} → {context.Config.Scale}" };
         lines.AddRange(env.Keys.Where(n => !liveNames.Contains(n)).Order(StringComparer.Ordinal).Select(n => $"+ env {n}=***"));
         lines.AddRange(liveNames.Where(n => !env.ContainsKey(n)).Order(StringComparer.Ordinal).Select(n => $"- env {n}"));
         return new SpecChange(lines);
@@ -97,24 +98,27 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
     {
         var artifact = context.Resolve(context.Config.Process!.Artifact);
         using var response = await _http.PostAsJsonAsync(Server(context, $"/api/v1/services/{context.Service}/rollouts"),
-            new { release, env, artifact = Directory.Exists(artifact) ? artifact : null }, cancellationToken);
+            new RolloutRequest(release, env, Directory.Exists(artifact) ? artifact : null), ProcessRuntimeJson.Default.RolloutRequest, cancellationToken);
         if (!response.IsSuccessStatusCode) throw new DeployException(await Detail(response, cancellationToken));
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        context.Reporter.Detail($"replicas on ports {string.Join(", ", body.GetProperty("ports").EnumerateArray())}; ready after " +
-                                $"{body.GetProperty("readyMs").GetDouble():0} ms; old replicas drained in {body.GetProperty("drainMs").GetDouble():0} ms");
+        var result = await response.Content.ReadFromJsonAsync(ProcessRuntimeJson.Default.RolloutResult, cancellationToken)
+                     ?? throw new DeployException("the server's rollout answer was empty");
+        context.Reporter.Detail($"replicas on ports {string.Join(", ", result.Ports)}; ready after {result.ReadyMs:0} ms; old replicas drained in {result.DrainMs:0} ms");
     }
 
     public async Task<string?> LiveReleaseAsync(DeployContext context, CancellationToken cancellationToken)
     {
-        var status = await _http.GetFromJsonAsync<JsonElement>(Server(context, $"/api/v1/services/{context.Service}"), cancellationToken);
-        return status.GetProperty("release").GetString();
+        return (await StatusAsync(context, cancellationToken)).Release;
     }
+
+    private async Task<ServiceStatus> StatusAsync(DeployContext context, CancellationToken cancellationToken) =>
+        await _http.GetFromJsonAsync(Server(context, $"/api/v1/services/{context.Service}"), ProcessRuntimeJson.Default.ServiceStatus, cancellationToken)
+        ?? throw new DeployException($"ballast serve answered nothing for {context.Service}");
 
     public async Task<IReadOnlyList<string>> LogsAsync(DeployContext context, string release, CancellationToken cancellationToken)
     {
-        var body = await _http.GetFromJsonAsync<JsonElement>(
-            Server(context, $"/api/v1/services/{context.Service}/logs?release={Uri.EscapeDataString(release)}"), cancellationToken);
-        return body.GetProperty("lines").EnumerateArray().Select(l => l.GetString() ?? "").ToArray();
+        var logs = await _http.GetFromJsonAsync(Server(context, $"/api/v1/services/{context.Service}/logs?release={Uri.EscapeDataString(release)}"),
+            ProcessRuntimeJson.Default.ReleaseLogs, cancellationToken);
+        return logs?.Lines ?? [];
     }
 
     public Uri? DefaultBaseUrl(DeployContext context) => context.Config.Process!.Listen;
