@@ -13,12 +13,21 @@ namespace Ballast.Core.Monitoring.Probes;
 /// <summary>
 /// <c>type: http</c>. One pooled handler per TLS/redirect setting, shared by all monitors with that setting; DNS,
 /// connect, TLS and first-byte times are taken from the handler's own connection hooks, so a fresh connection is
-/// measured phase by phase and a reused one reports only what happened.
+/// measured phase by phase and a reused one reports only what happened. A kept-alive connection is used for at most
+/// <paramref name="connectionLifetime"/> (default <see cref="DefaultConnectionLifetime"/>): the next one resolves the name
+/// again, so a failover that moves the name is followed instead of checking the old address for ever.
 /// </summary>
-public sealed class HttpProbe(TimeProvider time) : Probe<HttpMonitorConfig>, IDisposable
+public sealed class HttpProbe(TimeProvider time, IHostResolver? resolver = null, TimeSpan? connectionLifetime = null)
+    : Probe<HttpMonitorConfig>, IDisposable
 {
     /// <summary>Bodies are read up to this size; conditions see the first MiB of a larger one.</summary>
     public const int MaxBodyBytes = 1 << 20;
+
+    /// <summary>How long a connection is reused before the name is resolved again: about the TTL failovers use.</summary>
+    public static readonly TimeSpan DefaultConnectionLifetime = TimeSpan.FromMinutes(1);
+
+    private readonly IHostResolver _resolver = resolver ?? SystemHostResolver.Instance;
+    private readonly TimeSpan _connectionLifetime = connectionLifetime ?? DefaultConnectionLifetime;
 
     private static readonly HttpRequestOptionsKey<RequestState> StateKey = new("ballast.probe");
     private readonly ConcurrentDictionary<(bool Redirects, bool Verify, string? Ca), HttpMessageInvoker> _clients = new();
@@ -123,6 +132,7 @@ public sealed class HttpProbe(TimeProvider time) : Probe<HttpMonitorConfig>, IDi
             UseCookies = false,
             UseProxy = false,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+            PooledConnectionLifetime = _connectionLifetime,
             ConnectCallback = ConnectAsync,
             PlaintextStreamFilter = (context, _) =>
             {
@@ -159,7 +169,7 @@ public sealed class HttpProbe(TimeProvider time) : Probe<HttpMonitorConfig>, IDi
         var host = context.DnsEndPoint.Host;
         var addresses = IPAddress.TryParse(host, out var literal)
             ? [literal]
-            : await Dns.GetHostAddressesAsync(host, cancellationToken);
+            : await _resolver.ResolveAsync(host, cancellationToken);
         if (state is not null) state.Timings.Dns = state.Since(state.Started);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
