@@ -207,6 +207,28 @@ public sealed class ProbeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Http_FreshConnection_AddressLiteralTakesNoDnsAndPhasesAddUpToAtMostTheTotal()
+    {
+        await using var secure = await TestWebServer.StartAsync(Map, _certs.Valid("localhost", days: 40));
+        await using var dns = new TestDnsServer().Add("api.ballast.test", "A", "127.0.0.1").Add("localhost", "A", "127.0.0.1");
+        using var probe = new HttpProbe(TimeProvider.System, dns.Resolver());
+
+        var literal = (await Run(probe, Http(_web.Url("/ok")) with { FreshConnection = true })).Observation.Timings;
+        var named = (await Run(probe, Http(new Uri($"http://api.ballast.test:{_web.BaseAddress.Port}/ok")) with { FreshConnection = true })).Observation.Timings;
+        var tls = (await Run(probe, Http(new Uri($"https://localhost:{secure.BaseAddress.Port}/ok")) with { FreshConnection = true, CaFile = _certs.CaFile }))
+            .Observation.Timings;
+
+        Assert.Equal(TimeSpan.Zero, literal.Dns);
+        Assert.True(named.Dns > TimeSpan.Zero);
+        Assert.NotNull(tls.Tls);
+        foreach (var t in new[] { literal, named, tls })
+        {
+            var phases = (t.Dns ?? TimeSpan.Zero) + (t.Connect ?? TimeSpan.Zero) + (t.Tls ?? TimeSpan.Zero) + (t.FirstByte ?? TimeSpan.Zero);
+            Assert.True(phases <= t.Total, $"dns {t.Dns} + connect {t.Connect} + tls {t.Tls} + first byte {t.FirstByte} > total {t.Total}");
+        }
+    }
+
+    [Fact]
     public async Task Https_TrustedCertificate_ReportsExpiryAndTls()
     {
         await using var server = await TestWebServer.StartAsync(Map, _certs.Valid("localhost", days: 40));

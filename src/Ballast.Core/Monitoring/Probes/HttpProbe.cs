@@ -66,7 +66,8 @@ public sealed class HttpProbe(TimeProvider time, IHostResolver? resolver = null,
         try
         {
             using var response = await client.SendAsync(request, cancellationToken);
-            state.Timings.FirstByte = time.GetElapsedTime(start);
+            // The wait for the answer once the connection was ready, so the phases add up to no more than the total.
+            state.Timings.FirstByte = state.Since(state.ReadyAt != 0 ? state.ReadyAt : start);
             string? body;
             if (wantsBody) body = await ReadBodyAsync(response.Content, cancellationToken);
             else
@@ -139,6 +140,7 @@ public sealed class HttpProbe(TimeProvider time, IHostResolver? resolver = null,
                 if (context.InitialRequestMessage.Options.TryGetValue(StateKey, out var state))
                 {
                     state.Timings.Tls = context.PlaintextStream is SslStream ? state.Since(state.ConnectedAt) : null;
+                    state.ReadyAt = state.Now;
                     if (context.PlaintextStream is SslStream { RemoteCertificate: X509Certificate2 cert } ssl)
                     {
                         var notAfter = new DateTimeOffset(cert.NotAfter.ToUniversalTime());
@@ -166,26 +168,9 @@ public sealed class HttpProbe(TimeProvider time, IHostResolver? resolver = null,
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         context.InitialRequestMessage.Options.TryGetValue(StateKey, out var state);
-        var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host, out var literal)
-            ? [literal]
-            : await _resolver.ResolveAsync(host, cancellationToken);
-        if (state is not null) state.Timings.Dns = state.Since(state.Started);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-        if (state is not null)
-        {
-            state.ConnectedAt = state.Now;
-            state.Timings.Connect = state.Since(state.Started) - (state.Timings.Dns ?? TimeSpan.Zero);
-        }
+        var socket = await Connections.ConnectAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, state?.Timings ?? new ProbeTimings(), time,
+            cancellationToken, _resolver);
+        if (state is not null) state.ConnectedAt = state.Now;
         return new NetworkStream(socket, ownsSocket: true);
     }
 
@@ -197,8 +182,10 @@ public sealed class HttpProbe(TimeProvider time, IHostResolver? resolver = null,
 
     private sealed class RequestState(TimeProvider time)
     {
-        public readonly long Started = time.GetTimestamp();
         public long ConnectedAt;
+
+        /// <summary>When this request's new connection was ready for it (after TLS); 0 when it reused one.</summary>
+        public long ReadyAt;
         public long Now => time.GetTimestamp();
         public ProbeTimings Timings { get; } = new();
         public DateTimeOffset? CertNotAfter { get; set; }
