@@ -124,7 +124,8 @@ public sealed class ServeFailureTests : IAsyncLifetime
         var serve = await BallastProcess.RunAsync(_dir.Path, "serve", "--config", WriteConfig(port));
 
         Assert.Equal(ExitCodes.ServerFailed, serve.ExitCode);
-        Assert.Contains($"could not start on http://127.0.0.1:{port}", serve.Stderr);
+        Assert.Contains("ballast serve: could not start: ", serve.Stderr);
+        Assert.Contains($"127.0.0.1:{port}", serve.Stderr);
     }
 
     [Fact]

@@ -20,25 +20,28 @@ internal static class ServeCommand
             var path = parse.GetValue(config)!;
             var loaded = ConfigOption.Load(path);
             if (loaded is null) return ExitCodes.ConfigInvalid;
-            var storage = Stores.DialectFor(loaded.Server, loaded.SourcePath).Describe();
             await using var app = BallastServer.Build(loaded);
             try
             {
                 await app.StartAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return ExitCodes.Ok; // asked to stop while starting
             }
             catch (StorageUnavailableException e)
             {
                 Console.Error.WriteLine($"ballast serve: {e.Message}");
                 return ExitCodes.StorageFailed;
             }
-            catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // Most often the listen address is taken or not ours to bind (server.listen).
-                Console.Error.WriteLine($"ballast serve: could not start on {loaded.Server.Listen}: {e.Message}");
+                // Most often server.listen is taken or not ours to bind; Kestrel's message names the address.
+                Console.Error.WriteLine($"ballast serve: could not start: {e.Message}");
                 return ExitCodes.ServerFailed;
             }
             Console.Error.WriteLine($"Ballast listening on {string.Join(", ", app.Addresses())} · {loaded.Monitors.Count} monitors · " +
-                                    $"{storage} · config {Path.GetFullPath(path)} (reloaded on change)");
+                                    $"{Stores.DialectFor(loaded.Server, loaded.SourcePath).Describe()} · config {Path.GetFullPath(path)} (reloaded on change)");
             await app.WaitForShutdownAsync(ct);
             if (app.Failure() is { } failure)
             {
