@@ -49,6 +49,7 @@ public sealed class SupervisionTests : IAsyncLifetime
         Assert.Equal("warn", loop.GetProperty("status").GetString());
         Assert.Equal(SwitchableNotificationStore.Error, loop.GetProperty("output").GetString());
         Assert.True(ready.GetProperty("checks").GetProperty("loops:restarts")[0].GetProperty("observedValue").GetInt64() >= 1);
+        Assert.Equal(1, ready.GetProperty("checks").GetProperty("loops:failing")[0].GetProperty("observedValue").GetInt32());
 
         // Monitoring goes on: the incident opens and its notification is stored, waiting for the dispatcher.
         await server.EventuallyAsync("/api/v1/monitors", l => l[0].GetProperty("state").GetString() == "UP");

@@ -21,6 +21,8 @@ namespace Ballast.Server.Hosting;
 /// <summary>Builds the <c>ballast serve</c> web application from a validated config.</summary>
 public static class BallastServer
 {
+    private const int MaxLoopsNamed = 20;
+
     /// <summary>
     /// Builds the server. <paramref name="time"/> replaces the clock (tests pass a fake one);
     /// <paramref name="configureLogging"/> lets the caller choose where logs go.
@@ -107,9 +109,11 @@ public static class BallastServer
                 ["monitoring:started"] = new[] { new { status = ready ? "pass" : "fail", observedValue = (object)ready } },
                 ["storage:pendingWrites"] = new[] { new { status = "pass", observedValue = (object)writer.Pending } },
                 ["loops:restarts"] = new[] { new { status = degraded.Count == 0 ? "pass" : "warn", observedValue = (object)loops.TotalFaults } },
+                ["loops:failing"] = new[] { new { status = degraded.Count == 0 ? "pass" : "warn", observedValue = (object)degraded.Count } },
             };
-            // A failing loop is restarted, so Ballast still serves: "warn" (200), naming the loop and its error.
-            foreach (var fault in degraded)
+            // A failing loop is restarted, so Ballast still serves: "warn" (200), naming the loop and its error. A bug
+            // that fails every monitor's loop is named by its first few, not ten thousand entries.
+            foreach (var fault in degraded.Take(MaxLoopsNamed))
                 checks[fault.Loop + ":running"] = new[]
                 {
                     new { status = "warn", observedValue = fault.Faults, output = fault.LastError, time = fault.LastFaultAt, restartAt = fault.RestartAt },
