@@ -12,7 +12,7 @@ public static class ExitCodes
     /// <summary>The config (or a condition given on the command line) is invalid; nothing was done.</summary>
     public const int ConfigInvalid = 2;
 
-    /// <summary>The server could not start or stopped on an error.</summary>
+    /// <summary><c>serve</c>: the server could not start (its listen address cannot be bound) or stopped on a failure it could not ride out.</summary>
     public const int ServerFailed = 3;
 
     /// <summary>What the command names does not exist (no open incident with that id).</summary>
@@ -33,6 +33,9 @@ public static class ExitCodes
     /// <summary><c>deploy</c> with on_failure: stop: the new release failed after the rollout and was left in place.</summary>
     public const int DeployFailed = 9;
 
-    /// <summary><c>deploy</c>/<c>verify</c>/<c>rollback</c>/<c>history</c>: Ballast's storage (server.storage) could not be read or written.</summary>
+    /// <summary>
+    /// <c>deploy</c>/<c>verify</c>/<c>rollback</c>/<c>history</c>: Ballast's storage (server.storage) could not be read or written;
+    /// <c>serve</c>: it could not be opened, migrated or read at start.
+    /// </summary>
     public const int StorageFailed = 10;
 }

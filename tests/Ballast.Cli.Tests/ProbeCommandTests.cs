@@ -31,6 +31,19 @@ public sealed class ProbeCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Probe_AddressLiteral_NoDnsTimeAndPhasesAddUpToAtMostTheTotal()
+    {
+        var run = await BallastProcess.RunAsync(AppContext.BaseDirectory, "probe", _web.Url("/ready").ToString(), "--json");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        var timings = JsonDocument.Parse(run.Stdout).RootElement.GetProperty("timings");
+        Assert.Equal(0, timings.GetProperty("dnsMs").GetDouble());
+        var phases = new[] { "dnsMs", "connectMs", "tlsMs", "firstByteMs" }
+            .Sum(p => timings.GetProperty(p).ValueKind == JsonValueKind.Number ? timings.GetProperty(p).GetDouble() : 0);
+        Assert.True(phases <= timings.GetProperty("totalMs").GetDouble(), timings.ToString());
+    }
+
+    [Fact]
     public async Task Probe_Failing_Exits1AndSaysWhat()
     {
         var run = await BallastProcess.RunAsync(AppContext.BaseDirectory, "probe", _web.Url("/broken").ToString(), "-c", "[STATUS] == 200", "-c", "[BODY].status == pass");

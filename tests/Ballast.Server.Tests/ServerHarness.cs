@@ -4,6 +4,7 @@ using Ballast.Core.Config;
 using Ballast.Server.Hosting;
 using Ballast.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ballast.Server.Tests;
 
@@ -14,16 +15,20 @@ public sealed class ServerHarness : IAsyncDisposable
     private WebApplication _app = null!;
 
     public HttpClient Client { get; private set; } = null!;
+
+    /// <summary>The host's services (its lifetime, its singletons), for what the API does not show.</summary>
+    public IServiceProvider Services => _app.Services;
     public string ConfigPath => _dir.File("ballast.yaml");
 
     /// <param name="monitorsYaml">The monitors: list.</param>
     /// <param name="sections">More top-level sections (channels:, alerting:), as YAML.</param>
-    public static async Task<ServerHarness> StartAsync(string monitorsYaml, string sections = "")
+    /// <param name="configureServices">Replaces registrations after Ballast's own (a store that fails on demand).</param>
+    public static async Task<ServerHarness> StartAsync(string monitorsYaml, string sections = "", Action<IServiceCollection>? configureServices = null)
     {
         var harness = new ServerHarness { _sections = sections };
         harness.WriteConfig(monitorsYaml);
         var config = ConfigLoader.Load(harness.ConfigPath).Require();
-        harness._app = BallastServer.Build(config, configureLogging: _ => { });
+        harness._app = BallastServer.Build(config, configureLogging: _ => { }, configureServices: configureServices);
         await harness._app.StartAsync();
         harness.Client = new HttpClient { BaseAddress = new Uri(harness._app.Addresses()[0]), Timeout = TimeSpan.FromSeconds(10) };
         return harness;

@@ -1,7 +1,10 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Ballast.Core.Monitoring.Probes;
+using DnsClient;
 
 namespace Ballast.Testing;
 
@@ -12,7 +15,7 @@ namespace Ballast.Testing;
 public sealed class TestDnsServer : IAsyncDisposable
 {
     private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
-    private readonly Dictionary<(string Name, ushort Type), string[]> _records = [];
+    private readonly ConcurrentDictionary<(string Name, ushort Type), string[]> _records = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -24,10 +27,24 @@ public sealed class TestDnsServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>Adds or replaces the records of one name and type (while serving, too: a failover moving a name).</summary>
     public TestDnsServer Add(string name, string type, params string[] data)
     {
         _records[(name.TrimEnd('.').ToLowerInvariant(), TypeCode(type))] = data;
         return this;
+    }
+
+    /// <summary>A resolver for HTTP probes that asks this server (over the DNS wire protocol) for A records, keeping nothing.</summary>
+    public IHostResolver Resolver() => new Client(new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Loopback, Port)) { UseCache = false }));
+
+    private sealed class Client(LookupClient lookup) : IHostResolver
+    {
+        public async Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
+        {
+            var answer = await lookup.QueryAsync(host, QueryType.A, cancellationToken: cancellationToken);
+            var addresses = answer.Answers.ARecords().Select(a => a.Address).ToArray();
+            return addresses.Length > 0 ? addresses : throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound);
+        }
     }
 
     private static ushort TypeCode(string type) => type switch

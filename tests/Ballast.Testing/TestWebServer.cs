@@ -24,21 +24,26 @@ public sealed class TestWebServer : IAsyncDisposable
 
     public Uri Url(string path) => new(BaseAddress, path);
 
-    /// <summary>Starts a server; <paramref name="certificate"/> makes it HTTPS.</summary>
-    public static async Task<TestWebServer> StartAsync(Action<WebApplication> map, X509Certificate2? certificate = null)
+    /// <summary>
+    /// Starts a server; <paramref name="certificate"/> makes it HTTPS. <paramref name="address"/> (a loopback address such
+    /// as 127.0.0.2) and <paramref name="port"/> put it where another server's name could move to.
+    /// </summary>
+    public static async Task<TestWebServer> StartAsync(Action<WebApplication> map, X509Certificate2? certificate = null, IPAddress? address = null,
+        int port = 0)
     {
+        if (address is not null && !IPAddress.IsLoopback(address)) throw new ArgumentException("tests listen on loopback only", nameof(address));
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
-            k.Listen(IPAddress.Loopback, 0, listen =>
+            k.Listen(address ?? IPAddress.Loopback, port, listen =>
             {
                 if (certificate is not null) listen.UseHttps(certificate);
             }));
         var app = builder.Build();
         map(app);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestWebServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"));
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestWebServer(app, new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"));
     }
 
     public async ValueTask DisposeAsync()

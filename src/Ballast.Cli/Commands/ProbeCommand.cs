@@ -60,6 +60,8 @@ internal static class ProbeCommand
                 TlsVerify = !parse.GetValue(insecure),
                 FreshConnection = true,
             };
+            // Compiled before the clock starts, so the timings are the target's and not this process's start-up.
+            await HttpWarmUp.RunAsync(ct);
             using var probe = new HttpProbe(TimeProvider.System);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             cts.CancelAfter(limit);

@@ -5,7 +5,10 @@ using Microsoft.Extensions.Hosting;
 
 namespace Ballast.Cli.Commands;
 
-/// <summary><c>ballast serve</c>: runs monitors, the API and push endpoints until stopped (Ctrl+C or SIGTERM).</summary>
+/// <summary>
+/// <c>ballast serve</c>: runs monitors, the API and push endpoints until stopped (Ctrl+C or SIGTERM). Exits 0 only
+/// after a requested stop; a server that cannot start, or that stopped on a failure, exits with a code saying which.
+/// </summary>
 internal static class ServeCommand
 {
     public static Command Create()
@@ -17,20 +20,35 @@ internal static class ServeCommand
             var path = parse.GetValue(config)!;
             var loaded = ConfigOption.Load(path);
             if (loaded is null) return ExitCodes.ConfigInvalid;
+            await using var app = BallastServer.Build(loaded);
             try
             {
-                await using var app = BallastServer.Build(loaded);
                 await app.StartAsync(ct);
-                Console.Error.WriteLine($"Ballast listening on {string.Join(", ", app.Addresses())} · {loaded.Monitors.Count} monitors · " +
-                                        $"{Stores.DialectFor(loaded.Server, loaded.SourcePath).Describe()} · config {Path.GetFullPath(path)} (reloaded on change)");
-                await app.WaitForShutdownAsync(ct);
-                return ExitCodes.Ok;
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return ExitCodes.Ok; // asked to stop while starting
+            }
+            catch (StorageUnavailableException e)
             {
                 Console.Error.WriteLine($"ballast serve: {e.Message}");
+                return ExitCodes.StorageFailed;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Most often server.listen is taken or not ours to bind; Kestrel's message names the address.
+                Console.Error.WriteLine($"ballast serve: could not start: {e.Message}");
                 return ExitCodes.ServerFailed;
             }
+            Console.Error.WriteLine($"Ballast listening on {string.Join(", ", app.Addresses())} · {loaded.Monitors.Count} monitors · " +
+                                    $"{Stores.DialectFor(loaded.Server, loaded.SourcePath).Describe()} · config {Path.GetFullPath(path)} (reloaded on change)");
+            await app.WaitForShutdownAsync(ct);
+            if (app.Failure() is { } failure)
+            {
+                Console.Error.WriteLine($"ballast serve: stopped on a failure: {failure.GetType().Name}: {failure.Message}");
+                return ExitCodes.ServerFailed;
+            }
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Ballast.Core.Config;
+using Ballast.Core.Supervision;
 using Microsoft.Extensions.Logging;
 
 namespace Ballast.Core.Monitoring;
@@ -16,7 +17,9 @@ public enum PushOutcome
 /// <summary>
 /// Runs every monitor on its own cadence: one loop per monitor, first runs spread across the interval, a global bound
 /// on checks in flight, a timeout per check, and nothing but memory on the probe path (results go to a non-blocking
-/// sink). Holds its state in instances, never statics, so several engines can live in one process.
+/// sink). Holds its state in instances, never statics, so several engines can live in one process. Each monitor has
+/// exactly one loop and one state machine at any time: a loop that throws is restarted by the <see cref="LoopSupervisor"/>
+/// with its failure recorded as a failed check, and a loop replaced by a config change finishes before its successor starts.
 /// </summary>
 public sealed partial class MonitoringEngine : IAsyncDisposable
 {
@@ -26,6 +29,8 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
     private readonly IMonitoringSink _sink;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
+    private readonly LoopSupervisor _supervisor;
+    private readonly LoopSupervisor? _ownSupervisor;
     private readonly ConcurrentDictionary<string, MonitorRuntime> _monitors = new(StringComparer.Ordinal);
     private readonly Lock _applyLock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -35,12 +40,13 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
     private readonly long _wakeTicks;
 
     public MonitoringEngine(IEnumerable<IProbe> probes, IMonitoringSink sink, TimeProvider time, ILogger<MonitoringEngine> log,
-        MonitoringEngineOptions? options = null)
+        MonitoringEngineOptions? options = null, LoopSupervisor? supervisor = null)
     {
         _probes = probes.ToDictionary(p => p.Type, StringComparer.Ordinal);
         _sink = sink;
         _time = time;
         _log = log;
+        _supervisor = supervisor ?? (_ownSupervisor = new LoopSupervisor(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<LoopSupervisor>.Instance));
         _wakeTicks = (options ?? new()).WakeGranularity.Ticks;
     }
 
@@ -73,7 +79,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
             foreach (var (name, runtime) in _monitors)
                 if (!wanted.ContainsKey(name))
                 {
-                    runtime.Stop();
+                    runtime.Retire();
                     _monitors.TryRemove(name, out _);
                     Log.MonitorRemoved(_log, name);
                 }
@@ -84,21 +90,21 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
                 if (_monitors.TryGetValue(config.Name, out var existing))
                 {
                     if (existing.Fingerprint == fingerprint) continue;
-                    existing.Stop();
+                    // Retired under the state's lock: a check the old loop is recording finishes first, any later one is dropped.
+                    existing.Retire();
                     Log.MonitorChanged(_log, config.Name);
                 }
                 var machine = existing?.Machine ?? new MonitorStateMachine(
                     saved.GetValueOrDefault(config.Name) ?? new MonitorStatus(config.Name, MonitorState.Unknown),
                     openIncidents.GetValueOrDefault(config.Name));
-                machine.SetPaused(config.Paused, now);
+                var stateLock = existing?.Lock ?? new Lock();
+                lock (stateLock) machine.SetPaused(config.Paused, now);
                 var heartbeat = config is HeartbeatMonitorConfig
                     ? existing?.Heartbeat ?? new HeartbeatClock(now, machine.Status.LastSuccessAt)
                     : null;
-                var runtime = new MonitorRuntime(config, fingerprint, machine, heartbeat, _stopping.Token);
+                var runtime = new MonitorRuntime(config, fingerprint, machine, heartbeat, stateLock, _stopping.Token);
                 _monitors[config.Name] = runtime;
-                if (!config.Paused) runtime.Loop = Task.Run(() => config is HeartbeatMonitorConfig
-                    ? RunHeartbeatAsync(runtime)
-                    : RunProbesAsync(runtime));
+                runtime.Loop = config.Paused ? existing?.Loop : StartLoop(runtime, existing?.Loop);
             }
             _byToken = _monitors.Values.Where(r => r.Config is HeartbeatMonitorConfig)
                 .ToDictionary(r => ((HeartbeatMonitorConfig)r.Config).PushToken, StringComparer.Ordinal);
@@ -139,12 +145,35 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         return PushOutcome.Recorded;
     }
 
+    private Task StartLoop(MonitorRuntime runtime, Task? replaced) => Task.Run(async () =>
+    {
+        // One loop per monitor: the one being replaced ends (it was cancelled and can no longer record) before this one starts.
+        if (replaced is not null) await replaced.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _supervisor.RunAsync("monitor/" + runtime.Config.Name, _ =>
+        {
+            runtime.Unpark();
+            return runtime.Config is HeartbeatMonitorConfig ? RunHeartbeatAsync(runtime) : RunProbesAsync(runtime);
+        }, runtime.Cancellation.Token, e => RecordFault(runtime, e));
+    });
+
+    /// <summary>A loop threw: the check it was making is recorded as failed (so it shows, and counts towards an incident).</summary>
+    private Task RecordFault(MonitorRuntime runtime, Exception exception)
+    {
+        Stats.LoopFaulted();
+        Log.LoopFailed(_log, runtime.Config.Name, exception.GetType().Name, exception.Message);
+        runtime.Faulted = true;
+        runtime.ParkForRestart();
+        Record(runtime, new CheckResult(runtime.Config.Name, _time.GetUtcNow(), TimeSpan.Zero, false,
+            $"internal error in Ballast: {exception.GetType().Name}: {Truncate(exception.Message, 200)}"), fromLoop: true);
+        return Task.CompletedTask;
+    }
+
     private async Task RunProbesAsync(MonitorRuntime runtime)
     {
         var config = runtime.Config;
         var ct = runtime.Cancellation.Token;
         var probe = _probes[config.Type];
-        var planned = _time.GetUtcNow() + FirstRunOffset(config.Name, config.Interval);
+        var planned = _time.GetUtcNow() + (runtime.Faulted ? TimeSpan.Zero : FirstRunOffset(config.Name, config.Interval));
         try
         {
             while (!ct.IsCancellationRequested)
@@ -164,7 +193,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
                     _gate.Release();
                 }
                 Stats.Completed();
-                Record(runtime, result);
+                if (!Record(runtime, result, fromLoop: true)) return;
 
                 var cadence = result.Passed && runtime.Machine.OpenIncident is null ? config.Interval : config.EffectiveRetryInterval;
                 planned += cadence;
@@ -230,7 +259,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
                 }
                 Stats.Started(now - deadline);
                 Stats.Completed();
-                lock (runtime.Lock) Record(runtime, new CheckResult(config.Name, now, TimeSpan.Zero, false, reason));
+                if (!Record(runtime, new CheckResult(config.Name, now, TimeSpan.Zero, false, reason), fromLoop: true)) return;
                 // Still late: say so again each interval (as checks), or sooner if a ping arrives.
                 await runtime.WaitAsync(config.Interval, _time);
             }
@@ -241,20 +270,23 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         }
     }
 
-    private void Record(MonitorRuntime runtime, CheckResult result)
+    /// <summary>Applies a result to the monitor's state; a loop's result is dropped once its runtime was retired (returns false).</summary>
+    private bool Record(MonitorRuntime runtime, CheckResult result, bool fromLoop = false)
     {
         Incident? changed;
         MonitorStatus status;
         lock (runtime.Lock)
         {
+            if (fromLoop && runtime.Retired) return false;
             changed = runtime.Machine.Apply(result, runtime.Config, NewIncidentId);
             status = runtime.Machine.Status;
             _sink.Record(new CheckRecord(result, status, changed, runtime.Machine.StatusChanged));
         }
-        if (changed is null) return;
+        if (changed is null) return true;
         if (changed.IsOpen) Log.IncidentOpened(_log, changed.Monitor, changed.Id, changed.Cause, changed.TimeToDetect.TotalSeconds);
         else Log.IncidentResolved(_log, changed.Monitor, changed.Id, changed.TimeToRecover!.Value.TotalSeconds);
         IncidentChanged?.Invoke(changed, runtime.Config, status);
+        return true;
     }
 
     private string NewIncidentId() => Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
@@ -312,54 +344,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         _stopping.Dispose();
         _gate.Dispose();
         Stats.Dispose();
-    }
-
-    private sealed class MonitorRuntime(MonitorConfig config, string fingerprint, MonitorStateMachine machine, HeartbeatClock? heartbeat, CancellationToken stopping)
-    {
-        private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public MonitorConfig Config { get; } = config;
-        public string Fingerprint { get; } = fingerprint;
-        public MonitorStateMachine Machine { get; } = machine;
-        public HeartbeatClock? Heartbeat { get; } = heartbeat;
-        public CancellationTokenSource Cancellation { get; } = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        public Lock Lock { get; } = new();
-        public Task? Loop { get; set; }
-
-        public void Stop() => Cancellation.Cancel();
-
-        // Which wait the loop is parked in (0: not parked). A timer that fires or is cancelled late only unparks its own wait.
-        private int _parkedIn;
-        private int _waits;
-
-        /// <summary>True while the loop waits on the clock (not probing, not recording): what a test waits for before moving a fake clock.</summary>
-        public bool Parked => Volatile.Read(ref _parkedIn) != 0 || Loop is null || Loop.IsCompleted;
-
-        public void Wake()
-        {
-            Volatile.Write(ref _parkedIn, 0);
-            Interlocked.Exchange(ref _wake, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        }
-
-        /// <summary>Awaits a timer already registered; unparks the moment it fires, even before the loop resumes.</summary>
-        public Task Park(Task timer)
-        {
-            var wait = Interlocked.Increment(ref _waits);
-            Volatile.Write(ref _parkedIn, wait);
-            timer.ContinueWith((_, w) => Interlocked.CompareExchange(ref _parkedIn, 0, (int)w!), wait,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            return timer;
-        }
-
-        /// <summary>Waits for <paramref name="delay"/> or a <see cref="Wake"/>, whichever comes first.</summary>
-        public async Task WaitAsync(TimeSpan delay, TimeProvider time)
-        {
-            var wake = Volatile.Read(ref _wake).Task;
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(Cancellation.Token);
-            await Task.WhenAny(Park(Task.Delay(delay, time, cts.Token)), wake);
-            await cts.CancelAsync();
-            Cancellation.Token.ThrowIfCancellationRequested();
-        }
+        _ownSupervisor?.Dispose();
     }
 
     private static partial class Log
@@ -381,5 +366,8 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
 
         [LoggerMessage(1006, LogLevel.Warning, "{Count} monitor loops did not stop within 10s")]
         public static partial void StopTimedOut(ILogger logger, int count);
+
+        [LoggerMessage(7001, LogLevel.Error, "Monitor {Monitor}: its loop failed ({ErrorType}: {Error}); the check is recorded as failed and the loop resumes after a backoff")]
+        public static partial void LoopFailed(ILogger logger, string monitor, string errorType, string error);
     }
 }

@@ -12,7 +12,7 @@ public sealed class SchedulerStats : IDisposable
     private static readonly double[] Bounds = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, double.PositiveInfinity];
 
     private readonly long[] _lagCounts = new long[Bounds.Length];
-    private long _due, _started, _completed, _missed;
+    private long _due, _started, _completed, _missed, _loopFaults;
     private readonly Meter _meter = new("Ballast.Monitoring");
     private readonly Histogram<double> _lag;
 
@@ -20,6 +20,7 @@ public sealed class SchedulerStats : IDisposable
     {
         _lag = _meter.CreateHistogram<double>("ballast.check.start_lag", "ms", "How late checks start relative to their schedule");
         _meter.CreateObservableCounter("ballast.checks.completed", () => Interlocked.Read(ref _completed), description: "Checks completed");
+        _meter.CreateObservableCounter("ballast.monitor_loop.faults", () => Interlocked.Read(ref _loopFaults), description: "Monitor loops that threw and were restarted");
         _meter.CreateObservableCounter("ballast.checks.missed", () => Interlocked.Read(ref _missed), description: "Scheduled checks skipped because the previous one overran");
     }
 
@@ -36,6 +37,9 @@ public sealed class SchedulerStats : IDisposable
 
     public void Completed() => Interlocked.Increment(ref _completed);
 
+    /// <summary>A monitor's loop threw something no probe should: its check was recorded as failed and the loop restarted.</summary>
+    public void LoopFaulted() => Interlocked.Increment(ref _loopFaults);
+
     public void Missed(long slots)
     {
         Interlocked.Add(ref _due, slots);
@@ -46,7 +50,7 @@ public sealed class SchedulerStats : IDisposable
     {
         var counts = _lagCounts.Select(c => Interlocked.Read(ref c)).ToArray();
         return new(Interlocked.Read(ref _due), Interlocked.Read(ref _started), Interlocked.Read(ref _completed), Interlocked.Read(ref _missed),
-            Percentile(counts, 0.50), Percentile(counts, 0.99));
+            Percentile(counts, 0.50), Percentile(counts, 0.99), Interlocked.Read(ref _loopFaults));
     }
 
     private static double Percentile(long[] counts, double q)
@@ -66,5 +70,8 @@ public sealed class SchedulerStats : IDisposable
     public void Dispose() => _meter.Dispose();
 }
 
-/// <summary>Scheduler figures at one moment. Lag percentiles are bucket upper bounds (ms); 10000 means 10 s or more.</summary>
-public sealed record SchedulerSnapshot(long Due, long Started, long Completed, long Missed, double StartLagP50Ms, double StartLagP99Ms);
+/// <summary>
+/// Scheduler figures at one moment. Lag percentiles are bucket upper bounds (ms); 10000 means 10 s or more.
+/// <c>LoopFaults</c> counts monitor loops that threw and were restarted.
+/// </summary>
+public sealed record SchedulerSnapshot(long Due, long Started, long Completed, long Missed, double StartLagP50Ms, double StartLagP99Ms, long LoopFaults);

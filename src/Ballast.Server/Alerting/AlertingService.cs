@@ -1,6 +1,7 @@
 using Ballast.Core.Alerting;
 using Ballast.Core.Config;
 using Ballast.Core.Monitoring;
+using Ballast.Core.Supervision;
 using Ballast.Server.Hosting;
 
 namespace Ballast.Server.Alerting;
@@ -8,6 +9,8 @@ namespace Ballast.Server.Alerting;
 /// <summary>
 /// Connects incidents to people: the engine's incident events feed the planner, stored notifications wake the
 /// dispatcher, and config reloads reach both. Subscribes when built, before monitoring starts, so no incident is missed.
+/// The planner and the dispatcher run under the <see cref="LoopSupervisor"/>: a failure (the database gone for a while)
+/// restarts the loop that hit it after a backoff and never stops the server.
 /// </summary>
 public sealed class AlertingService : BackgroundService
 {
@@ -16,10 +19,12 @@ public sealed class AlertingService : BackgroundService
     private readonly NotificationDispatcher _dispatcher;
     private readonly IMonitoringStore _store;
     private readonly ISilenceStore _silences;
+    private readonly LoopSupervisor _supervisor;
 
     public AlertingService(ConfigState config, MonitoringEngine engine, IMonitoringStore store, ISilenceStore silences, AlertPlanner planner,
-        NotificationDispatcher dispatcher)
+        NotificationDispatcher dispatcher, LoopSupervisor supervisor)
     {
+        _supervisor = supervisor;
         _config = config;
         _store = store;
         _silences = silences;
@@ -39,11 +44,19 @@ public sealed class AlertingService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _planner.SetSilences(await _silences.ListSilencesAsync(cancellationToken: stoppingToken));
+        // Resumed incidents must reach the planner before it plans anything new about them.
+        await _supervisor.RunAsync("alerting-resume", ResumeAsync, stoppingToken);
+        await Task.WhenAll(
+            _supervisor.RunAsync("alert-planner", _planner.RunAsync, stoppingToken),
+            _supervisor.RunAsync("notification-dispatcher", _dispatcher.RunAsync, stoppingToken));
+    }
+
+    private async Task ResumeAsync(CancellationToken cancellationToken)
+    {
+        _planner.SetSilences(await _silences.ListSilencesAsync(cancellationToken: cancellationToken));
         var monitors = _config.Current.Monitors.ToDictionary(m => m.Name, StringComparer.Ordinal);
-        foreach (var incident in await _store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: stoppingToken))
+        foreach (var incident in await _store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: cancellationToken))
             if (monitors.TryGetValue(incident.Monitor, out var monitor)) _planner.Resume(incident, monitor);
-        await Task.WhenAll(_planner.RunAsync(stoppingToken), _dispatcher.RunAsync(stoppingToken));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

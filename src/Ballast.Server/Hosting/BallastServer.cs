@@ -5,6 +5,7 @@ using Ballast.Core.Config;
 using Ballast.Core.Monitoring;
 using Ballast.Core.Monitoring.Probes;
 using Ballast.Core.Deploy;
+using Ballast.Core.Supervision;
 using Ballast.Server.Alerting;
 using Ballast.Server.Deploy;
 using Ballast.Server.Monitoring;
@@ -20,11 +21,15 @@ namespace Ballast.Server.Hosting;
 /// <summary>Builds the <c>ballast serve</c> web application from a validated config.</summary>
 public static class BallastServer
 {
+    private const int MaxLoopsNamed = 20;
+
     /// <summary>
     /// Builds the server. <paramref name="time"/> replaces the clock (tests pass a fake one);
     /// <paramref name="configureLogging"/> lets the caller choose where logs go.
     /// </summary>
-    public static WebApplication Build(BallastConfig config, TimeProvider? time = null, Action<ILoggingBuilder>? configureLogging = null)
+    /// <param name="configureServices">Runs after Ballast's own registrations, so it can replace one (tests put a failing store in).</param>
+    public static WebApplication Build(BallastConfig config, TimeProvider? time = null, Action<ILoggingBuilder>? configureLogging = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(config.Server.Listen.GetLeftPart(UriPartial.Authority));
@@ -42,6 +47,7 @@ public static class BallastServer
             o.SerializerOptions.WriteIndented = false;
         });
         services.AddSingleton(time ?? TimeProvider.System);
+        services.AddSingleton<LoopSupervisor>();
         services.AddSingleton(new ConfigState(config));
         services.AddSingleton<IProbe, HttpProbe>();
         services.AddSingleton<IProbe, TcpProbe>();
@@ -66,6 +72,7 @@ public static class BallastServer
         services.AddSingleton<IDeployStore>(sp => new SqlDeployStore(sp.GetRequiredService<SqlDialect>()));
         services.AddSingleton<ProcessRuntime>();
         services.AddHostedService(sp => sp.GetRequiredService<ProcessRuntime>());
+        configureServices?.Invoke(services);
 
         var app = builder.Build();
         app.MapHealthEndpoints();
@@ -80,21 +87,41 @@ public static class BallastServer
     public static IReadOnlyList<string> Addresses(this WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
 
+    /// <summary>
+    /// Why the server stopped on its own, if it did: the first hosted service that ended with an exception. Null after
+    /// a requested stop (Ctrl+C, SIGTERM).
+    /// </summary>
+    public static Exception? Failure(this WebApplication app) =>
+        app.Services.GetServices<IHostedService>().OfType<BackgroundService>()
+            .Select(s => s.ExecuteTask?.Exception?.GetBaseException())
+            .FirstOrDefault(e => e is not null);
+
     private static void MapHealthEndpoints(this WebApplication app)
     {
         // Ballast's own health, in the same shape it asks of the services it watches.
         app.MapGet("/health/live", () => Results.Json(new { status = "pass" }, contentType: "application/health+json"));
-        app.MapGet("/health/ready", (MonitoringService monitoring, MonitoringWriter writer) =>
+        app.MapGet("/health/ready", (MonitoringService monitoring, MonitoringWriter writer, LoopSupervisor loops) =>
         {
             var ready = monitoring.IsReady;
+            var degraded = loops.Degraded();
+            var checks = new Dictionary<string, object>
+            {
+                ["monitoring:started"] = new[] { new { status = ready ? "pass" : "fail", observedValue = (object)ready } },
+                ["storage:pendingWrites"] = new[] { new { status = "pass", observedValue = (object)writer.Pending } },
+                ["loops:restarts"] = new[] { new { status = degraded.Count == 0 ? "pass" : "warn", observedValue = (object)loops.TotalFaults } },
+                ["loops:failing"] = new[] { new { status = degraded.Count == 0 ? "pass" : "warn", observedValue = (object)degraded.Count } },
+            };
+            // A failing loop is restarted, so Ballast still serves: "warn" (200), naming the loop and its error. A bug
+            // that fails every monitor's loop is named by its first few, not ten thousand entries.
+            foreach (var fault in degraded.Take(MaxLoopsNamed))
+                checks[fault.Loop + ":running"] = new[]
+                {
+                    new { status = "warn", observedValue = fault.Faults, output = fault.LastError, time = fault.LastFaultAt, restartAt = fault.RestartAt },
+                };
             return Results.Json(new
             {
-                status = ready ? "pass" : "fail",
-                checks = new Dictionary<string, object>
-                {
-                    ["monitoring:started"] = new[] { new { status = ready ? "pass" : "fail", observedValue = ready } },
-                    ["storage:pendingWrites"] = new[] { new { status = "pass", observedValue = writer.Pending } },
-                },
+                status = !ready ? "fail" : degraded.Count > 0 ? "warn" : "pass",
+                checks,
             }, contentType: "application/health+json", statusCode: ready ? 200 : 503);
         });
     }

@@ -1,17 +1,22 @@
 using Ballast.Core.Config;
+using Ballast.Core.Supervision;
 
 namespace Ballast.Server.Hosting;
 
 /// <summary>
 /// Watches ballast.yaml and applies valid edits while running. An invalid edit is logged with every error and the
 /// running config is kept, so a typo cannot stop monitoring. Polls the file once a second: simple, and it sees
-/// editors that replace the file as well as those that write in place.
+/// editors that replace the file as well as those that write in place. A file that cannot be read for a moment (being
+/// replaced, permissions) fails the loop, which the supervisor restarts.
 /// </summary>
-public sealed partial class ConfigReloadService(ConfigState state, TimeProvider time, ILogger<ConfigReloadService> log) : BackgroundService
+public sealed partial class ConfigReloadService(ConfigState state, LoopSupervisor supervisor, TimeProvider time, ILogger<ConfigReloadService> log)
+    : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => supervisor.RunAsync("config-reload", WatchAsync, stoppingToken);
+
+    private async Task WatchAsync(CancellationToken stoppingToken)
     {
         var path = state.Current.SourcePath;
         if (path is null) return;

@@ -1,5 +1,7 @@
 using Ballast.Core.Monitoring;
+using Ballast.Core.Supervision;
 using Ballast.Server.Hosting;
+using Ballast.Storage;
 using Ballast.Storage.Monitoring;
 
 namespace Ballast.Server.Monitoring;
@@ -11,25 +13,39 @@ namespace Ballast.Server.Monitoring;
 public sealed partial class MonitoringService(
     ConfigState config,
     IMonitoringStore store,
+    SqlDialect dialect,
     MonitoringWriter writer,
     MonitoringEngine engine,
+    LoopSupervisor supervisor,
     TimeProvider time,
     ILogger<MonitoringService> log) : BackgroundService
 {
     private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
+    private static readonly TimeSpan OpenTimeout = TimeSpan.FromMinutes(2);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>True once the store is migrated and every monitor is scheduled.</summary>
     public bool IsReady => _ready.Task.IsCompletedSuccessfully;
 
+    /// <exception cref="StorageUnavailableException">The store cannot be opened, migrated or read.</exception>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
-        await store.MigrateAsync(timeout.Token);
-        var statuses = await store.LoadStatusesAsync(timeout.Token);
-        var open = (await store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: timeout.Token))
-            .GroupBy(i => i.Monitor).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        timeout.CancelAfter(OpenTimeout);
+        IReadOnlyDictionary<string, MonitorStatus> statuses;
+        Dictionary<string, Incident> open;
+        try
+        {
+            await store.MigrateAsync(timeout.Token);
+            statuses = await store.LoadStatusesAsync(timeout.Token);
+            open = (await store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: timeout.Token))
+                .GroupBy(i => i.Monitor).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
+        {
+            var reason = e is OperationCanceledException ? $"no answer within {OpenTimeout.TotalMinutes:0} minutes" : e.Message;
+            throw new StorageUnavailableException($"cannot open storage {dialect.Describe()}: {reason}", e);
+        }
         var current = config.Current;
         engine.Start(current.Monitors, current.Server.MaxConcurrentChecks, statuses, open);
         config.Changed += OnConfigChanged;
@@ -40,7 +56,9 @@ public sealed partial class MonitoringService(
 
     private void OnConfigChanged(Core.Config.BallastConfig updated) => engine.Apply(updated.Monitors);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => supervisor.RunAsync("retention", PruneAsync, stoppingToken);
+
+    private async Task PruneAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(PruneEvery, time);
         do

@@ -70,6 +70,38 @@ public sealed class ProbeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Http_NameMovesToAnotherAddress_FollowedOnceTheKeptConnectionExpires()
+    {
+        await using var first = await TestWebServer.StartAsync(app => app.MapGet("/", () => "first"));
+        var port = first.Url("/").Port;
+        // 127.0.0.2 is loopback too on Linux: the address the name fails over to, on the same port.
+        await using var second = await TestWebServer.StartAsync(app => app.MapGet("/", () => "second"), address: System.Net.IPAddress.Parse("127.0.0.2"), port: port);
+        await using var dns = new TestDnsServer().Add("api.ballast.test", "A", "127.0.0.1");
+        var lifetime = TimeSpan.FromMilliseconds(300);
+        using var probe = new HttpProbe(TimeProvider.System, dns.Resolver(), lifetime);
+        var monitor = Http(new Uri($"http://api.ballast.test:{port}/"), "[BODY] == second");
+
+        var connected = TimeProvider.System.GetTimestamp();
+        var (_, cause, before) = await Run(probe, monitor);
+        Assert.Equal("first", before.Body);
+        Assert.Equal("[BODY] == second failed: got \"first\"", cause);
+
+        dns.Add("api.ballast.test", "A", "127.0.0.2");
+        // Checks keep coming (as a short interval does, so the connection never idles out); the kept connection to the
+        // old address may serve until its lifetime ends, then a new connection asks DNS again.
+        var clock = TimeProvider.System.GetTimestamp();
+        Observation seen;
+        do
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(clock) < TimeSpan.FromSeconds(20), "the probe kept checking the old address");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System);
+            seen = (await Run(probe, monitor)).Observation;
+        }
+        while (seen.Body != "second");
+        Assert.True(TimeProvider.System.GetElapsedTime(connected) >= lifetime, "the first connection was not kept alive: this test proves nothing");
+    }
+
+    [Fact]
     public async Task Http_FailingEndpoint_SaysWhatWasSeen()
     {
         using var probe = new HttpProbe(TimeProvider.System);
@@ -172,6 +204,28 @@ public sealed class ProbeTests : IAsyncLifetime
         Assert.NotNull(first.Observation.Timings.Connect);
         Assert.NotNull(second.Observation.Timings.Connect);
         Assert.Null(reused.Observation.Timings.Connect);
+    }
+
+    [Fact]
+    public async Task Http_FreshConnection_AddressLiteralTakesNoDnsAndPhasesAddUpToAtMostTheTotal()
+    {
+        await using var secure = await TestWebServer.StartAsync(Map, _certs.Valid("localhost", days: 40));
+        await using var dns = new TestDnsServer().Add("api.ballast.test", "A", "127.0.0.1").Add("localhost", "A", "127.0.0.1");
+        using var probe = new HttpProbe(TimeProvider.System, dns.Resolver());
+
+        var literal = (await Run(probe, Http(_web.Url("/ok")) with { FreshConnection = true })).Observation.Timings;
+        var named = (await Run(probe, Http(new Uri($"http://api.ballast.test:{_web.BaseAddress.Port}/ok")) with { FreshConnection = true })).Observation.Timings;
+        var tls = (await Run(probe, Http(new Uri($"https://localhost:{secure.BaseAddress.Port}/ok")) with { FreshConnection = true, CaFile = _certs.CaFile }))
+            .Observation.Timings;
+
+        Assert.Equal(TimeSpan.Zero, literal.Dns);
+        Assert.True(named.Dns > TimeSpan.Zero);
+        Assert.NotNull(tls.Tls);
+        foreach (var t in new[] { literal, named, tls })
+        {
+            var phases = (t.Dns ?? TimeSpan.Zero) + (t.Connect ?? TimeSpan.Zero) + (t.Tls ?? TimeSpan.Zero) + (t.FirstByte ?? TimeSpan.Zero);
+            Assert.True(phases <= t.Total, $"dns {t.Dns} + connect {t.Connect} + tls {t.Tls} + first byte {t.FirstByte} > total {t.Total}");
+        }
     }
 
     [Fact]

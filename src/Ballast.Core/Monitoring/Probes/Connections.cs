@@ -3,14 +3,19 @@ using System.Net.Sockets;
 
 namespace Ballast.Core.Monitoring.Probes;
 
-/// <summary>Resolving and connecting, timed, shared by the socket-level probes.</summary>
+/// <summary>Resolving and connecting, timed, shared by every probe that opens connections.</summary>
 internal static class Connections
 {
-    public static async Task<Socket> ConnectAsync(string host, int port, ProbeTimings timings, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Resolves (an address literal takes no lookup: DNS 0) and connects, timing each phase on its own.</summary>
+    public static async Task<Socket> ConnectAsync(string host, int port, ProbeTimings timings, TimeProvider time, CancellationToken cancellationToken,
+        IHostResolver? resolver = null)
     {
         var start = time.GetTimestamp();
-        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
-        timings.Dns = time.GetElapsedTime(start);
+        var addresses = IPAddress.TryParse(host, out var literal)
+            ? [literal]
+            : await (resolver ?? SystemHostResolver.Instance).ResolveAsync(host, cancellationToken);
+        timings.Dns = literal is null ? time.GetElapsedTime(start) : TimeSpan.Zero;
+        var connecting = time.GetTimestamp();
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -21,7 +26,7 @@ internal static class Connections
             socket.Dispose();
             throw;
         }
-        timings.Connect = time.GetElapsedTime(start) - timings.Dns;
+        timings.Connect = time.GetElapsedTime(connecting);
         return socket;
     }
 

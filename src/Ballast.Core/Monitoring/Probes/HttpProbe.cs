@@ -13,12 +13,21 @@ namespace Ballast.Core.Monitoring.Probes;
 /// <summary>
 /// <c>type: http</c>. One pooled handler per TLS/redirect setting, shared by all monitors with that setting; DNS,
 /// connect, TLS and first-byte times are taken from the handler's own connection hooks, so a fresh connection is
-/// measured phase by phase and a reused one reports only what happened.
+/// measured phase by phase and a reused one reports only what happened. A kept-alive connection is used for at most
+/// <paramref name="connectionLifetime"/> (default <see cref="DefaultConnectionLifetime"/>): the next one resolves the name
+/// again, so a failover that moves the name is followed instead of checking the old address for ever.
 /// </summary>
-public sealed class HttpProbe(TimeProvider time) : Probe<HttpMonitorConfig>, IDisposable
+public sealed class HttpProbe(TimeProvider time, IHostResolver? resolver = null, TimeSpan? connectionLifetime = null)
+    : Probe<HttpMonitorConfig>, IDisposable
 {
     /// <summary>Bodies are read up to this size; conditions see the first MiB of a larger one.</summary>
     public const int MaxBodyBytes = 1 << 20;
+
+    /// <summary>How long a connection is reused before the name is resolved again: about the TTL failovers use.</summary>
+    public static readonly TimeSpan DefaultConnectionLifetime = TimeSpan.FromMinutes(1);
+
+    private readonly IHostResolver _resolver = resolver ?? SystemHostResolver.Instance;
+    private readonly TimeSpan _connectionLifetime = connectionLifetime ?? DefaultConnectionLifetime;
 
     private static readonly HttpRequestOptionsKey<RequestState> StateKey = new("ballast.probe");
     private readonly ConcurrentDictionary<(bool Redirects, bool Verify, string? Ca), HttpMessageInvoker> _clients = new();
@@ -57,7 +66,8 @@ public sealed class HttpProbe(TimeProvider time) : Probe<HttpMonitorConfig>, IDi
         try
         {
             using var response = await client.SendAsync(request, cancellationToken);
-            state.Timings.FirstByte = time.GetElapsedTime(start);
+            // The wait for the answer once the connection was ready, so the phases add up to no more than the total.
+            state.Timings.FirstByte = state.Since(state.ReadyAt != 0 ? state.ReadyAt : start);
             string? body;
             if (wantsBody) body = await ReadBodyAsync(response.Content, cancellationToken);
             else
@@ -123,12 +133,14 @@ public sealed class HttpProbe(TimeProvider time) : Probe<HttpMonitorConfig>, IDi
             UseCookies = false,
             UseProxy = false,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+            PooledConnectionLifetime = _connectionLifetime,
             ConnectCallback = ConnectAsync,
             PlaintextStreamFilter = (context, _) =>
             {
                 if (context.InitialRequestMessage.Options.TryGetValue(StateKey, out var state))
                 {
                     state.Timings.Tls = context.PlaintextStream is SslStream ? state.Since(state.ConnectedAt) : null;
+                    state.ReadyAt = state.Now;
                     if (context.PlaintextStream is SslStream { RemoteCertificate: X509Certificate2 cert } ssl)
                     {
                         var notAfter = new DateTimeOffset(cert.NotAfter.ToUniversalTime());
@@ -156,26 +168,9 @@ public sealed class HttpProbe(TimeProvider time) : Probe<HttpMonitorConfig>, IDi
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         context.InitialRequestMessage.Options.TryGetValue(StateKey, out var state);
-        var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host, out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(host, cancellationToken);
-        if (state is not null) state.Timings.Dns = state.Since(state.Started);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-        if (state is not null)
-        {
-            state.ConnectedAt = state.Now;
-            state.Timings.Connect = state.Since(state.Started) - (state.Timings.Dns ?? TimeSpan.Zero);
-        }
+        var socket = await Connections.ConnectAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, state?.Timings ?? new ProbeTimings(), time,
+            cancellationToken, _resolver);
+        if (state is not null) state.ConnectedAt = state.Now;
         return new NetworkStream(socket, ownsSocket: true);
     }
 
@@ -187,8 +182,10 @@ public sealed class HttpProbe(TimeProvider time) : Probe<HttpMonitorConfig>, IDi
 
     private sealed class RequestState(TimeProvider time)
     {
-        public readonly long Started = time.GetTimestamp();
         public long ConnectedAt;
+
+        /// <summary>When this request's new connection was ready for it (after TLS); 0 when it reused one.</summary>
+        public long ReadyAt;
         public long Now => time.GetTimestamp();
         public ProbeTimings Timings { get; } = new();
         public DateTimeOffset? CertNotAfter { get; set; }

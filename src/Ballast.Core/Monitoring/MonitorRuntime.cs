@@ -1,0 +1,76 @@
+using Ballast.Core.Config;
+
+namespace Ballast.Core.Monitoring;
+
+/// <summary>
+/// One monitor's loop and its state. A replacement (after a config change) shares the state machine and its lock
+/// with the runtime it replaces; the replaced one is retired first, after which its loop may not record.
+/// </summary>
+internal sealed class MonitorRuntime(MonitorConfig config, string fingerprint, MonitorStateMachine machine, HeartbeatClock? heartbeat, Lock stateLock,
+    CancellationToken stopping)
+{
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public MonitorConfig Config { get; } = config;
+    public string Fingerprint { get; } = fingerprint;
+    public MonitorStateMachine Machine { get; } = machine;
+    public HeartbeatClock? Heartbeat { get; } = heartbeat;
+    public CancellationTokenSource Cancellation { get; } = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+
+    /// <summary>Guards the state machine and heartbeat clock; the same object for every runtime of one monitor.</summary>
+    public Lock Lock { get; } = stateLock;
+
+    /// <summary>This monitor's loop; for a paused runtime, the loop of the one it replaced (still finishing).</summary>
+    public Task? Loop { get; set; }
+
+    /// <summary>Set under <see cref="Lock"/> when replaced or removed: from then on its loop's results are dropped.</summary>
+    public bool Retired { get; private set; }
+
+    /// <summary>True once a loop of this runtime failed: the restarted loop checks at once instead of at its usual spot.</summary>
+    public bool Faulted { get; set; }
+
+    public void Retire()
+    {
+        lock (Lock) Retired = true;
+        Cancellation.Cancel();
+    }
+
+    // Which wait the loop is parked in (0: not parked). A timer that fires or is cancelled late only unparks its own wait.
+    private int _parkedIn;
+    private int _waits;
+
+    /// <summary>True while the loop waits on the clock (not probing, not recording): what a test waits for before moving a fake clock.</summary>
+    public bool Parked => Volatile.Read(ref _parkedIn) != 0 || Loop is null || Loop.IsCompleted;
+
+    /// <summary>The loop failed and waits out the supervisor's backoff: that is waiting on the clock too.</summary>
+    public void ParkForRestart() => Volatile.Write(ref _parkedIn, Interlocked.Increment(ref _waits));
+
+    /// <summary>The loop (re)started and is working until its next wait.</summary>
+    public void Unpark() => Volatile.Write(ref _parkedIn, 0);
+
+    public void Wake()
+    {
+        Volatile.Write(ref _parkedIn, 0);
+        Interlocked.Exchange(ref _wake, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Awaits a timer already registered; unparks the moment it fires, even before the loop resumes.</summary>
+    public Task Park(Task timer)
+    {
+        var wait = Interlocked.Increment(ref _waits);
+        Volatile.Write(ref _parkedIn, wait);
+        timer.ContinueWith((_, w) => Interlocked.CompareExchange(ref _parkedIn, 0, (int)w!), wait,
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return timer;
+    }
+
+    /// <summary>Waits for <paramref name="delay"/> or a <see cref="Wake"/>, whichever comes first.</summary>
+    public async Task WaitAsync(TimeSpan delay, TimeProvider time)
+    {
+        var wake = Volatile.Read(ref _wake).Task;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Cancellation.Token);
+        await Task.WhenAny(Park(Task.Delay(delay, time, cts.Token)), wake);
+        await cts.CancelAsync();
+        Cancellation.Token.ThrowIfCancellationRequested();
+    }
+}

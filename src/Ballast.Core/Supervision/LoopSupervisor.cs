@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace Ballast.Core.Supervision;
+
+/// <summary>
+/// Keeps background loops alive: a loop that throws is logged with its exception, counted, reported as degraded, and
+/// started again after a backoff (1 s doubling up to 1 min; a loop that ran a minute before failing starts again
+/// after 1 s). One supervisor serves the whole server, so every loop fails and recovers the same way and one place
+/// can say which loops are in trouble. Cancellation of the token given to <see cref="RunAsync"/> is the only way a loop
+/// stops for good, besides returning.
+/// </summary>
+public sealed partial class LoopSupervisor : IDisposable
+{
+    /// <summary>The wait before the first restart; it doubles with each failure in a row.</summary>
+    public static readonly TimeSpan FirstRestartDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between restarts.</summary>
+    public static readonly TimeSpan LongestRestartDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a restarted loop must run without failing to count as healthy again.</summary>
+    public static readonly TimeSpan HealthyAfter = TimeSpan.FromMinutes(1);
+
+    private static readonly ResiliencePropertyKey<string> LoopName = new("ballast.loop");
+    private static readonly ResiliencePropertyKey<long> RunStartedAt = new("ballast.loop.started");
+    private static readonly ResiliencePropertyKey<int> Streak = new("ballast.loop.streak");
+    private static readonly ResiliencePropertyKey<Func<Exception, Task>?> OnFault = new("ballast.loop.onfault");
+
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly ConcurrentDictionary<string, LoopFault> _faults = new(StringComparer.Ordinal);
+    private readonly Meter _meter = new("Ballast.Supervision");
+    private readonly Counter<long> _faultCounter;
+    private long _totalFaults;
+
+    public LoopSupervisor(TimeProvider time, ILogger<LoopSupervisor> log)
+    {
+        _time = time;
+        _log = log;
+        _faultCounter = _meter.CreateCounter<long>("ballast.loop.faults", description: "Background loops that threw and were restarted");
+        _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = int.MaxValue,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e
+                                                            && !(e is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(NextDelay(args.Context)),
+                OnRetry = args => RecordFaultAsync(args.Context, args.Outcome.Exception!, args.RetryDelay),
+            })
+            .Build();
+    }
+
+    /// <summary>Faults seen since start, over every loop.</summary>
+    public long TotalFaults => Interlocked.Read(ref _totalFaults);
+
+    /// <summary>
+    /// Runs <paramref name="loop"/> until it returns or <paramref name="cancellationToken"/> is cancelled; any exception
+    /// restarts it after the backoff. <paramref name="onFault"/> runs after each failure (before the wait); its own
+    /// failure is logged, never rethrown.
+    /// </summary>
+    public async Task RunAsync(string name, Func<CancellationToken, Task> loop, CancellationToken cancellationToken,
+        Func<Exception, Task>? onFault = null)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(LoopName, name);
+        context.Properties.Set(Streak, 0);
+        context.Properties.Set(OnFault, onFault);
+        try
+        {
+            await _pipeline.ExecuteAsync(static async (ctx, state) =>
+            {
+                ctx.Properties.Set(RunStartedAt, state.Time.GetTimestamp());
+                await state.Loop(ctx.CancellationToken);
+            }, context, (Loop: loop, Time: _time));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // stopping: the only way out besides returning
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+            _faults.TryRemove(name, out _);
+        }
+    }
+
+    /// <summary>The loops that failed and have not yet run <see cref="HealthyAfter"/> since their restart, by name.</summary>
+    public IReadOnlyList<LoopFault> Degraded()
+    {
+        var now = _time.GetUtcNow();
+        return _faults.Values.Where(f => now < f.RestartAt + HealthyAfter).OrderBy(f => f.Loop, StringComparer.Ordinal).ToArray();
+    }
+
+    private TimeSpan NextDelay(ResilienceContext context)
+    {
+        var started = context.Properties.GetValue(RunStartedAt, _time.GetTimestamp());
+        // A loop that ran a good while before failing is not in a crash loop: start again quickly.
+        var streak = _time.GetElapsedTime(started) >= HealthyAfter ? 1 : context.Properties.GetValue(Streak, 0) + 1;
+        context.Properties.Set(Streak, streak);
+        var ticks = FirstRestartDelay.Ticks << Math.Min(streak - 1, 16);
+        return TimeSpan.FromTicks(Math.Min(ticks, LongestRestartDelay.Ticks));
+    }
+
+    private async ValueTask RecordFaultAsync(ResilienceContext context, Exception exception, TimeSpan delay)
+    {
+        var name = context.Properties.GetValue(LoopName, "?");
+        var now = _time.GetUtcNow();
+        var faults = _faults.AddOrUpdate(name,
+            _ => new LoopFault(name, 1, exception.Message, now, now + delay),
+            (_, f) => f with { Faults = f.Faults + 1, LastError = exception.Message, LastFaultAt = now, RestartAt = now + delay });
+        Interlocked.Increment(ref _totalFaults);
+        _faultCounter.Add(1, new KeyValuePair<string, object?>("loop", name));
+        Log.LoopFailed(_log, exception, name, faults.Faults, delay.TotalSeconds);
+        if (context.Properties.GetValue(OnFault, null) is not { } onFault) return;
+        try
+        {
+            await onFault(exception);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Log.FaultReportFailed(_log, e, name);
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+
+    private static partial class Log
+    {
+        [LoggerMessage(3100, LogLevel.Error, "Background loop {Loop} failed (fault {Faults}); restarting it in {DelaySeconds:0.#}s")]
+        public static partial void LoopFailed(ILogger logger, Exception exception, string loop, long faults, double delaySeconds);
+
+        [LoggerMessage(3101, LogLevel.Error, "Recording the failure of background loop {Loop} failed too")]
+        public static partial void FaultReportFailed(ILogger logger, Exception exception, string loop);
+    }
+}
+
+/// <summary>A loop's latest failure: how many so far, the last error, when it failed and when it runs again.</summary>
+public sealed record LoopFault(string Loop, long Faults, string LastError, DateTimeOffset LastFaultAt, DateTimeOffset RestartAt);

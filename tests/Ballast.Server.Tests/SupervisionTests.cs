@@ -1,0 +1,105 @@
+using Ballast.Core.Alerting;
+using Ballast.Storage.Alerting;
+using Ballast.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Ballast.Server.Tests;
+
+/// <summary>
+/// A real server whose notification store fails on demand (the database gone for a while): the loop that hits it is
+/// restarted and reported, and everything else keeps serving.
+/// </summary>
+public sealed class SupervisionTests : IAsyncLifetime
+{
+    private TestWebServer _target = null!;
+    private TestReceiver _receiver = null!;
+    private volatile int _status = 200;
+
+    public async ValueTask InitializeAsync()
+    {
+        _target = await TestWebServer.StartAsync(app => app.MapGet("/health", () => Results.StatusCode(_status)));
+        _receiver = await TestReceiver.StartAsync();
+    }
+
+    [Fact]
+    public async Task DispatcherLoop_StoreFails_ServerKeepsServingReportsTheLoopAndDeliversOnceTheStoreIsBack()
+    {
+        var store = new SwitchableNotificationStore { Failing = true };
+        await using var server = await ServerHarness.StartAsync($$"""
+              - { name: api, type: http, url: "{{_target.Url("/health")}}", interval: 200ms, retry_interval: 100ms, failure_threshold: 2, severity: critical }
+            """, $$"""
+            channels:
+              hooks: { type: webhook, url: "{{_receiver.Url("/hooks")}}" }
+            alerting:
+              group_wait: 0s
+              routes:
+                - channels: [hooks]
+            """, services => services.AddSingleton<INotificationStore>(sp =>
+        {
+            store.Inner = sp.GetRequiredService<SqlNotificationStore>();
+            return store;
+        }));
+
+        var ready = await server.EventuallyAsync("/health/ready", h => h.GetProperty("checks").TryGetProperty("notification-dispatcher:running", out _));
+        Assert.Equal("warn", ready.GetProperty("status").GetString());
+        var loop = ready.GetProperty("checks").GetProperty("notification-dispatcher:running")[0];
+        Assert.Equal("warn", loop.GetProperty("status").GetString());
+        Assert.Equal(SwitchableNotificationStore.Error, loop.GetProperty("output").GetString());
+        Assert.True(ready.GetProperty("checks").GetProperty("loops:restarts")[0].GetProperty("observedValue").GetInt64() >= 1);
+        Assert.Equal(1, ready.GetProperty("checks").GetProperty("loops:failing")[0].GetProperty("observedValue").GetInt32());
+
+        // Monitoring goes on: the incident opens and its notification is stored, waiting for the dispatcher.
+        await server.EventuallyAsync("/api/v1/monitors", l => l[0].GetProperty("state").GetString() == "UP");
+        _status = 503;
+        await server.EventuallyAsync("/api/v1/notifications?status=pending", l => l.GetArrayLength() == 1, seconds: 30);
+        Assert.Empty(_receiver.Requests);
+
+        store.Failing = false;
+        var firing = await _receiver.NextAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal("/hooks", firing.Path);
+        await server.EventuallyAsync("/api/v1/notifications?status=delivered", l => l.GetArrayLength() == 1, seconds: 30);
+        Assert.Single(_receiver.Requests);
+        Assert.Equal(1, (await server.GetJsonAsync("/api/v1/incidents?open=true")).GetArrayLength());
+        Assert.False(server.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested,
+            "a failing loop asked the server to stop");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        await _target.DisposeAsync();
+    }
+
+    /// <summary>The real SQL store, except that reading what is due fails while <see cref="Failing"/> is set, as it does when the database is gone.</summary>
+    private sealed class SwitchableNotificationStore : INotificationStore
+    {
+        public const string Error = "connection to the database was lost";
+        public SqlNotificationStore Inner { get; set; } = null!;
+        public volatile bool Failing;
+
+        private T Check<T>(T value) => Failing ? throw new InvalidOperationException(Error) : value;
+
+        public Task AddAsync(IReadOnlyList<Notification> notifications, CancellationToken cancellationToken = default) =>
+            Inner.AddAsync(notifications, cancellationToken);
+
+        public Task<IReadOnlyList<Notification>> DueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
+            Check(Inner).DueAsync(now, limit, cancellationToken);
+
+        public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default) => Check(Inner).NextDueAsync(cancellationToken);
+
+        public Task MarkDeliveredAsync(string id, int attempts, DateTimeOffset at, string response, CancellationToken cancellationToken = default) =>
+            Inner.MarkDeliveredAsync(id, attempts, at, response, cancellationToken);
+
+        public Task MarkRetryAsync(string id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
+            Inner.MarkRetryAsync(id, attempts, nextAttemptAt, error, cancellationToken);
+
+        public Task MarkFailedAsync(string id, int attempts, string error, CancellationToken cancellationToken = default) =>
+            Inner.MarkFailedAsync(id, attempts, error, cancellationToken);
+
+        public Task<IReadOnlyList<Notification>> ListAsync(NotificationStatus? status = null, int limit = 500, CancellationToken cancellationToken = default) =>
+            Inner.ListAsync(status, limit, cancellationToken);
+    }
+}
