@@ -96,6 +96,9 @@ public sealed class SupervisionTests : IAsyncLifetime
         public Task MarkRetryAsync(string id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
             Inner.MarkRetryAsync(id, attempts, nextAttemptAt, error, cancellationToken);
 
+        public Task RecordAcceptedAsync(string id, IReadOnlyList<string> accepted, CancellationToken cancellationToken = default) =>
+            Inner.RecordAcceptedAsync(id, accepted, cancellationToken);
+
         public Task MarkFailedAsync(string id, int attempts, string error, CancellationToken cancellationToken = default) =>
             Inner.MarkFailedAsync(id, attempts, error, cancellationToken);
 
