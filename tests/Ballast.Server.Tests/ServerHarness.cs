@@ -18,9 +18,10 @@ public sealed class ServerHarness : IAsyncDisposable
 
     /// <param name="monitorsYaml">The monitors: list.</param>
     /// <param name="sections">More top-level sections (channels:, alerting:), as YAML.</param>
-    public static async Task<ServerHarness> StartAsync(string monitorsYaml, string sections = "")
+    /// <param name="storage">The storage URL; a SQLite file in the temp folder when null.</param>
+    public static async Task<ServerHarness> StartAsync(string monitorsYaml, string sections = "", string? storage = null)
     {
-        var harness = new ServerHarness { _sections = sections };
+        var harness = new ServerHarness { _sections = sections, _storage = storage ?? "sqlite:ballast.db" };
         harness.WriteConfig(monitorsYaml);
         var config = ConfigLoader.Load(harness.ConfigPath).Require();
         harness._app = BallastServer.Build(config, configureLogging: _ => { });
@@ -30,12 +31,13 @@ public sealed class ServerHarness : IAsyncDisposable
     }
 
     private string _sections = "";
+    private string _storage = "";
 
     public void WriteConfig(string monitorsYaml) => File.WriteAllText(ConfigPath, $"""
         server:
           listen: http://127.0.0.1:0
           public_url: https://status.example.com
-          storage: sqlite:ballast.db
+          storage: {_storage}
         {_sections}
         monitors:
         {monitorsYaml}

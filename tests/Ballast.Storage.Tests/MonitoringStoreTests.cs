@@ -1,4 +1,5 @@
 using Ballast.Core.Monitoring;
+using Ballast.Storage;
 using Ballast.Storage.Monitoring;
 using Ballast.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -155,6 +156,71 @@ public sealed class MonitoringStoreTests : IDisposable
         Assert.Equal(1000, writer.Written);
         Assert.Equal(0, writer.Pending);
         Assert.Equal(1000, (await store.ReadResultsAsync("api", T0)).Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Writer_RecordTheDatabaseRefuses_SetAsideAndTheRestWritten(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+        await using var writer = new MonitoringWriter(store, TimeProvider.System, NullLogger<MonitoringWriter>.Instance);
+
+        // PostgreSQL refuses NUL in text (22021); the engine cleans outside text, this record slips past it on purpose.
+        for (var i = 0; i < 300; i++) writer.Record(Check(i == 150 ? "job" : "api", T0.AddSeconds(i), i != 150, cause: "exit 1: \0 in output"));
+        await writer.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        writer.Record(Check("api", T0.AddSeconds(300), true));
+        await writer.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        var status = writer.Status;
+        Assert.Equal(300, (await store.ReadResultsAsync("api", T0)).Count);
+        Assert.Equal(0, writer.Pending);
+        Assert.Null(status.FailingSince);
+        if (backend == "postgres")
+        {
+            Assert.Equal(1, status.SetAside);
+            Assert.StartsWith($"job at {T0.AddSeconds(150):O}: ", status.LastSetAside);
+            Assert.Contains("22021", status.LastSetAside);
+            Assert.Equal(300, writer.Written);
+        }
+        else
+        {
+            Assert.Equal(0, status.SetAside);
+            Assert.Equal(301, writer.Written);
+        }
+    }
+
+    [Fact]
+    public async Task Writer_DatabaseUnreachable_ReportsWhyAndKeepsEverythingUntilItReturns()
+    {
+        var url = new Uri(TestPostgres.ServerUrl());
+        await using var relay = TcpRelay.Start(url.Host, url.Port);
+        await using var direct = await _backends.OpenAsync("postgres");
+        var through = new UriBuilder(url) { Port = relay.Port, Path = "/" + _backends.LastName("postgres") }.Uri;
+        await using var store = new SqlMonitoringStore(new PostgresDialect(through.ToString()));
+        await using var writer = new MonitoringWriter(store, TimeProvider.System, NullLogger<MonitoringWriter>.Instance);
+        relay.Cut();
+
+        for (var i = 0; i < 50; i++) writer.Record(Check("api", T0.AddSeconds(i), true));
+        var failing = await EventuallyAsync(() => writer.Status is { FailingSince: not null } s ? s : null);
+        relay.Restore();
+        await writer.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
+
+        Assert.Contains($"127.0.0.1:{relay.Port}", failing.Failure);
+        Assert.Equal(50, failing.Pending);
+        Assert.Null(writer.Status.FailingSince);
+        Assert.Equal(0, writer.Status.SetAside);
+        Assert.Equal(50, (await direct.ReadResultsAsync("api", T0)).Count);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<T?> probe) where T : class
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(60))
+        {
+            if (probe() is { } value) return value;
+            await Task.Delay(20);
+        }
+        throw new TimeoutException("the condition never held");
     }
 
     public void Dispose() => _backends.Dispose();

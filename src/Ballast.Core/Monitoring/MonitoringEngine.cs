@@ -243,6 +243,9 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
 
     private void Record(MonitorRuntime runtime, CheckResult result)
     {
+        // Every cause starts here, so text a database would refuse never reaches a status, an incident or an alert.
+        var cause = StoredText.Clean(result.Cause);
+        if (!ReferenceEquals(cause, result.Cause)) result = result with { Cause = cause };
         Incident? changed;
         MonitorStatus status;
         lock (runtime.Lock)

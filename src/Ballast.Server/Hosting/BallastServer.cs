@@ -84,18 +84,25 @@ public static class BallastServer
     {
         // Ballast's own health, in the same shape it asks of the services it watches.
         app.MapGet("/health/live", () => Results.Json(new { status = "pass" }, contentType: "application/health+json"));
-        app.MapGet("/health/ready", (MonitoringService monitoring, MonitoringWriter writer) =>
+        app.MapGet("/health/ready", (MonitoringService monitoring, MonitoringWriter writer, SqlDialect dialect, TimeProvider time) =>
         {
             var ready = monitoring.IsReady;
+            var storage = writer.Status;
+            // Ballast keeps monitoring while storage fails, but what it sees is not being kept: whoever watches Ballast must know.
+            var storageOk = storage.FailingSince is null;
+            var output = storage.FailingSince is { } since
+                ? $"failing for {Math.Max(0, (long)(time.GetUtcNow() - since).TotalSeconds)}s: {storage.Failure} ({dialect.Describe()}); {storage.Pending} writes waiting"
+                : null;
+            var pass = ready && storageOk;
             return Results.Json(new
             {
-                status = ready ? "pass" : "fail",
+                status = pass ? "pass" : "fail",
                 checks = new Dictionary<string, object>
                 {
-                    ["monitoring:started"] = new[] { new { status = ready ? "pass" : "fail", observedValue = ready } },
-                    ["storage:pendingWrites"] = new[] { new { status = "pass", observedValue = writer.Pending } },
+                    ["monitoring:started"] = new[] { new { status = ready ? "pass" : "fail", observedValue = (object)ready, output = (string?)null } },
+                    ["storage:writes"] = new[] { new { status = storageOk ? "pass" : "fail", observedValue = (object)storage.Pending, output } },
                 },
-            }, contentType: "application/health+json", statusCode: ready ? 200 : 503);
+            }, contentType: "application/health+json", statusCode: pass ? 200 : 503);
         });
     }
 }

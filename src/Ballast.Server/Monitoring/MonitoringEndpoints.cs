@@ -101,7 +101,7 @@ public static class MonitoringEndpoints
         api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer) => new
         {
             Scheduler = engine.Stats.Snapshot(),
-            Writer = new { writer.Written, writer.Pending },
+            Writer = writer.Status,
         });
 
         return app;
