@@ -101,6 +101,23 @@ public sealed class MonitoringStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task PruneIncidents_ResolvedBeforeTheCutoff_Go_OpenAndRecentStay(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+        await store.WriteAsync([
+            Check("a", T0, false, incident: new Incident("old", "a", T0, T0, T0.AddHours(1), "got 503")),
+            Check("b", T0, false, incident: new Incident("open", "b", T0, T0, null, "got 503")),
+            Check("c", T0.AddDays(30), false, incident: new Incident("recent", "c", T0.AddDays(30), T0.AddDays(30), T0.AddDays(30), "got 503")),
+        ]);
+
+        var deleted = await store.PruneIncidentsAsync(T0.AddDays(10));
+
+        Assert.Equal(1, deleted);
+        Assert.Equal(["open", "recent"], (await store.ListIncidentsAsync()).Select(i => i.Id).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
     public async Task Uptime_ComesFromAggregates_AndOutlivesRawResults(string backend)
     {
         await using var store = await _backends.OpenAsync(backend);
@@ -243,6 +260,7 @@ public sealed class MonitoringStoreTests : IDisposable
         public Task<IReadOnlyList<CheckResult>> ReadResultsAsync(string monitor, DateTimeOffset since, int limit = 10000, CancellationToken cancellationToken = default) => inner.ReadResultsAsync(monitor, since, limit, cancellationToken);
         public Task<IReadOnlyDictionary<string, UptimeSummary>> UptimeAsync(DateTimeOffset from, DateTimeOffset to, string? monitor = null, CancellationToken cancellationToken = default) => inner.UptimeAsync(from, to, monitor, cancellationToken);
         public Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => inner.PruneAsync(before, cancellationToken);
+        public Task<long> PruneIncidentsAsync(DateTimeOffset resolvedBefore, CancellationToken cancellationToken = default) => inner.PruneIncidentsAsync(resolvedBefore, cancellationToken);
         public Task<bool> AcknowledgeAsync(string incidentId, DateTimeOffset at, string by, CancellationToken cancellationToken = default) => inner.AcknowledgeAsync(incidentId, at, by, cancellationToken);
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

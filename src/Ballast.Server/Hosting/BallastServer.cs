@@ -59,6 +59,7 @@ public static class BallastServer
         services.AddSingleton<MonitoringService>();
         services.AddHostedService(sp => sp.GetRequiredService<MonitoringService>());
         services.AddHostedService<ConfigReloadService>();
+        services.AddHostedService<RetentionService>();
         foreach (var sender in ChannelSenders.All(time ?? TimeProvider.System)) services.AddSingleton(sender);
         services.AddSingleton<AlertPlanner>();
         services.AddSingleton<NotificationDispatcher>();
