@@ -15,7 +15,8 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private static readonly RowStatement Rows = new("notifications",
-        ["id", "channel", "kind", "dedup_key", "message", "status", "attempts", "created_at", "next_attempt_at", "delivered_at", "last_error", "response"]);
+        ["id", "channel", "kind", "dedup_key", "message", "status", "attempts", "created_at", "next_attempt_at", "delivered_at", "last_error", "response"],
+        "ON CONFLICT (id) DO NOTHING"); // a retried add whose first commit went through but whose answer was lost
 
     private const string Columns = "id, channel, dedup_key, message, status, attempts, created_at, next_attempt_at, delivered_at, last_error, response";
 
