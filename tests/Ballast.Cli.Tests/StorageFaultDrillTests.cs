@@ -114,6 +114,9 @@ public sealed class StorageFaultDrillTests : IAsyncLifetime
         }, serve, 60);
         Assert.Matches(@"^failing for \d+s: .+; \d+ writes waiting$", output);
         var completedAtBreak = Completed(await Stats());
+        // The monitor list comes from the engine, so it shows the failure as it happens, storage or not.
+        await Until(async () => (await _api.GetFromJsonAsync<JsonElement>("/api/v1/monitors")).EnumerateArray()
+            .Any(m => m.GetProperty("name").GetString() == "pay" && m.GetProperty("state").GetString() == "DOWN"), serve, 30);
         // The outage lasts its full time; meanwhile monitoring goes on and the API answers.
         while (TimeProvider.System.GetUtcNow() - brokeAt < outage)
         {
