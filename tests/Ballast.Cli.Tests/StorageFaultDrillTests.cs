@@ -12,9 +12,9 @@ namespace Ballast.Cli.Tests;
 /// <summary>
 /// Fault drills: <c>ballast serve</c> as a real process with 200 monitors on a local target and one failing monitor
 /// alerting by email (aiosmtpd), while its storage fails for real: PostgreSQL stopped for 60 s, a SQLite file made
-/// immutable (refused even to root), a file system filled up. Monitoring and the API keep serving, /health/ready says
-/// why storage fails, every result and the notification are written once storage is back, and exactly one email goes
-/// out for the incident.
+/// immutable (refused even to root), a file system filled up. Monitoring, the API and (in the PostgreSQL drill) a
+/// process service behind the proxy keep serving, /health/ready says why storage fails, every result and the
+/// notification are written once storage is back, and exactly one email goes out for the incident.
 /// </summary>
 public sealed class StorageFaultDrillTests : IAsyncLifetime
 {
@@ -38,9 +38,28 @@ public sealed class StorageFaultDrillTests : IAsyncLifetime
         _api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    private string Config(string storage)
+    private string Config(string storage, Service? service)
     {
-        var yaml = new StringBuilder($$"""
+        var yaml = new StringBuilder(service is null ? "" : $$"""
+            services:
+              api:
+                provider: process
+                process:
+                  command: dotnet
+                  args: [SampleApi.dll]
+                  artifact: '{{Path.GetDirectoryName(SampleApiProcess.Assembly)}}'
+                  listen: 'http://127.0.0.1:{{service.Port}}'
+                  startup_timeout: 40s
+                env:
+                  DATABASE_URL: '{{service.Database}}'
+                  REDIS_URL: 'redis://{{TestRedisServer.Shared()}}'
+                  CORS_ORIGINS: https://app.example.com
+                  AI_MAX_TOKENS_CHAT: '4000'
+                  AI_MAX_TOKENS_SUMMARY: '200'
+                verify: { timeout: 40s, interval: 250ms }
+
+            """);
+        yaml.Append($$"""
             server: { listen: "http://127.0.0.1:{{_port}}", storage: "{{storage}}" }
             channels:
               oncall: { type: email, smtp: { host: 127.0.0.1, port: {{_smtp.Port}}, tls: none }, from: ballast@example.com, to: [oncall@example.com] }
@@ -53,12 +72,16 @@ public sealed class StorageFaultDrillTests : IAsyncLifetime
         return _dir.Write("ballast.yaml", yaml.ToString());
     }
 
+    /// <summary>A process service (SampleApi) behind the server's proxy, with a database of its own that stays up.</summary>
+    private sealed record Service(int Port, Uri Database);
+
     [Fact]
-    public async Task PostgresStoppedFor60s_NothingLost_OneEmail()
+    public async Task PostgresStoppedFor60s_NothingLost_OneEmail_TheProxyKeepsServing()
     {
         await using var postgres = await TestPostgresCluster.StartAsync();
+        var service = new Service(TestTcpServer.ClosedPort(), await TestPostgres.CreateDatabaseAsync());
         await DrillAsync(postgres.Url.ToString(), postgres.StopServerAsync, postgres.StartServerAsync, TimeSpan.FromSeconds(60),
-            $"127.0.0.1:{postgres.Port}");
+            $"127.0.0.1:{postgres.Port}", service);
     }
 
     [Fact]
@@ -96,11 +119,18 @@ public sealed class StorageFaultDrillTests : IAsyncLifetime
         }
     }
 
-    private async Task DrillAsync(string storage, Func<Task> breakStorage, Func<Task> repair, TimeSpan outage, string reason)
+    private async Task DrillAsync(string storage, Func<Task> breakStorage, Func<Task> repair, TimeSpan outage, string reason, Service? service = null)
     {
-        using var serve = BallastProcess.Start(_dir.Path, "serve", "--config", Config(storage));
+        using var serve = BallastProcess.Start(_dir.Path, "serve", "--config", Config(storage, service));
         await Until(async () => (await Ready()).Status == HttpStatusCode.OK, serve, 90);
         await Until(async () => Completed(await Stats()) >= Monitors + 1, serve, 60);
+        var ping = service is null ? null : new Uri($"http://127.0.0.1:{service.Port}/v1/ping");
+        if (ping is not null)
+        {
+            var deployed = await BallastProcess.RunAsync(_dir.Path, "deploy", "api", "--config", "ballast.yaml", "--image", "sample-api.1");
+            Assert.True(deployed.ExitCode == 0, deployed.Stderr);
+            Assert.Equal(HttpStatusCode.OK, (await _api.GetAsync(ping)).StatusCode);
+        }
 
         await breakStorage();
         var brokeAt = TimeProvider.System.GetUtcNow();
@@ -122,6 +152,7 @@ public sealed class StorageFaultDrillTests : IAsyncLifetime
         {
             Assert.False(serve.HasExited, $"ballast serve exited {(serve.HasExited ? serve.ExitCode : 0)}: {serve.Stdout}{serve.Stderr}");
             Assert.Equal(HttpStatusCode.OK, (await _api.GetAsync("/health/live")).StatusCode);
+            if (ping is not null) Assert.Equal(HttpStatusCode.OK, (await _api.GetAsync(ping)).StatusCode);
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
         var completedAtRepair = Completed(await Stats());
