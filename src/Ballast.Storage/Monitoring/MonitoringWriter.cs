@@ -1,8 +1,8 @@
 using System.Threading.Channels;
 using Ballast.Core.Monitoring;
 using Microsoft.Extensions.Logging;
+using Ballast.Core;
 using Polly;
-using Polly.Retry;
 
 namespace Ballast.Storage.Monitoring;
 
@@ -39,30 +39,17 @@ public sealed partial class MonitoringWriter : IMonitoringSink, IAsyncDisposable
         _store = store;
         _time = time;
         _log = log;
-        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
+        // Refusals are not retried: the batch is split instead (WriteWithRetryAsync).
+        _retry = StorageBackoff.Create(time, TimeSpan.FromMilliseconds(200), e => !StorageFailure.IsRefusal(e), (e, attempt, delay) =>
+        {
+            var reason = StorageFailure.Describe(e);
+            lock (_statusLock)
             {
-                // Refusals are not retried here: the caller splits the batch instead.
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OutOfMemoryException && !StorageFailure.IsRefusal(e)),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(200),
-                MaxDelay = TimeSpan.FromSeconds(30),
-                OnRetry = args =>
-                {
-                    var e = args.Outcome.Exception!;
-                    var reason = StorageFailure.Describe(e);
-                    lock (_statusLock)
-                    {
-                        _failingSince ??= _time.GetUtcNow();
-                        _failure = reason;
-                    }
-                    Log.WriteFailed(_log, e, reason, args.AttemptNumber + 1, Pending, args.RetryDelay.TotalSeconds);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+                _failingSince ??= _time.GetUtcNow();
+                _failure = reason;
+            }
+            Log.WriteFailed(_log, e, reason, attempt, Pending, delay.TotalSeconds);
+        });
         _loop = Task.Run(RunAsync);
     }
 
