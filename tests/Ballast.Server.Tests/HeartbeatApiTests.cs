@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Ballast.Testing;
 
 namespace Ballast.Server.Tests;
 
@@ -38,6 +39,24 @@ public sealed class HeartbeatApiTests
         Assert.Equal("job exited with code 3: pg_dump failed", code[0].GetProperty("lastError").GetString());
         await server.EventuallyAsync("/api/v1/incidents", l => l.GetArrayLength() == 2);
         Assert.Single((await server.GetJsonAsync("/api/v1/incidents?open=true")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Push_FailMessageWithNul_StoredWithAReplacementAndLaterResultsStillWritten()
+    {
+        var database = await TestPostgres.CreateDatabaseAsync();
+        await using var server = await ServerHarness.StartAsync(Monitors, storage: database.ToString());
+
+        await server.Client.GetAsync("/api/push/b4ckup-t0ken/fail?msg=dump%00failed");
+        await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "DOWN");
+        await server.Client.GetAsync("/api/push/b4ckup-t0ken");
+
+        // PostgreSQL refuses NUL; cleaned where it came in, both results reach the database and nothing waits behind them.
+        var results = await server.EventuallyAsync("/api/v1/monitors/backup/results", l => l.GetArrayLength() == 2);
+        Assert.Equal("job reported failure: dump\uFFFDfailed", results[0].GetProperty("cause").GetString());
+        var stats = await server.EventuallyAsync("/api/v1/stats", s => s.GetProperty("writer").GetProperty("pending").GetInt64() == 0);
+        Assert.Equal(0, stats.GetProperty("writer").GetProperty("setAside").GetInt64());
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/health/ready")).StatusCode);
     }
 
     [Fact]

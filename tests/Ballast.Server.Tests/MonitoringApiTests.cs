@@ -99,6 +99,40 @@ public sealed class MonitoringApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Health_StorageUnreachable_ReadySaysWhyAndHowMuchWaits_UntilItReturns()
+    {
+        var database = await TestPostgres.CreateDatabaseAsync();
+        await using var relay = TcpRelay.Start(database.Host, database.Port);
+        var storage = new UriBuilder(database) { Port = relay.Port }.Uri.ToString();
+        await using var server = await ServerHarness.StartAsync(Monitor(), storage: storage);
+        await server.EventuallyAsync("/api/v1/monitors", l => l[0].GetProperty("state").GetString() == "UP");
+
+        relay.Cut();
+        var failing = await EventuallyReadyAsync(server, HttpStatusCode.ServiceUnavailable);
+        var check = failing.GetProperty("checks").GetProperty("storage:writes")[0];
+        Assert.Equal("fail", failing.GetProperty("status").GetString());
+        Assert.Equal("fail", check.GetProperty("status").GetString());
+        Assert.Matches($@"^failing for \d+s: .*127\.0\.0\.1:{relay.Port}.*; \d+ writes waiting$", check.GetProperty("output").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/v1/stats")).StatusCode);
+
+        relay.Restore();
+        var ready = await EventuallyReadyAsync(server, HttpStatusCode.OK);
+        Assert.Equal("pass", ready.GetProperty("checks").GetProperty("storage:writes")[0].GetProperty("status").GetString());
+    }
+
+    private static async Task<JsonElement> EventuallyReadyAsync(ServerHarness server, HttpStatusCode wanted)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(90))
+        {
+            using var response = await server.Client.GetAsync("/health/ready");
+            if (response.StatusCode == wanted) return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"/health/ready never answered {(int)wanted}");
+    }
+
+    [Fact]
     public async Task Reload_ValidEditApplies_InvalidEditIsRejectedAndServingContinues()
     {
         await using var server = await ServerHarness.StartAsync(Monitor());

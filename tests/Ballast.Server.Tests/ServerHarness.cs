@@ -22,10 +22,13 @@ public sealed class ServerHarness : IAsyncDisposable
 
     /// <param name="monitorsYaml">The monitors: list.</param>
     /// <param name="sections">More top-level sections (channels:, alerting:), as YAML.</param>
+    /// <param name="storage">The storage URL; a SQLite file in the temp folder when null.</param>
+    /// <param name="serverYaml">A line added under server: (such as a retention: section).</param>
     /// <param name="configureServices">Replaces registrations after Ballast's own (a store that fails on demand).</param>
-    public static async Task<ServerHarness> StartAsync(string monitorsYaml, string sections = "", Action<IServiceCollection>? configureServices = null)
+    public static async Task<ServerHarness> StartAsync(string monitorsYaml, string sections = "", string? storage = null, string serverYaml = "",
+        Action<IServiceCollection>? configureServices = null)
     {
-        var harness = new ServerHarness { _sections = sections };
+        var harness = new ServerHarness { _sections = sections, _storage = storage ?? "sqlite:ballast.db", _server = serverYaml };
         harness.WriteConfig(monitorsYaml);
         var config = ConfigLoader.Load(harness.ConfigPath).Require();
         harness._app = BallastServer.Build(config, configureLogging: _ => { }, configureServices: configureServices);
@@ -35,12 +38,15 @@ public sealed class ServerHarness : IAsyncDisposable
     }
 
     private string _sections = "";
+    private string _storage = "";
+    private string _server = "";
 
     public void WriteConfig(string monitorsYaml) => File.WriteAllText(ConfigPath, $"""
         server:
           listen: http://127.0.0.1:0
           public_url: https://status.example.com
-          storage: sqlite:ballast.db
+          storage: {_storage}
+          {_server}
         {_sections}
         monitors:
         {monitorsYaml}

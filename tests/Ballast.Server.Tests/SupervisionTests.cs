@@ -37,7 +37,7 @@ public sealed class SupervisionTests : IAsyncLifetime
               group_wait: 0s
               routes:
                 - channels: [hooks]
-            """, services => services.AddSingleton<INotificationStore>(sp =>
+            """, configureServices: services => services.AddSingleton<INotificationStore>(sp =>
         {
             store.Inner = sp.GetRequiredService<SqlNotificationStore>();
             return store;
@@ -95,6 +95,8 @@ public sealed class SupervisionTests : IAsyncLifetime
 
         public Task MarkRetryAsync(string id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
             Inner.MarkRetryAsync(id, attempts, nextAttemptAt, error, cancellationToken);
+
+        public Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => Inner.PruneAsync(before, cancellationToken);
 
         public Task RecordAcceptedAsync(string id, IReadOnlyList<string> accepted, CancellationToken cancellationToken = default) =>
             Inner.RecordAcceptedAsync(id, accepted, cancellationToken);

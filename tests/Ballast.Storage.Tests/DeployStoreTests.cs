@@ -76,5 +76,38 @@ public sealed class DeployStoreTests : IDisposable
         Assert.Equal((id, "/repo/deploy.json", "{\"image\":\":api.web.1\"}", T0), (backup.DeployId, backup.File, backup.Content, backup.CreatedAt));
     }
 
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Prune_KeepsTheNewestAndEveryRollbackTarget_OtherRecordsAndTheirBackupsGo(string backend)
+    {
+        var store = await OpenAsync(backend);
+        async Task<long> Add(string release, DeployOutcome outcome, int minute)
+        {
+            var id = await store.AddAsync(new DeployRecord { Service = "api", Release = release, StartedAt = T0.AddMinutes(minute), Who = "ci" }, CancellationToken.None);
+            await store.UpdateAsync(new DeployRecord { Id = id, Service = "api", Release = release, StartedAt = T0.AddMinutes(minute), Who = "ci", Outcome = outcome },
+                CancellationToken.None);
+            await store.AddBackupAsync(id, "api", new SpecBackup("deploy.json", release), T0, CancellationToken.None);
+            return id;
+        }
+        // Two verified releases, long ago; then a run of failures, the newest records.
+        await Add("api.1", DeployOutcome.Deployed, 0);
+        await Add("api.2", DeployOutcome.Deployed, 1);
+        await Add("api.2", DeployOutcome.Deployed, 2); // redeployed: the newer record of api.2 is the one kept
+        for (var i = 3; i < 13; i++) await Add($"api.{i}", DeployOutcome.RolledBack, i);
+        await store.AddAsync(new DeployRecord { Service = "web", Release = "web.1", StartedAt = T0, Who = "ci" }, CancellationToken.None);
+
+        var deleted = await store.PruneAsync("api", keepRecords: 4, keepReleases: 2, CancellationToken.None);
+
+        var left = await store.HistoryAsync("api", 100, CancellationToken.None);
+        Assert.Equal(7, deleted);
+        Assert.Equal(["api.12", "api.11", "api.10", "api.9", "api.2", "api.1"], left.Select(r => r.Release));
+        Assert.Equal(T0.AddMinutes(2), left.Single(r => r.Release == "api.2").StartedAt);
+        Assert.Equal(["api.12", "api.11", "api.10", "api.9", "api.2", "api.1"],
+            (await store.BackupsAsync("api", 100, CancellationToken.None)).Select(b => b.Content));
+        Assert.Single(await store.HistoryAsync("web", 100, CancellationToken.None));
+        Assert.Equal(0, await store.PruneAsync("api", keepRecords: 4, keepReleases: 2, CancellationToken.None));
+        Assert.Equal(["api", "web"], await store.ServicesAsync(CancellationToken.None));
+    }
+
     public void Dispose() => _backends.Dispose();
 }

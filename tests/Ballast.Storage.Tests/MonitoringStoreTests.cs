@@ -1,4 +1,5 @@
 using Ballast.Core.Monitoring;
+using Ballast.Storage;
 using Ballast.Storage.Monitoring;
 using Ballast.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -100,6 +101,23 @@ public sealed class MonitoringStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task PruneIncidents_ResolvedBeforeTheCutoff_Go_OpenAndRecentStay(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+        await store.WriteAsync([
+            Check("a", T0, false, incident: new Incident("old", "a", T0, T0, T0.AddHours(1), "got 503")),
+            Check("b", T0, false, incident: new Incident("open", "b", T0, T0, null, "got 503")),
+            Check("c", T0.AddDays(30), false, incident: new Incident("recent", "c", T0.AddDays(30), T0.AddDays(30), T0.AddDays(30), "got 503")),
+        ]);
+
+        var deleted = await store.PruneIncidentsAsync(T0.AddDays(10));
+
+        Assert.Equal(1, deleted);
+        Assert.Equal(["open", "recent"], (await store.ListIncidentsAsync()).Select(i => i.Id).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
     public async Task Uptime_ComesFromAggregates_AndOutlivesRawResults(string backend)
     {
         await using var store = await _backends.OpenAsync(backend);
@@ -157,6 +175,71 @@ public sealed class MonitoringStoreTests : IDisposable
         Assert.Equal(1000, (await store.ReadResultsAsync("api", T0)).Count);
     }
 
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Writer_RecordTheDatabaseRefuses_SetAsideAndTheRestWritten(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+        await using var writer = new MonitoringWriter(store, TimeProvider.System, NullLogger<MonitoringWriter>.Instance);
+
+        // PostgreSQL refuses NUL in text (22021); the engine cleans outside text, this record slips past it on purpose.
+        for (var i = 0; i < 300; i++) writer.Record(Check(i == 150 ? "job" : "api", T0.AddSeconds(i), i != 150, cause: "exit 1: \0 in output"));
+        await writer.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        writer.Record(Check("api", T0.AddSeconds(300), true));
+        await writer.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        var status = writer.Status;
+        Assert.Equal(300, (await store.ReadResultsAsync("api", T0)).Count);
+        Assert.Equal(0, writer.Pending);
+        Assert.Null(status.FailingSince);
+        if (backend == "postgres")
+        {
+            Assert.Equal(1, status.SetAside);
+            Assert.StartsWith($"job at {T0.AddSeconds(150):O}: ", status.LastSetAside);
+            Assert.Contains("22021", status.LastSetAside);
+            Assert.Equal(300, writer.Written);
+        }
+        else
+        {
+            Assert.Equal(0, status.SetAside);
+            Assert.Equal(301, writer.Written);
+        }
+    }
+
+    [Fact]
+    public async Task Writer_DatabaseUnreachable_ReportsWhyAndKeepsEverythingUntilItReturns()
+    {
+        var url = new Uri(TestPostgres.ServerUrl());
+        await using var relay = TcpRelay.Start(url.Host, url.Port);
+        await using var direct = await _backends.OpenAsync("postgres");
+        var through = new UriBuilder(url) { Port = relay.Port, Path = "/" + _backends.LastName("postgres") }.Uri;
+        await using var store = new SqlMonitoringStore(new PostgresDialect(through.ToString()));
+        await using var writer = new MonitoringWriter(store, TimeProvider.System, NullLogger<MonitoringWriter>.Instance);
+        relay.Cut();
+
+        for (var i = 0; i < 50; i++) writer.Record(Check("api", T0.AddSeconds(i), true));
+        var failing = await EventuallyAsync(() => writer.Status is { FailingSince: not null } s ? s : null);
+        relay.Restore();
+        await writer.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
+
+        Assert.Contains($"127.0.0.1:{relay.Port}", failing.Failure);
+        Assert.Equal(50, failing.Pending);
+        Assert.Null(writer.Status.FailingSince);
+        Assert.Equal(0, writer.Status.SetAside);
+        Assert.Equal(50, (await direct.ReadResultsAsync("api", T0)).Count);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<T?> probe) where T : class
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(60))
+        {
+            if (probe() is { } value) return value;
+            await Task.Delay(20);
+        }
+        throw new TimeoutException("the condition never held");
+    }
+
     public void Dispose() => _backends.Dispose();
 
     /// <summary>The real store, refusing its first writes the way a locked or unreachable database does.</summary>
@@ -177,6 +260,7 @@ public sealed class MonitoringStoreTests : IDisposable
         public Task<IReadOnlyList<CheckResult>> ReadResultsAsync(string monitor, DateTimeOffset since, int limit = 10000, CancellationToken cancellationToken = default) => inner.ReadResultsAsync(monitor, since, limit, cancellationToken);
         public Task<IReadOnlyDictionary<string, UptimeSummary>> UptimeAsync(DateTimeOffset from, DateTimeOffset to, string? monitor = null, CancellationToken cancellationToken = default) => inner.UptimeAsync(from, to, monitor, cancellationToken);
         public Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => inner.PruneAsync(before, cancellationToken);
+        public Task<long> PruneIncidentsAsync(DateTimeOffset resolvedBefore, CancellationToken cancellationToken = default) => inner.PruneIncidentsAsync(resolvedBefore, cancellationToken);
         public Task<bool> AcknowledgeAsync(string incidentId, DateTimeOffset at, string by, CancellationToken cancellationToken = default) => inner.AcknowledgeAsync(incidentId, at, by, cancellationToken);
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

@@ -21,6 +21,7 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
     private readonly Dictionary<string, DateTimeOffset> _flapping = new(StringComparer.Ordinal); // monitor → its last change
     private BallastConfig _config = new();
     private IReadOnlyList<Silence> _silences = [];
+    private readonly Polly.ResiliencePipeline _storeRetry = StoreRetry.Create(time, log, "alert planner");
 
     /// <summary>Raised after notifications were stored; the dispatcher listens.</summary>
     public event Action? NotificationsAdded;
@@ -182,7 +183,9 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
                 open.Targets.Select(t => t.Channel), dashboard, now));
         }
         if (notifications.Count == 0) return;
-        await store.AddAsync(notifications, cancellationToken);
+        // What was planned above is already taken off the groups, so it must reach the store: retried, never dropped.
+        // Storing twice is harmless (the ids are fixed), in case a commit succeeded but its answer was lost.
+        await _storeRetry.ExecuteAsync(async ct => await store.AddAsync(notifications, ct), cancellationToken);
         Log.Planned(log, notifications.Count, string.Join(", ", notifications.Select(n => $"{n.Message.Kind}→{n.Channel}").Distinct()));
         NotificationsAdded?.Invoke();
     }

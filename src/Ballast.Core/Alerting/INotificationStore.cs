@@ -25,4 +25,10 @@ public interface INotificationStore
 
     /// <summary>Notifications, newest first, optionally only those with <paramref name="status"/>.</summary>
     Task<IReadOnlyList<Notification>> ListAsync(NotificationStatus? status = null, int limit = 500, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes delivered and failed notifications created before <paramref name="before"/> and silences that ended or
+    /// were expired before it; pending notifications always stay. Returns how many rows went.
+    /// </summary>
+    Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default);
 }

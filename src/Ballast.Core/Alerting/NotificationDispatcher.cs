@@ -25,6 +25,7 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
     private readonly Dictionary<string, IChannelSender> _senders = senders.ToDictionary(s => s.Type, StringComparer.Ordinal);
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private BallastConfig _config = new();
+    private readonly Polly.ResiliencePipeline _storeRetry = StoreRetry.Create(time, log, "notification dispatcher");
 
     public void Configure(BallastConfig config) => Volatile.Write(ref _config, config);
 
@@ -36,11 +37,11 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
         while (!cancellationToken.IsCancellationRequested)
         {
             var wake = Volatile.Read(ref _wake).Task;
-            var due = await store.DueAsync(time.GetUtcNow(), 100, cancellationToken);
+            var due = await _storeRetry.ExecuteAsync(async ct => await store.DueAsync(time.GetUtcNow(), 100, ct), cancellationToken);
             // Channels are independent: a slow one must not hold up the others.
             await Task.WhenAll(due.GroupBy(n => n.Channel).Select(g => SendAllAsync(g, cancellationToken)));
             if (due.Count == 100) continue;
-            var next = await store.NextDueAsync(cancellationToken);
+            var next = await _storeRetry.ExecuteAsync(async ct => await store.NextDueAsync(ct), cancellationToken);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var waits = new List<Task> { wake, Task.Delay(Timeout.InfiniteTimeSpan, stop.Token) };
             if (next is { } at) waits.Add(Task.Delay(at > time.GetUtcNow() ? at - time.GetUtcNow() : TimeSpan.Zero, time, stop.Token));
@@ -61,30 +62,29 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
         var attempts = n.Attempts + 1;
         if (!config.Channels.TryGetValue(n.Channel, out var channel) || !_senders.TryGetValue(channel.Type, out var sender))
         {
-            await store.MarkFailedAsync(n.Id, attempts, $"channel \"{n.Channel}\" is no longer configured", cancellationToken);
+            await _storeRetry.ExecuteAsync(async ct => await store.MarkFailedAsync(n.Id, attempts, $"channel \"{n.Channel}\" is no longer configured", ct), cancellationToken);
             Log.Failed(log, n.Channel, n.Id, "no longer configured");
             return;
         }
         using var timeout = new CancellationTokenSource(channel.Timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        DeliveryReceipt receipt;
         try
         {
-            var receipt = await sender.SendAsync(n.Channel, channel, n, linked.Token);
-            await store.MarkDeliveredAsync(n.Id, attempts, time.GetUtcNow(), receipt.Response, cancellationToken);
-            Log.Delivered(log, n.Message.Kind.ToString(), n.Channel, attempts);
-            lock (_failingLock) _failing.Remove(n.Channel);
+            receipt = await sender.SendAsync(n.Channel, channel, n, linked.Token);
         }
         catch (PartialDeliveryException e) when (cancellationToken.IsCancellationRequested && e.InnerException is OperationCanceledException stopped)
         {
             // Stopping mid-attempt: whoever accepted already must not be texted again after the restart.
             await store.RecordAcceptedAsync(n.Id, e.Accepted, CancellationToken.None);
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(stopped);
+            throw stopped;
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
         {
             var partial = e as PartialDeliveryException;
             // Recorded before anything else, so neither a retry nor a restart sends again to whoever already has it.
-            if (partial is { Accepted.Count: > 0 }) await store.RecordAcceptedAsync(n.Id, partial.Accepted, cancellationToken);
+            if (partial is { Accepted.Count: > 0 })
+                await _storeRetry.ExecuteAsync(async ct => await store.RecordAcceptedAsync(n.Id, partial.Accepted, ct), cancellationToken);
             var error = (partial?.InnerException ?? e) is OperationCanceledException
                 ? $"timed out after {Duration.Format(channel.Timeout)}{(partial is null ? "" : $" ({partial.Message})")}"
                 : e.Message;
@@ -93,14 +93,20 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
             if (attempts >= FailingAfter || permanent) await ReportFailingAsync(n, error, config, now, cancellationToken);
             if (permanent || now - n.CreatedAt >= config.Alerting.GiveUpAfter)
             {
-                await store.MarkFailedAsync(n.Id, attempts, error, cancellationToken);
+                await _storeRetry.ExecuteAsync(async ct => await store.MarkFailedAsync(n.Id, attempts, error, ct), cancellationToken);
                 Log.Failed(log, n.Channel, n.Id, error);
                 return;
             }
             var delay = TimeSpan.FromTicks(Math.Min(LongestRetry.Ticks, FirstRetry.Ticks << Math.Min(attempts - 1, 20)));
-            await store.MarkRetryAsync(n.Id, attempts, now + delay, error, cancellationToken);
+            await _storeRetry.ExecuteAsync(async ct => await store.MarkRetryAsync(n.Id, attempts, now + delay, error, ct), cancellationToken);
             Log.Retrying(log, n.Channel, attempts, error, delay.TotalSeconds);
+            return;
         }
+        // Sent: the mark is retried until the store takes it, never taken for a failed send, which would send it again.
+        var at = time.GetUtcNow();
+        await _storeRetry.ExecuteAsync(async ct => await store.MarkDeliveredAsync(n.Id, attempts, at, receipt.Response, ct), cancellationToken);
+        Log.Delivered(log, n.Message.Kind.ToString(), n.Channel, attempts);
+        lock (_failingLock) _failing.Remove(n.Channel);
     }
 
     /// <summary>
@@ -118,7 +124,7 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
             .Select(c => new Notification(Guid.CreateVersion7(now).ToString("N"), c, message, item.IncidentId, NotificationStatus.Pending, 0, now, now))
             .ToArray();
         if (reports.Length == 0) return;
-        await store.AddAsync(reports, cancellationToken);
+        await _storeRetry.ExecuteAsync(async ct => await store.AddAsync(reports, ct), cancellationToken);
         Log.ChannelFailing(log, failed.Channel, reports.Length);
         Wake();
     }

@@ -99,9 +99,21 @@ public sealed record RetentionConfig : IValidatableConfig
     [Description("How long every individual check result is kept; aggregates are kept for a year or more.")]
     public TimeSpan Raw { get; init; } = TimeSpan.FromDays(7);
 
+    [Description("How long a resolved incident is kept after it resolved; open ones are always kept.")]
+    public TimeSpan Incidents { get; init; } = TimeSpan.FromDays(365);
+
+    [Description("How long a delivered or failed notification, and a silence that has ended, are kept; pending ones are always kept.")]
+    public TimeSpan Notifications { get; init; } = TimeSpan.FromDays(90);
+
+    [Description("Deploy records kept per service (at least keep_releases); the records of the releases a rollback can return to are always kept.")]
+    public int Deploys { get; init; } = 100;
+
     public void Validate(ConfigValidation validation)
     {
         if (Raw < TimeSpan.FromHours(1)) validation.Error("raw", "must be at least 1h");
+        if (Incidents < TimeSpan.FromDays(1)) validation.Error("incidents", "must be at least 1d");
+        if (Notifications < TimeSpan.FromDays(1)) validation.Error("notifications", "must be at least 1d");
+        if (Deploys < 1) validation.Error("deploys", "must be at least 1");
     }
 }
 

@@ -95,4 +95,15 @@ public interface IDeployStore
 
     /// <summary>The newest first.</summary>
     Task<IReadOnlyList<StoredBackup>> BackupsAsync(string service, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Services with deploy records, configured or not.</summary>
+    Task<IReadOnlyList<string>> ServicesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Keeps the newest <paramref name="keepRecords"/> records of <paramref name="service"/> and, whatever their age,
+    /// the newest verified record of each of its last <paramref name="keepReleases"/> verified releases (the live one
+    /// and those a rollback can return to); deletes the other records and their stored backups. Returns how many
+    /// records went.
+    /// </summary>
+    Task<long> PruneAsync(string service, int keepRecords, int keepReleases, CancellationToken cancellationToken);
 }

@@ -41,4 +41,7 @@ public interface IMonitoringStore : IAsyncDisposable
 
     /// <summary>Deletes raw results older than <paramref name="before"/> (aggregates stay); returns how many.</summary>
     Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes incidents resolved before <paramref name="resolvedBefore"/> (open ones stay); returns how many.</summary>
+    Task<long> PruneIncidentsAsync(DateTimeOffset resolvedBefore, CancellationToken cancellationToken = default);
 }

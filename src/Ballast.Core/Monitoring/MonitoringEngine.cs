@@ -273,6 +273,9 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
     /// <summary>Applies a result to the monitor's state; a loop's result is dropped once its runtime was retired (returns false).</summary>
     private bool Record(MonitorRuntime runtime, CheckResult result, bool fromLoop = false)
     {
+        // Every cause starts here, so text a database would refuse never reaches a status, an incident or an alert.
+        var cause = StoredText.Clean(result.Cause);
+        if (!ReferenceEquals(cause, result.Cause)) result = result with { Cause = cause };
         Incident? changed;
         MonitorStatus status;
         lock (runtime.Lock)

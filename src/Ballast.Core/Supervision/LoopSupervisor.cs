@@ -29,6 +29,9 @@ public sealed partial class LoopSupervisor : IDisposable
     private static readonly ResiliencePropertyKey<int> Streak = new("ballast.loop.streak");
     private static readonly ResiliencePropertyKey<Func<Exception, Task>?> OnFault = new("ballast.loop.onfault");
 
+    /// <summary>The supervised loop this code runs in, if any (flows with the loop's awaits).</summary>
+    private static readonly AsyncLocal<(LoopSupervisor Supervisor, string Name)?> Current = new();
+
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly ResiliencePipeline _pipeline;
@@ -73,9 +76,10 @@ public sealed partial class LoopSupervisor : IDisposable
         {
             await _pipeline.ExecuteAsync(static async (ctx, state) =>
             {
-                ctx.Properties.Set(RunStartedAt, state.Time.GetTimestamp());
+                ctx.Properties.Set(RunStartedAt, state.Supervisor._time.GetTimestamp());
+                Current.Value = (state.Supervisor, state.Name);
                 await state.Loop(ctx.CancellationToken);
-            }, context, (Loop: loop, Time: _time));
+            }, context, (Loop: loop, Supervisor: this, Name: name));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -86,6 +90,17 @@ public sealed partial class LoopSupervisor : IDisposable
             ResilienceContextPool.Shared.Return(context);
             _faults.TryRemove(name, out _);
         }
+    }
+
+    /// <summary>
+    /// Called from inside a supervised loop that waits out a failure itself instead of throwing (a store call retried
+    /// until the database answers, so nothing is lost or done twice): the loop shows as degraded, with the error, exactly
+    /// like one that threw, until it has run <see cref="HealthyAfter"/> past <paramref name="retryIn"/> without another.
+    /// The caller logs the failure. Outside a supervised loop it does nothing.
+    /// </summary>
+    public static void ReportWaiting(Exception exception, TimeSpan retryIn)
+    {
+        if (Current.Value is var (supervisor, name)) supervisor.Record(name, exception, retryIn);
     }
 
     /// <summary>The loops that failed and have not yet run <see cref="HealthyAfter"/> since their restart, by name.</summary>
@@ -108,12 +123,7 @@ public sealed partial class LoopSupervisor : IDisposable
     private async ValueTask RecordFaultAsync(ResilienceContext context, Exception exception, TimeSpan delay)
     {
         var name = context.Properties.GetValue(LoopName, "?");
-        var now = _time.GetUtcNow();
-        var faults = _faults.AddOrUpdate(name,
-            _ => new LoopFault(name, 1, exception.Message, now, now + delay),
-            (_, f) => f with { Faults = f.Faults + 1, LastError = exception.Message, LastFaultAt = now, RestartAt = now + delay });
-        Interlocked.Increment(ref _totalFaults);
-        _faultCounter.Add(1, new KeyValuePair<string, object?>("loop", name));
+        var faults = Record(name, exception, delay);
         Log.LoopFailed(_log, exception, name, faults.Faults, delay.TotalSeconds);
         if (context.Properties.GetValue(OnFault, null) is not { } onFault) return;
         try
@@ -124,6 +134,17 @@ public sealed partial class LoopSupervisor : IDisposable
         {
             Log.FaultReportFailed(_log, e, name);
         }
+    }
+
+    private LoopFault Record(string name, Exception exception, TimeSpan delay)
+    {
+        var now = _time.GetUtcNow();
+        var faults = _faults.AddOrUpdate(name,
+            _ => new LoopFault(name, 1, exception.Message, now, now + delay),
+            (_, f) => f with { Faults = f.Faults + 1, LastError = exception.Message, LastFaultAt = now, RestartAt = now + delay });
+        Interlocked.Increment(ref _totalFaults);
+        _faultCounter.Add(1, new KeyValuePair<string, object?>("loop", name));
+        return faults;
     }
 
     public void Dispose() => _meter.Dispose();

@@ -65,6 +65,7 @@ public static class BallastServer
         services.AddSingleton<MonitoringService>();
         services.AddHostedService(sp => sp.GetRequiredService<MonitoringService>());
         services.AddHostedService<ConfigReloadService>();
+        services.AddHostedService<RetentionService>();
         foreach (var sender in ChannelSenders.All(time ?? TimeProvider.System)) services.AddSingleton(sender);
         services.AddSingleton<AlertPlanner>();
         services.AddSingleton<NotificationDispatcher>();
@@ -100,14 +101,20 @@ public static class BallastServer
     {
         // Ballast's own health, in the same shape it asks of the services it watches.
         app.MapGet("/health/live", () => Results.Json(new { status = "pass" }, contentType: "application/health+json"));
-        app.MapGet("/health/ready", (MonitoringService monitoring, MonitoringWriter writer, LoopSupervisor loops) =>
+        app.MapGet("/health/ready", (MonitoringService monitoring, MonitoringWriter writer, LoopSupervisor loops, SqlDialect dialect, TimeProvider time) =>
         {
             var ready = monitoring.IsReady;
+            var storage = writer.Status;
+            // Ballast keeps monitoring while storage fails, but what it sees is not being kept: whoever watches Ballast must know.
+            var storageOk = storage.FailingSince is null;
+            var output = storage.FailingSince is { } since
+                ? $"failing for {Math.Max(0, (long)(time.GetUtcNow() - since).TotalSeconds)}s: {storage.Failure} ({dialect.Describe()}); {storage.Pending} writes waiting"
+                : null;
             var degraded = loops.Degraded();
             var checks = new Dictionary<string, object>
             {
-                ["monitoring:started"] = new[] { new { status = ready ? "pass" : "fail", observedValue = (object)ready } },
-                ["storage:pendingWrites"] = new[] { new { status = "pass", observedValue = (object)writer.Pending } },
+                ["monitoring:started"] = new[] { new { status = ready ? "pass" : "fail", observedValue = (object)ready, output = (string?)null } },
+                ["storage:writes"] = new[] { new { status = storageOk ? "pass" : "fail", observedValue = (object)storage.Pending, output } },
                 ["loops:restarts"] = new[] { new { status = degraded.Count == 0 ? "pass" : "warn", observedValue = (object)loops.TotalFaults } },
                 ["loops:failing"] = new[] { new { status = degraded.Count == 0 ? "pass" : "warn", observedValue = (object)degraded.Count } },
             };
@@ -118,11 +125,12 @@ public static class BallastServer
                 {
                     new { status = "warn", observedValue = fault.Faults, output = fault.LastError, time = fault.LastFaultAt, restartAt = fault.RestartAt },
                 };
+            var pass = ready && storageOk;
             return Results.Json(new
             {
-                status = !ready ? "fail" : degraded.Count > 0 ? "warn" : "pass",
+                status = !pass ? "fail" : degraded.Count > 0 ? "warn" : "pass",
                 checks,
-            }, contentType: "application/health+json", statusCode: ready ? 200 : 503);
+            }, contentType: "application/health+json", statusCode: pass ? 200 : 503);
         });
     }
 }

@@ -44,8 +44,18 @@ public static class MonitoringEndpoints
         api.MapGet("/monitors", async (MonitoringEngine engine, IMonitoringStore store, ConfigState config, TimeProvider time, CancellationToken ct) =>
         {
             var now = time.GetUtcNow();
-            var day = await store.UptimeAsync(now - TimeSpan.FromHours(24), now, cancellationToken: ct);
-            var month = await store.UptimeAsync(now - TimeSpan.FromDays(30), now, cancellationToken: ct);
+            IReadOnlyDictionary<string, UptimeSummary> day, month;
+            try
+            {
+                day = await store.UptimeAsync(now - TimeSpan.FromHours(24), now, cancellationToken: ct);
+                month = await store.UptimeAsync(now - TimeSpan.FromDays(30), now, cancellationToken: ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
+            {
+                // States live in the engine; only uptimes come from storage. While it is away (which /health/ready
+                // reports with the reason) the list still answers, its uptimes null: what is down matters most then.
+                day = month = new Dictionary<string, UptimeSummary>();
+            }
             return engine.Snapshot().Select(m => Summary(m.Config, m.Status, day, month, config.Current, now));
         });
 
@@ -101,7 +111,7 @@ public static class MonitoringEndpoints
         api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer) => new
         {
             Scheduler = engine.Stats.Snapshot(),
-            Writer = new { writer.Written, writer.Pending },
+            Writer = writer.Status,
         });
 
         return app;

@@ -8,7 +8,7 @@ namespace Ballast.Server.Monitoring;
 
 /// <summary>
 /// Brings monitoring up and down with the server: migrates the store, resumes every monitor from its saved state and
-/// open incident, follows config reloads, prunes old results, and on shutdown writes everything still queued.
+/// open incident, follows config reloads, and on shutdown writes everything still queued.
 /// </summary>
 public sealed partial class MonitoringService(
     ConfigState config,
@@ -16,11 +16,8 @@ public sealed partial class MonitoringService(
     SqlDialect dialect,
     MonitoringWriter writer,
     MonitoringEngine engine,
-    LoopSupervisor supervisor,
-    TimeProvider time,
     ILogger<MonitoringService> log) : BackgroundService
 {
-    private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
     private static readonly TimeSpan OpenTimeout = TimeSpan.FromMinutes(2);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -56,26 +53,8 @@ public sealed partial class MonitoringService(
 
     private void OnConfigChanged(Core.Config.BallastConfig updated) => engine.Apply(updated.Monitors);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => supervisor.RunAsync("retention", PruneAsync, stoppingToken);
-
-    private async Task PruneAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(PruneEvery, time);
-        do
-        {
-            try
-            {
-                var before = time.GetUtcNow() - config.Current.Server.Retention.Raw;
-                var deleted = await store.PruneAsync(before, stoppingToken);
-                if (deleted > 0) Log.Pruned(log, deleted);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.PruneFailed(log, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    // Monitoring runs on the engine's own loops; this service only brings them up and down (pruning is RetentionService's).
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -90,12 +69,6 @@ public sealed partial class MonitoringService(
     {
         [LoggerMessage(4001, LogLevel.Information, "Monitoring {Count} endpoints ({Open} open incidents resumed)")]
         public static partial void Started(ILogger logger, int count, int open);
-
-        [LoggerMessage(4002, LogLevel.Information, "Pruned {Count} raw results past retention")]
-        public static partial void Pruned(ILogger logger, long count);
-
-        [LoggerMessage(4003, LogLevel.Error, "Pruning old results failed; will try again in an hour")]
-        public static partial void PruneFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(4004, LogLevel.Information, "Monitoring stopped; {Count} results written this run")]
         public static partial void Stopped(ILogger logger, long count);

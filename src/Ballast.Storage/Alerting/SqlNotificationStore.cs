@@ -15,7 +15,8 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private static readonly RowStatement Rows = new("notifications",
-        ["id", "channel", "kind", "dedup_key", "message", "status", "attempts", "created_at", "next_attempt_at", "delivered_at", "last_error", "response", "accepted"]);
+        ["id", "channel", "kind", "dedup_key", "message", "status", "attempts", "created_at", "next_attempt_at", "delivered_at", "last_error", "response", "accepted"],
+        "ON CONFLICT (id) DO NOTHING"); // a retried add whose first commit went through but whose answer was lost
 
     private const string Columns = "id, channel, dedup_key, message, status, attempts, created_at, next_attempt_at, delivered_at, last_error, response, accepted";
 
@@ -67,6 +68,16 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
                 cancellationToken, ("@status", s.ToString()), ("@limit", limit))
             : QueryAsync($"SELECT {Columns} FROM notifications ORDER BY created_at DESC, id DESC LIMIT @limit", cancellationToken, ("@limit", limit));
 
+    public async Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        var cutoff = before.ToUnixTimeMilliseconds();
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var notifications = Sql.Command(connection, "DELETE FROM notifications WHERE status <> 'Pending' AND created_at < @cutoff", ("@cutoff", cutoff));
+        var deleted = await notifications.ExecuteNonQueryAsync(cancellationToken);
+        await using var silences = Sql.Command(connection, "DELETE FROM silences WHERE ends_at < @cutoff OR expired_at < @cutoff", ("@cutoff", cutoff));
+        return deleted + await silences.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public Task AddAsync(Silence silence, CancellationToken cancellationToken = default) =>
         ExecuteAsync("INSERT INTO silences (id, match, starts_at, ends_at, reason, created_by) VALUES (@id, @match, @starts, @ends, @reason, @by)",
             cancellationToken, ("@id", silence.Id), ("@match", silence.Match), ("@starts", silence.StartsAt.ToUnixTimeMilliseconds()),
@@ -78,7 +89,7 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
         await using var command = activeAt is { } at
             ? Sql.Command(connection, "SELECT id, match, starts_at, ends_at, reason, created_by, expired_at FROM silences WHERE expired_at IS NULL AND starts_at <= @at AND ends_at > @at ORDER BY starts_at DESC",
                 [("@at", at.ToUnixTimeMilliseconds())])
-            : Sql.Command(connection, "SELECT id, match, starts_at, ends_at, reason, created_by, expired_at FROM silences ORDER BY starts_at DESC LIMIT 1000");
+            : Sql.Command(connection, "SELECT id, match, starts_at, ends_at, reason, created_by, expired_at FROM silences ORDER BY starts_at DESC");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<Silence>();
         while (await reader.ReadAsync(cancellationToken))

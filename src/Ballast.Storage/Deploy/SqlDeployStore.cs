@@ -99,6 +99,47 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
         return list;
     }
 
+    public async Task<IReadOnlyList<string>> ServicesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Sql.Command(connection, "SELECT DISTINCT service FROM deploys ORDER BY service");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<string>();
+        while (await reader.ReadAsync(cancellationToken)) list.Add(reader.GetString(0));
+        return list;
+    }
+
+    public async Task<long> PruneAsync(string service, int keepRecords, int keepReleases, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        var rows = new List<(long Id, string Outcome, string? Release)>();
+        await using (var list = Sql.Command(connection, "SELECT id, outcome, release_ref FROM deploys WHERE service = @service ORDER BY id DESC", ("@service", service)))
+        await using (var reader = await list.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken)) rows.Add((reader.GetInt64(0), reader.GetString(1), Sql.Text(reader, 2)));
+        if (rows.Count <= keepRecords) return 0;
+        // Rollback targets come from history (the newest verified record of an earlier release), so those outlive the count.
+        var verified = new HashSet<string>(StringComparer.Ordinal);
+        var keep = new HashSet<long>(rows.Take(keepRecords).Select(r => r.Id));
+        foreach (var row in rows.Where(r => r.Outcome == nameof(DeployOutcome.Deployed) && r.Release is not null))
+            if (verified.Count < Math.Max(2, keepReleases) && verified.Add(row.Release!)) keep.Add(row.Id);
+        var doomed = rows.Where(r => !keep.Contains(r.Id)).Select(r => r.Id).ToArray();
+        if (doomed.Length == 0) return 0;
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var chunk in doomed.Chunk(500))
+        {
+            var ids = string.Join(", ", chunk.Select((_, i) => "@id" + i));
+            var parameters = chunk.Select((id, i) => ("@id" + i, (object?)id)).Append(("@service", service)).ToArray();
+            await using var backups = Sql.Command(connection, $"DELETE FROM deploy_backups WHERE service = @service AND deploy_id IN ({ids})", parameters);
+            backups.Transaction = tx;
+            await backups.ExecuteNonQueryAsync(cancellationToken);
+            await using var deploys = Sql.Command(connection, $"DELETE FROM deploys WHERE service = @service AND id IN ({ids})", parameters);
+            deploys.Transaction = tx;
+            await deploys.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await tx.CommitAsync(cancellationToken);
+        return doomed.Length;
+    }
+
     private static (string, object?)[] Parameters(DeployRecord r) =>
     [
         ("@service", r.Service), ("@kind", r.Kind), ("@release", r.Release), ("@started", r.StartedAt.ToUnixTimeMilliseconds()),

@@ -1,13 +1,17 @@
 using System.Threading.Channels;
 using Ballast.Core.Monitoring;
 using Microsoft.Extensions.Logging;
+using Ballast.Core;
+using Polly;
 
 namespace Ballast.Storage.Monitoring;
 
 /// <summary>
 /// The one writer: the engine hands it records without waiting, and it writes them in batches, one transaction each.
-/// A failed batch is kept and retried with backoff, never dropped; <see cref="FlushAsync"/> waits until everything
-/// handed over so far is committed.
+/// While the database is unavailable a batch is kept and retried with backoff, never dropped. A batch the database
+/// refuses is split until the records it refuses are found; those alone are set aside (logged and counted), so one bad
+/// record never holds up the rest. <see cref="FlushAsync"/> waits until everything handed over so far is written or
+/// set aside.
 /// </summary>
 public sealed partial class MonitoringWriter : IMonitoringSink, IAsyncDisposable
 {
@@ -20,15 +24,32 @@ public sealed partial class MonitoringWriter : IMonitoringSink, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ResiliencePipeline _retry;
     private readonly Task _loop;
+    private readonly Lock _statusLock = new();
     private long _written;
     private long _pending;
+    private long _setAside;
+    private DateTimeOffset? _failingSince;
+    private string? _failure;
+    private string? _lastSetAside;
 
     public MonitoringWriter(IMonitoringStore store, TimeProvider time, ILogger<MonitoringWriter> log)
     {
         _store = store;
         _time = time;
         _log = log;
+        // Refusals are not retried: the batch is split instead (WriteWithRetryAsync).
+        _retry = StorageBackoff.Create(time, TimeSpan.FromMilliseconds(200), e => !StorageFailure.IsRefusal(e), (e, attempt, delay) =>
+        {
+            var reason = StorageFailure.Describe(e);
+            lock (_statusLock)
+            {
+                _failingSince ??= _time.GetUtcNow();
+                _failure = reason;
+            }
+            Log.WriteFailed(_log, e, reason, attempt, Pending, delay.TotalSeconds);
+        });
         _loop = Task.Run(RunAsync);
     }
 
@@ -37,6 +58,15 @@ public sealed partial class MonitoringWriter : IMonitoringSink, IAsyncDisposable
 
     /// <summary>Records handed over but not yet committed.</summary>
     public long Pending => Interlocked.Read(ref _pending);
+
+    /// <summary>Whether writes are failing now and since when, and how many records the database refused.</summary>
+    public WriterStatus Status
+    {
+        get
+        {
+            lock (_statusLock) return new WriterStatus(Written, Pending, _failingSince, _failure, Interlocked.Read(ref _setAside), _lastSetAside);
+        }
+    }
 
     public void Record(CheckRecord record)
     {
@@ -75,8 +105,6 @@ public sealed partial class MonitoringWriter : IMonitoringSink, IAsyncDisposable
                 Drain();
             }
             await WriteWithRetryAsync(batch);
-            Interlocked.Add(ref _written, batch.Count);
-            Interlocked.Add(ref _pending, -batch.Count);
             batch.Clear();
             foreach (var flush in flushes) flush.TrySetResult();
             flushes.Clear();
@@ -85,22 +113,55 @@ public sealed partial class MonitoringWriter : IMonitoringSink, IAsyncDisposable
 
     private async Task WriteWithRetryAsync(List<CheckRecord> batch)
     {
-        var delay = TimeSpan.FromMilliseconds(200);
-        for (var attempt = 1; ; attempt++)
+        if (batch.Count == 0) return;
+        var attempts = 0;
+        try
         {
-            try
+            await _retry.ExecuteAsync(async ct =>
             {
-                await _store.WriteAsync(batch);
-                if (attempt > 1) Log.WriteRecovered(_log, batch.Count, attempt);
+                attempts++;
+                await _store.WriteAsync(batch, ct);
+            }, CancellationToken.None);
+            Interlocked.Add(ref _written, batch.Count);
+            Interlocked.Add(ref _pending, -batch.Count);
+            Answered(batch.Count, attempts);
+        }
+        catch (Exception e) when (StorageFailure.IsRefusal(e))
+        {
+            Answered(0, attempts);
+            if (batch.Count == 1)
+            {
+                SetAside(batch[0], e);
                 return;
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                Log.WriteFailed(_log, e, batch.Count, attempt, delay.TotalSeconds);
-                await Task.Delay(delay, _time);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-            }
+            // Halving finds k refused records among n in about 2k·log2(n) transactions, and keeps the others in order.
+            var half = batch.Count / 2;
+            await WriteWithRetryAsync(batch[..half]);
+            await WriteWithRetryAsync(batch[half..]);
         }
+    }
+
+    /// <summary>The database answered (took the batch or refused it on its merits): it is no longer failing.</summary>
+    private void Answered(int written, int attempts)
+    {
+        DateTimeOffset? since;
+        lock (_statusLock)
+        {
+            since = _failingSince;
+            _failingSince = null;
+            _failure = null;
+        }
+        if (since is { } start) Log.WriteRecovered(_log, written, attempts, (_time.GetUtcNow() - start).TotalSeconds);
+    }
+
+    private void SetAside(CheckRecord record, Exception e)
+    {
+        var reason = StorageFailure.Describe(e);
+        var r = record.Result;
+        Interlocked.Increment(ref _setAside);
+        Interlocked.Decrement(ref _pending);
+        lock (_statusLock) _lastSetAside = $"{r.Monitor} at {r.StartedAt:O}: {reason}";
+        Log.SetAside(_log, r.Monitor, r.StartedAt, reason);
     }
 
     /// <summary>Writes what is queued, then stops. Waits at most <paramref name="timeout"/>.</summary>
@@ -121,13 +182,23 @@ public sealed partial class MonitoringWriter : IMonitoringSink, IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(2001, LogLevel.Error, "Writing {Count} results failed (attempt {Attempt}); retrying in {DelaySeconds}s, nothing is dropped")]
-        public static partial void WriteFailed(ILogger logger, Exception exception, int count, int attempt, double delaySeconds);
+        [LoggerMessage(2001, LogLevel.Error, "Storage unavailable: {Reason} (attempt {Attempt}); {Pending} results waiting, retrying in {DelaySeconds:0.0}s, nothing is dropped")]
+        public static partial void WriteFailed(ILogger logger, Exception exception, string reason, int attempt, long pending, double delaySeconds);
 
-        [LoggerMessage(2002, LogLevel.Information, "Wrote {Count} results after {Attempt} attempts")]
-        public static partial void WriteRecovered(ILogger logger, int count, int attempt);
+        [LoggerMessage(2002, LogLevel.Information, "Storage answers again after {FailingSeconds:0.0}s: wrote {Count} results at attempt {Attempt}")]
+        public static partial void WriteRecovered(ILogger logger, int count, int attempt, double failingSeconds);
+
+        [LoggerMessage(2004, LogLevel.Error, "Set aside a result of monitor {Monitor} at {StartedAt:O}: the database refused it ({Reason}); the others are written")]
+        public static partial void SetAside(ILogger logger, string monitor, DateTimeOffset startedAt, string reason);
 
         [LoggerMessage(2003, LogLevel.Warning, "Stopped with {Count} results not yet written")]
         public static partial void ShutdownIncomplete(ILogger logger, long count);
     }
 }
+
+/// <summary>The writer as health and stats report it.</summary>
+/// <param name="FailingSince">When writes started failing for want of a database; null while they succeed.</param>
+/// <param name="Failure">Why, in one line.</param>
+/// <param name="SetAside">Records the database refused and that were left out, since the start.</param>
+/// <param name="LastSetAside">The monitor, time and reason of the last of them.</param>
+public sealed record WriterStatus(long Written, long Pending, DateTimeOffset? FailingSince, string? Failure, long SetAside, string? LastSetAside);

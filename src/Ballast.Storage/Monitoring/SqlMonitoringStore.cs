@@ -278,6 +278,14 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         return deleted;
     }
 
+    public async Task<long> PruneIncidentsAsync(DateTimeOffset resolvedBefore, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var delete = Command(connection, null, "DELETE FROM incidents WHERE resolved_at IS NOT NULL AND resolved_at < @cutoff");
+        Parameter(delete, "@cutoff", resolvedBefore.ToUnixTimeMilliseconds());
+        return await delete.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (dialect is IAsyncDisposable disposable) await disposable.DisposeAsync();

@@ -1,0 +1,42 @@
+using System.Text;
+
+namespace Ballast.Core.Monitoring;
+
+/// <summary>
+/// Text that came from outside (a job's push message, a server's error, a response body) made safe to store: NUL
+/// and unpaired surrogates, which PostgreSQL refuses and which would fail every write they travel in, become U+FFFD,
+/// so the rest of the text and the fact that something was there are kept.
+/// </summary>
+public static class StoredText
+{
+    /// <summary>The text with every character a database would refuse replaced; the same instance when there is none.</summary>
+    public static string? Clean(string? text)
+    {
+        if (text is null || IsClean(text)) return text;
+        var clean = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                clean.Append(c).Append(text[++i]);
+                continue;
+            }
+            clean.Append(c == '\0' || char.IsSurrogate(c) ? '\uFFFD' : c);
+        }
+        return clean.ToString();
+    }
+
+    private static bool IsClean(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0') return false;
+            if (!char.IsSurrogate(c)) continue;
+            if (!char.IsHighSurrogate(c) || i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1])) return false;
+            i++;
+        }
+        return true;
+    }
+}
