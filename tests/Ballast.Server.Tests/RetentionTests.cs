@@ -26,9 +26,11 @@ public sealed class RetentionTests
             await monitoring.WriteAsync([Failed("ancient", now.AddDays(-400), now.AddDays(-399)), Failed("recent", now.AddDays(-10), now.AddDays(-9))]);
         }
         var notifications = new SqlNotificationStore(new PostgresDialect(database));
-        Notification Note(string id, DateTimeOffset at) =>
-            new(id, "hooks", new AlertMessage(NotificationKind.Firing, [], "https://status.example.com", at), id, NotificationStatus.Pending, 0, at, at);
-        await notifications.AddAsync([Note("sent-long-ago", now.AddDays(-100)), Note("still-pending", now.AddDays(-100))]);
+        // The pending one is next tried tomorrow, so the starting server's dispatcher leaves it alone (its channel is not
+        // configured here: sending it now would fail it, and a failed notification that old is rightly pruned).
+        Notification Note(string id, DateTimeOffset at, DateTimeOffset next) =>
+            new(id, "hooks", new AlertMessage(NotificationKind.Firing, [], "https://status.example.com", at), id, NotificationStatus.Pending, 0, at, next);
+        await notifications.AddAsync([Note("sent-long-ago", now.AddDays(-100), now.AddDays(-100)), Note("still-pending", now.AddDays(-100), now.AddDays(1))]);
         await notifications.MarkDeliveredAsync("sent-long-ago", 1, now.AddDays(-100), "ok");
         var deploys = new SqlDeployStore(new PostgresDialect(database));
         for (var i = 1; i <= 12; i++)
