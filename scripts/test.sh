@@ -26,7 +26,10 @@ read -r passed failed skipped < <(awk '/(Passed|Failed)!/ {
      }
      END { printf "%d %d %d\n", p, f, s }' "$log")
 [ "$skipped" -eq 0 ] || echo "test: $skipped tests were skipped and count as failed: every test must run"
-echo "tests: $passed passed, $((failed + skipped)) failed"
+# A build error or a crashed test host fails the run without a failed test to count: the closing line says so too.
+broken=0
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then broken=1; echo "test: dotnet test exited $status (a build error or a test host that crashed; see above)"; fi
+echo "tests: $passed passed, $((failed + skipped + broken)) failed"
 [ "$status" -ne 0 ] && exit "$status"
 [ "$passed" -gt 0 ] || { echo "test: no test ran" >&2; exit 1; }
 [ "$skipped" -eq 0 ] || exit 1

@@ -96,6 +96,9 @@ public sealed class SupervisionTests : IAsyncLifetime
         public Task MarkRetryAsync(string id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
             Inner.MarkRetryAsync(id, attempts, nextAttemptAt, error, cancellationToken);
 
+        public Task<IReadOnlySet<string>> AnnouncedAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+            Inner.AnnouncedAsync(since, cancellationToken);
+
         public Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => Inner.PruneAsync(before, cancellationToken);
 
         public Task RecordAcceptedAsync(string id, IReadOnlyList<string> accepted, CancellationToken cancellationToken = default) =>

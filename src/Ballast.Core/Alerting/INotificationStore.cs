@@ -23,6 +23,13 @@ public interface INotificationStore
 
     Task MarkFailedAsync(string id, int attempts, string error, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The incidents that a firing, reminder or flapping notification created at or after <paramref name="since"/>
+    /// names: those somebody was (or is being) told of. After a restart, an open incident missing here was never
+    /// announced (it was still waiting in memory) and must be planned again.
+    /// </summary>
+    Task<IReadOnlySet<string>> AnnouncedAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
+
     /// <summary>Notifications, newest first, optionally only those with <paramref name="status"/>.</summary>
     Task<IReadOnlyList<Notification>> ListAsync(NotificationStatus? status = null, int limit = 500, CancellationToken cancellationToken = default);
 

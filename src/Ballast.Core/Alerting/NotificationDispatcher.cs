@@ -1,5 +1,6 @@
 using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
+using Ballast.Core.Monitoring;
 using Microsoft.Extensions.Logging;
 
 namespace Ballast.Core.Alerting;
@@ -85,9 +86,10 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
             // Recorded before anything else, so neither a retry nor a restart sends again to whoever already has it.
             if (partial is { Accepted.Count: > 0 })
                 await _storeRetry.ExecuteAsync(async ct => await store.RecordAcceptedAsync(n.Id, partial.Accepted, ct), cancellationToken);
-            var error = (partial?.InnerException ?? e) is OperationCanceledException
+            // Errors quote what the service answered: cleaned like every outside text, or the store would refuse them forever.
+            var error = StoredText.Clean((partial?.InnerException ?? e) is OperationCanceledException
                 ? $"timed out after {Duration.Format(channel.Timeout)}{(partial is null ? "" : $" ({partial.Message})")}"
-                : e.Message;
+                : e.Message)!;
             var permanent = e is PermanentDeliveryException || partial is { Permanent: true };
             var now = time.GetUtcNow();
             if (attempts >= FailingAfter || permanent) await ReportFailingAsync(n, error, config, now, cancellationToken);
@@ -104,7 +106,8 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
         }
         // Sent: the mark is retried until the store takes it, never taken for a failed send, which would send it again.
         var at = time.GetUtcNow();
-        await _storeRetry.ExecuteAsync(async ct => await store.MarkDeliveredAsync(n.Id, attempts, at, receipt.Response, ct), cancellationToken);
+        var response = StoredText.Clean(receipt.Response)!;
+        await _storeRetry.ExecuteAsync(async ct => await store.MarkDeliveredAsync(n.Id, attempts, at, response, ct), cancellationToken);
         Log.Delivered(log, n.Message.Kind.ToString(), n.Channel, attempts);
         lock (_failingLock) _failing.Remove(n.Channel);
     }

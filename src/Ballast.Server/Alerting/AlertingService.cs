@@ -19,11 +19,13 @@ public sealed class AlertingService : BackgroundService
     private readonly NotificationDispatcher _dispatcher;
     private readonly IMonitoringStore _store;
     private readonly ISilenceStore _silences;
+    private readonly INotificationStore _notifications;
     private readonly LoopSupervisor _supervisor;
 
-    public AlertingService(ConfigState config, MonitoringEngine engine, IMonitoringStore store, ISilenceStore silences, AlertPlanner planner,
-        NotificationDispatcher dispatcher, LoopSupervisor supervisor)
+    public AlertingService(ConfigState config, MonitoringEngine engine, IMonitoringStore store, ISilenceStore silences,
+        INotificationStore notifications, AlertPlanner planner, NotificationDispatcher dispatcher, LoopSupervisor supervisor)
     {
+        _notifications = notifications;
         _supervisor = supervisor;
         _config = config;
         _store = store;
@@ -55,8 +57,17 @@ public sealed class AlertingService : BackgroundService
     {
         _planner.SetSilences(await _silences.ListSilencesAsync(cancellationToken: cancellationToken));
         var monitors = _config.Current.Monitors.ToDictionary(m => m.Name, StringComparer.Ordinal);
-        foreach (var incident in await _store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: cancellationToken))
-            if (monitors.TryGetValue(incident.Monitor, out var monitor)) _planner.Resume(incident, monitor);
+        var open = await _store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: cancellationToken);
+        if (open.Count == 0) return;
+        // An incident whose message was still waiting in memory when the server stopped (held by group_wait, or by a
+        // database outage) was never told: it is planned again, not resumed as if announced.
+        var announced = await _notifications.AnnouncedAsync(open.Min(i => i.DetectedAt), cancellationToken);
+        foreach (var incident in open)
+        {
+            if (!monitors.TryGetValue(incident.Monitor, out var monitor)) continue;
+            if (announced.Contains(incident.Id)) _planner.Resume(incident, monitor);
+            else _planner.Observe(incident, monitor, monitor.FailureThreshold);
+        }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -68,7 +68,7 @@ internal sealed class ReplicaIncidents(IMonitoringSink sink, IMonitoringStore st
     private void Apply(Tracked tracked, bool passed, string? cause)
     {
         var now = time.GetUtcNow();
-        var result = new CheckResult(tracked.Monitor.Name, now, TimeSpan.Zero, passed, cause);
+        var result = new CheckResult(tracked.Monitor.Name, now, TimeSpan.Zero, passed, StoredText.Clean(cause));
         var changed = tracked.Machine.Apply(result, tracked.Monitor, () => Guid.CreateVersion7(now).ToString("N"));
         sink.Record(new CheckRecord(result, tracked.Machine.Status, changed, tracked.Machine.StatusChanged));
         if (changed is not null) alerts.Observe(changed, tracked.Monitor, tracked.Machine.Status.ConsecutiveFailures);

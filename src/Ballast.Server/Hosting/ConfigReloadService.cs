@@ -14,22 +14,25 @@ public sealed partial class ConfigReloadService(ConfigState state, LoopSuperviso
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
+    private (DateTime, long)? _handled;
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => supervisor.RunAsync("config-reload", WatchAsync, stoppingToken);
 
     private async Task WatchAsync(CancellationToken stoppingToken)
     {
         var path = state.Current.SourcePath;
         if (path is null) return;
-        var last = Stamp(path);
+        // Kept across restarts of this loop: an edit whose reading or applying threw is tried again, not taken as seen.
+        _handled ??= Stamp(path);
         using var timer = new PeriodicTimer(PollInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             var stamp = Stamp(path);
-            if (stamp == last) continue;
-            last = stamp;
+            if (stamp == _handled) continue;
             var result = ConfigLoader.Load(path);
             if (!result.Ok)
             {
+                _handled = stamp;
                 Log.ReloadRejected(log, path, result.Errors.Count);
                 foreach (var error in result.Errors) Log.ConfigProblem(log, error.ToString());
                 continue;
@@ -38,6 +41,7 @@ public sealed partial class ConfigReloadService(ConfigState state, LoopSuperviso
             if (ConfigPrinter.Fingerprint(config.Server) != ConfigPrinter.Fingerprint(state.Current.Server))
                 Log.ServerSettingsNeedRestart(log);
             state.Replace(config);
+            _handled = stamp;
             Log.Reloaded(log, path, config.Monitors.Count);
         }
     }

@@ -68,6 +68,18 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
                 cancellationToken, ("@status", s.ToString()), ("@limit", limit))
             : QueryAsync($"SELECT {Columns} FROM notifications ORDER BY created_at DESC, id DESC LIMIT @limit", cancellationToken, ("@limit", limit));
 
+    public async Task<IReadOnlySet<string>> AnnouncedAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Sql.Command(connection,
+            "SELECT message FROM notifications WHERE kind IN ('Firing', 'Repeat', 'Flapping') AND created_at >= @since", ("@since", since.ToUnixTimeMilliseconds()));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var announced = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+            foreach (var item in JsonSerializer.Deserialize<AlertMessage>(reader.GetString(0), Json)!.Items) announced.Add(item.IncidentId);
+        return announced;
+    }
+
     public async Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
         var cutoff = before.ToUnixTimeMilliseconds();
