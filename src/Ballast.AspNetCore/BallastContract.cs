@@ -14,7 +14,7 @@ public static class BallastContract
         foreach (var r in options.Environment)
         {
             var entry = new JsonObject();
-            if (r.Kind != EnvKind.String) entry["kind"] = r.Kind.ToString().ToLowerInvariant();
+            if (r.Kind != EnvKind.String) entry["kind"] = r.KindName;
             if (r.Min is { } min) entry["min"] = min;
             if (r.Max is { } max) entry["max"] = max;
             if (r.Values is { } values) entry["values"] = new JsonArray(values.Select(v => (JsonNode)v!).ToArray());

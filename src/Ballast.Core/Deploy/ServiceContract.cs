@@ -1,7 +1,5 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using Ballast.Contracts;
 
 namespace Ballast.Core.Deploy;
 
@@ -9,26 +7,7 @@ namespace Ballast.Core.Deploy;
 public sealed record ContractVariable(string Name, string Kind, bool Required, long? Min, long? Max, IReadOnlyList<string>? Values)
 {
     /// <summary>What is wrong with <paramref name="value"/> for this variable, or null.</summary>
-    public string? Problem(string? value)
-    {
-        if (string.IsNullOrEmpty(value)) return Required ? $"{Name} is missing" : null;
-        switch (Kind)
-        {
-            case "int":
-                if (!long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)) return $"{Name} is not a whole number";
-                if (Min is { } min && n < min) return $"{Name} is {n}, below the minimum {min}";
-                if (Max is { } max && n > max) return $"{Name} is {n}, above the maximum {max}";
-                return null;
-            case "url":
-                return Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Host.Length > 0 ? null : $"{Name} is not an absolute URL";
-            case "bool":
-                return value is "true" or "false" or "1" or "0" ? null : $"{Name} is not true/false";
-            case "enum":
-                return Values is null || Values.Contains(value, StringComparer.Ordinal) ? null : $"{Name} is not one of {string.Join(", ", Values)}";
-            default:
-                return null;
-        }
-    }
+    public string? Problem(string? value) => EnvContractRules.Problem(Name, Kind, Required, Min, Max, Values, value);
 }
 
 /// <summary>
@@ -65,7 +44,7 @@ public sealed record ServiceContract(
                 var spec = v.Value;
                 if (spec.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: env.{v.Name} must be an object ({{}} for a required string)");
                 var kind = spec.TryGetProperty("kind", out var k) ? k.GetString() ?? "string" : "string";
-                if (kind is not ("string" or "int" or "url" or "bool" or "enum"))
+                if (!EnvContractRules.Kinds.Contains(kind))
                     throw new InvalidDataException($"{source}: env.{v.Name}.kind \"{kind}\" is not one of string, int, url, bool, enum");
                 env.Add(new ContractVariable(v.Name, kind,
                     !spec.TryGetProperty("required", out var r) || r.ValueKind != JsonValueKind.False,
@@ -99,7 +78,6 @@ public sealed record ServiceContract(
     public string Fingerprint(IEnumerable<string> setNames)
     {
         var names = setNames.ToHashSet(StringComparer.Ordinal);
-        var set = Env.Select(v => v.Name).Where(names.Contains).Order(StringComparer.Ordinal);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', set))));
+        return EnvContractRules.Fingerprint(Env.Select(v => v.Name), names.Contains);
     }
 }
