@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using Ballast.Contracts;
 
 namespace Ballast.AspNetCore;
 
@@ -10,28 +10,12 @@ public static class BallastContract
 
     public static string ToJson(BallastHealthOptions options)
     {
-        var env = new JsonObject();
+        var env = new Dictionary<string, ContractVariableEntry?>(StringComparer.Ordinal);
         foreach (var r in options.Environment)
-        {
-            var entry = new JsonObject();
-            if (r.Kind != EnvKind.String) entry["kind"] = r.Kind.ToString().ToLowerInvariant();
-            if (r.Min is { } min) entry["min"] = min;
-            if (r.Max is { } max) entry["max"] = max;
-            if (r.Values is { } values) entry["values"] = new JsonArray(values.Select(v => (JsonNode)v!).ToArray());
-            if (!r.Required) entry["required"] = false;
-            env[r.Name] = entry;
-        }
-        var contract = new JsonObject
-        {
-            ["service"] = options.ServiceName,
-            ["env"] = env,
-            ["endpoints"] = new JsonObject { ["live"] = "/health/live", ["startup"] = "/health/startup", ["ready"] = "/health/ready", ["version"] = "/version" },
-            ["startup"] = new JsonObject
-            {
-                ["phases"] = new JsonArray(options.Phases.Select(p => (JsonNode)p!).ToArray()),
-                ["timeout"] = $"{Math.Round(options.StartupTimeout.TotalSeconds)}s",
-            },
-        };
-        return contract.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+            env[r.Name] = new ContractVariableEntry(r.Kind == EnvKind.String ? null : r.KindName, r.Min, r.Max, r.Values, r.Required ? null : false);
+        var contract = new ContractDocument(options.ServiceName, env,
+            new ContractEndpoints("/health/live", "/health/startup", "/health/ready", "/version"),
+            new ContractStartup([.. options.Phases], $"{Math.Round(options.StartupTimeout.TotalSeconds)}s"));
+        return JsonSerializer.Serialize(contract, ContractJson.Default.ContractDocument) + "\n";
     }
 }

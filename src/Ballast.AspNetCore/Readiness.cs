@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.RegularExpressions;
+using Ballast.Contracts;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -97,10 +96,6 @@ public sealed partial class Readiness(BallastHealthOptions options, StartupPhase
     }
 
     /// <summary>SHA-256 of the sorted names of the contract's variables that are set: names only, never values.</summary>
-    public string EnvFingerprint()
-    {
-        var set = options.Environment.Select(r => r.Name).Where(n => !string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(n)))
-            .Order(StringComparer.Ordinal);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', set))));
-    }
+    public string EnvFingerprint() =>
+        EnvContractRules.Fingerprint(options.Environment.Select(r => r.Name), n => !string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(n)));
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
+using Ballast.Core.Deploy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -202,6 +203,36 @@ public sealed class HealthEndpointsTests : IAsyncDisposable
         Assert.NotEqual(before.GetProperty("envFingerprint").GetString(), after.GetProperty("envFingerprint").GetString());
         Environment.SetEnvironmentVariable(_var, "8");
         Assert.Equal(after.GetProperty("envFingerprint").GetString(), (await Get(client, "/version")).Body.GetProperty("envFingerprint").GetString());
+    }
+
+    [Fact]
+    public async Task Version_FingerprintAndProblems_AreWhatTheDeployerComputesFromTheContract()
+    {
+        // The two ends of the environment contract: the service judging its own environment, and Ballast's deploy
+        // reading the contract the service prints and predicting what /version will say for the env it delivers.
+        var url = _var + "_URL";
+        var optional = _var + "_DSN";
+        BallastHealthOptions? options = null;
+        using var client = await StartAsync(o => options = o.RequireEnv(url, EnvKind.Url).OptionalEnv(optional, EnvKind.Url));
+        try
+        {
+            var env = new Dictionary<string, string> { [_var] = "0", [url] = "http://127.0.0.1:5432/api", [optional] = "", ["PATH"] = "/usr/bin" };
+            foreach (var (name, value) in env.Where(p => p.Key != "PATH")) Environment.SetEnvironmentVariable(name, value);
+            var contract = ServiceContract.Parse(BallastContract.ToJson(options!), "--ballast-contract");
+
+            var (_, version) = await Get(client, "/version");
+            var (_, ready) = await Get(client, "/health/ready");
+
+            Assert.Equal(contract.Fingerprint(ServiceContract.SetNames(env)), version.GetProperty("envFingerprint").GetString());
+            Assert.NotEqual(contract.Fingerprint([_var, url, optional]), version.GetProperty("envFingerprint").GetString());
+            Assert.Equal(string.Join("; ", contract.Problems(env)),
+                ready.GetProperty("checks").GetProperty("environment:contract")[0].GetProperty("output").GetString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(url, null);
+            Environment.SetEnvironmentVariable(optional, null);
+        }
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ballast.Server.Monitoring;
 
 namespace Ballast.Cli.Commands;
 
@@ -16,11 +17,10 @@ internal static class AckCommand
             var loaded = ConfigOption.Load(parse.GetValue(config)!);
             if (loaded is null) return ExitCodes.ConfigInvalid;
             var answer = await ServerApi.CallAsync(loaded, HttpMethod.Post, $"/api/v1/incidents/{Uri.EscapeDataString(parse.GetValue(incident)!)}/ack",
-                new { by = parse.GetValue(by) }, "ack", ct);
+                new AckRequest(parse.GetValue(by)), MonitoringJson.Default.AckRequest, MonitoringJson.Default.IncidentView, "ack", ct);
             if (answer is not { } a) return ExitCodes.Unreachable;
-            if (a.Status != 200) return ServerApi.Refused("ack", a.Status, a.Body);
-            Console.WriteLine($"acknowledged {a.Body.GetProperty("id").GetString()} ({a.Body.GetProperty("monitor").GetString()}: " +
-                              $"{a.Body.GetProperty("cause").GetString()}) by {a.Body.GetProperty("acknowledgedBy").GetString()}");
+            if (a.Status != 200 || a.Body is not { } acked) return ServerApi.Refused("ack", a);
+            Console.WriteLine($"acknowledged {acked.Id} ({acked.Monitor}: {acked.Cause}) by {acked.AcknowledgedBy}");
             return ExitCodes.Ok;
         });
         return command;

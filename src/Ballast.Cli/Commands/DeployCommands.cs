@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Ballast.Core.Config;
 using Ballast.Core.Deploy;
 using Ballast.Core.Deploy.Providers;
@@ -15,7 +14,8 @@ namespace Ballast.Cli.Commands;
 /// <summary><c>ballast deploy|verify|rollback|history SERVICE</c> (docs/deploy.md).</summary>
 internal static class DeployCommands
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() }, WriteIndented = true };
+    // The records as the server's /deploys answers them, indented for people reading the output.
+    private static readonly DeployJson Json = new(new JsonSerializerOptions(DeployJson.Default.Options) { WriteIndented = true });
 
     public static IEnumerable<Command> Create() => [Deploy(), Verify(), Rollback(), History()];
 
@@ -95,7 +95,7 @@ internal static class DeployCommands
             var records = await store.HistoryAsync(parse.GetValue(service)!, Math.Max(1, parse.GetValue(limit)), ct);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(records, Json));
+                Console.WriteLine(JsonSerializer.Serialize(records, Json.IReadOnlyListDeployRecord));
                 return ExitCodes.Ok;
             }
             if (records.Count == 0) Console.Error.WriteLine($"no deploys of {parse.GetValue(service)} yet");
@@ -127,7 +127,7 @@ internal static class DeployCommands
 
     private static int Finish(DeployRecord record, bool json)
     {
-        if (json) Console.WriteLine(JsonSerializer.Serialize(record, Json));
+        if (json) Console.WriteLine(JsonSerializer.Serialize(record, Json.DeployRecord));
         var took = record.FinishedAt is { } f ? $" in {Duration.Format(f - record.StartedAt)}" : "";
         Console.Error.WriteLine(record.Outcome switch
         {

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json;
+using Ballast.Server.Alerting;
 
 namespace Ballast.Cli.Commands;
 
@@ -17,13 +19,12 @@ internal static class SilenceCommand
         {
             var loaded = ConfigOption.Load(parse.GetValue(config)!);
             if (loaded is null) return ExitCodes.ConfigInvalid;
-            var answer = await ServerApi.CallAsync(loaded, HttpMethod.Post, "/api/v1/silences", new
-            {
-                match = parse.GetValue(match), @for = parse.GetValue(duration), reason = parse.GetValue(reason), by = parse.GetValue(by),
-            }, "silence add", ct);
+            var request = new SilenceRequest(parse.GetValue(match), parse.GetValue(duration), EndsAt: null, parse.GetValue(reason), parse.GetValue(by));
+            var answer = await ServerApi.CallAsync(loaded, HttpMethod.Post, "/api/v1/silences", request, AlertingJson.Default.SilenceRequest,
+                AlertingJson.Default.SilenceView, "silence add", ct);
             if (answer is not { } a) return ExitCodes.Unreachable;
-            if (a.Status != 201) return ServerApi.Refused("silence add", a.Status, a.Body);
-            Console.WriteLine($"silenced {a.Body.GetProperty("match").GetString()} until {a.Body.GetProperty("endsAt").GetDateTimeOffset():yyyy-MM-dd HH:mm:ss} UTC (id {a.Body.GetProperty("id").GetString()})");
+            if (a.Status != 201 || a.Body is not { } silence) return ServerApi.Refused("silence add", a);
+            Console.WriteLine($"silenced {silence.Match} until {silence.EndsAt:yyyy-MM-dd HH:mm:ss} UTC (id {silence.Id})");
             return ExitCodes.Ok;
         });
 
@@ -35,18 +36,18 @@ internal static class SilenceCommand
         {
             var loaded = ConfigOption.Load(parse.GetValue(listConfig)!);
             if (loaded is null) return ExitCodes.ConfigInvalid;
-            var answer = await ServerApi.CallAsync(loaded, HttpMethod.Get, parse.GetValue(all) ? "/api/v1/silences" : "/api/v1/silences?active=true", null, "silence list", ct);
+            var answer = await ServerApi.CallAsync(loaded, HttpMethod.Get, parse.GetValue(all) ? "/api/v1/silences" : "/api/v1/silences?active=true",
+                AlertingJson.Default.IReadOnlyListSilenceView, "silence list", ct);
             if (answer is not { } a) return ExitCodes.Unreachable;
-            if (a.Status != 200) return ServerApi.Refused("silence list", a.Status, a.Body);
+            if (a.Status != 200 || a.Body is not { } silences) return ServerApi.Refused("silence list", a);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(a.Body.ToString());
+                Console.WriteLine(JsonSerializer.Serialize(silences, AlertingJson.Default.IReadOnlyListSilenceView));
                 return ExitCodes.Ok;
             }
-            if (a.Body.GetArrayLength() == 0) Console.Error.WriteLine("no silences");
-            foreach (var s in a.Body.EnumerateArray())
-                Console.WriteLine($"{s.GetProperty("id").GetString()}  {s.GetProperty("match").GetString(),-20} until {s.GetProperty("endsAt").GetDateTimeOffset():yyyy-MM-dd HH:mm} UTC" +
-                                  $"{(s.GetProperty("active").GetBoolean() ? "" : " (over)")}  by {s.GetProperty("createdBy").GetString()}: {s.GetProperty("reason").GetString()}");
+            if (silences.Count == 0) Console.Error.WriteLine("no silences");
+            foreach (var s in silences)
+                Console.WriteLine($"{s.Id}  {s.Match,-20} until {s.EndsAt:yyyy-MM-dd HH:mm} UTC{(s.Active ? "" : " (over)")}  by {s.CreatedBy}: {s.Reason}");
             return ExitCodes.Ok;
         });
 
@@ -57,9 +58,10 @@ internal static class SilenceCommand
         {
             var loaded = ConfigOption.Load(parse.GetValue(expireConfig)!);
             if (loaded is null) return ExitCodes.ConfigInvalid;
-            var answer = await ServerApi.CallAsync(loaded, HttpMethod.Post, $"/api/v1/silences/{Uri.EscapeDataString(parse.GetValue(id)!)}/expire", null, "silence expire", ct);
+            var answer = await ServerApi.CallAsync<object>(loaded, HttpMethod.Post, $"/api/v1/silences/{Uri.EscapeDataString(parse.GetValue(id)!)}/expire",
+                response: null, "silence expire", ct);
             if (answer is not { } a) return ExitCodes.Unreachable;
-            if (a.Status != 204) return ServerApi.Refused("silence expire", a.Status, a.Body);
+            if (a.Status != 204) return ServerApi.Refused("silence expire", a);
             Console.WriteLine($"expired {parse.GetValue(id)}");
             return ExitCodes.Ok;
         });

@@ -1,7 +1,5 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using Ballast.Contracts;
 
 namespace Ballast.Core.Deploy;
 
@@ -9,26 +7,7 @@ namespace Ballast.Core.Deploy;
 public sealed record ContractVariable(string Name, string Kind, bool Required, long? Min, long? Max, IReadOnlyList<string>? Values)
 {
     /// <summary>What is wrong with <paramref name="value"/> for this variable, or null.</summary>
-    public string? Problem(string? value)
-    {
-        if (string.IsNullOrEmpty(value)) return Required ? $"{Name} is missing" : null;
-        switch (Kind)
-        {
-            case "int":
-                if (!long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)) return $"{Name} is not a whole number";
-                if (Min is { } min && n < min) return $"{Name} is {n}, below the minimum {min}";
-                if (Max is { } max && n > max) return $"{Name} is {n}, above the maximum {max}";
-                return null;
-            case "url":
-                return Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Host.Length > 0 ? null : $"{Name} is not an absolute URL";
-            case "bool":
-                return value is "true" or "false" or "1" or "0" ? null : $"{Name} is not true/false";
-            case "enum":
-                return Values is null || Values.Contains(value, StringComparer.Ordinal) ? null : $"{Name} is not one of {string.Join(", ", Values)}";
-            default:
-                return null;
-        }
-    }
+    public string? Problem(string? value) => EnvContractRules.Problem(Name, Kind, Required, Min, Max, Values, value);
 }
 
 /// <summary>
@@ -46,45 +25,54 @@ public sealed record ServiceContract(
     /// <summary>Reads the JSON; <paramref name="source"/> names it in errors.</summary>
     public static ServiceContract Parse(string json, string source)
     {
-        JsonElement root;
+        ContractDocument? document;
         try
         {
-            root = JsonDocument.Parse(json).RootElement;
+            document = JsonSerializer.Deserialize(json, ContractJson.Default.ContractDocument);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source}: not JSON ({e.Message})");
+            throw new InvalidDataException(Explain(json, source, e));
         }
-        if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: a contract is a JSON object");
+        if (document is null) throw new InvalidDataException($"{source}: a contract is a JSON object");
         var env = new List<ContractVariable>();
+        foreach (var (name, spec) in document.Env ?? new Dictionary<string, ContractVariableEntry?>())
+        {
+            if (spec is null) throw new InvalidDataException($"{source}: env.{name} must be an object ({{}} for a required string)");
+            var kind = spec.Kind ?? "string";
+            if (!EnvContractRules.Kinds.Contains(kind))
+                throw new InvalidDataException($"{source}: env.{name}.kind \"{kind}\" is not one of {string.Join(", ", EnvContractRules.Kinds)}");
+            env.Add(new ContractVariable(name, kind, spec.Required != false, spec.Min, spec.Max, spec.Values));
+        }
+        TimeSpan? timeout = Config.Duration.TryParse(document.Startup?.Timeout, out var d) ? d : null;
+        return new ServiceContract(document.Service, env, document.Endpoints?.Ready ?? "/health/ready", document.Endpoints?.Version ?? "/version",
+            document.Startup?.Phases ?? [], timeout);
+    }
+
+    /// <summary>
+    /// Why a document did not read as a contract, said of the part that is wrong. The reader's own message points at a
+    /// position in the typed model; a person editing the file by hand needs the key.
+    /// </summary>
+    private static string Explain(string json, string source, JsonException error)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            return $"{source}: not JSON ({e.Message})";
+        }
+        if (root.ValueKind != JsonValueKind.Object) return $"{source}: a contract is a JSON object";
         if (root.TryGetProperty("env", out var vars))
         {
-            if (vars.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: \"env\" must be an object of variables");
-            foreach (var v in vars.EnumerateObject())
-            {
-                var spec = v.Value;
-                if (spec.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: env.{v.Name} must be an object ({{}} for a required string)");
-                var kind = spec.TryGetProperty("kind", out var k) ? k.GetString() ?? "string" : "string";
-                if (kind is not ("string" or "int" or "url" or "bool" or "enum"))
-                    throw new InvalidDataException($"{source}: env.{v.Name}.kind \"{kind}\" is not one of string, int, url, bool, enum");
-                env.Add(new ContractVariable(v.Name, kind,
-                    !spec.TryGetProperty("required", out var r) || r.ValueKind != JsonValueKind.False,
-                    spec.TryGetProperty("min", out var min) ? min.GetInt64() : null,
-                    spec.TryGetProperty("max", out var max) ? max.GetInt64() : null,
-                    spec.TryGetProperty("values", out var values) ? values.EnumerateArray().Select(x => x.GetString() ?? "").ToArray() : null));
-            }
+            if (vars.ValueKind != JsonValueKind.Object) return $"{source}: \"env\" must be an object of variables";
+            foreach (var v in vars.EnumerateObject().Where(v => v.Value.ValueKind != JsonValueKind.Object))
+                return $"{source}: env.{v.Name} must be an object ({{}} for a required string)";
         }
-        var endpoints = root.TryGetProperty("endpoints", out var e2) && e2.ValueKind == JsonValueKind.Object ? e2 : default;
-        string Endpoint(string name, string fallback) =>
-            endpoints.ValueKind == JsonValueKind.Object && endpoints.TryGetProperty(name, out var p) && p.GetString() is { } path ? path : fallback;
-        var startup = root.TryGetProperty("startup", out var s) && s.ValueKind == JsonValueKind.Object ? s : default;
-        var phases = startup.ValueKind == JsonValueKind.Object && startup.TryGetProperty("phases", out var ph)
-            ? ph.EnumerateArray().Select(x => x.GetString() ?? "").ToArray()
-            : [];
-        TimeSpan? timeout = startup.ValueKind == JsonValueKind.Object && startup.TryGetProperty("timeout", out var t)
-            && Config.Duration.TryParse(t.GetString(), out var d) ? d : null;
-        return new ServiceContract(root.TryGetProperty("service", out var svc) ? svc.GetString() : null, env,
-            Endpoint("ready", "/health/ready"), Endpoint("version", "/version"), phases, timeout);
+        return $"{source}: {error.Path?.TrimStart('$', '.')} is not what a contract has there ({error.Message})";
     }
 
     /// <summary>The names of the variables <paramref name="env"/> sets (with a value): all the fingerprint needs.</summary>
@@ -99,7 +87,6 @@ public sealed record ServiceContract(
     public string Fingerprint(IEnumerable<string> setNames)
     {
         var names = setNames.ToHashSet(StringComparer.Ordinal);
-        var set = Env.Select(v => v.Name).Where(names.Contains).Order(StringComparer.Ordinal);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', set))));
+        return EnvContractRules.Fingerprint(Env.Select(v => v.Name), names.Contains);
     }
 }

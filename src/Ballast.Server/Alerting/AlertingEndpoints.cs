@@ -2,20 +2,6 @@ using Ballast.Core.Alerting;
 
 namespace Ballast.Server.Alerting;
 
-/// <summary>A notification as the API lists it.</summary>
-public sealed record NotificationView(string Id, string Channel, string Kind, string Status, int Attempts, DateTimeOffset CreatedAt,
-    DateTimeOffset NextAttemptAt, DateTimeOffset? DeliveredAt, string? LastError, string? Response, string Subject, IReadOnlyList<string> Incidents);
-
-/// <summary>Body of <c>POST /api/v1/silences</c>: <c>for</c> (a duration) or <c>endsAt</c>.</summary>
-public sealed record SilenceRequest(string? Match, string? For, DateTimeOffset? EndsAt, string? Reason, string? By);
-
-/// <summary>A silence as the API lists it.</summary>
-public sealed record SilenceView(string Id, string Match, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string Reason, string CreatedBy,
-    DateTimeOffset? ExpiredAt, bool Active)
-{
-    public static SilenceView Of(Silence s, DateTimeOffset now) => new(s.Id, s.Match, s.StartsAt, s.EndsAt, s.Reason, s.CreatedBy, s.ExpiredAt, s.IsActive(now));
-}
-
 /// <summary>The alerting API under /api/v1.</summary>
 public static class AlertingEndpoints
 {
@@ -31,17 +17,19 @@ public static class AlertingEndpoints
                 filter = parsed;
             }
             var list = await store.ListAsync(filter, Math.Clamp(limit ?? 500, 1, 10_000), ct);
-            return Results.Ok(list.Select(n => new NotificationView(n.Id, n.Channel, n.Message.Kind.ToString().ToLowerInvariant(),
+            return Results.Json(list.Select(n => new NotificationView(n.Id, n.Channel, n.Message.Kind.ToString().ToLowerInvariant(),
                 n.Status.ToString().ToLowerInvariant(), n.Attempts, n.CreatedAt, n.NextAttemptAt, n.DeliveredAt, n.LastError, n.Response,
-                AlertText.Subject(n.Message), n.Message.Items.Select(i => i.IncidentId).ToArray())));
+                AlertText.Subject(n.Message), n.Message.Items.Select(i => i.IncidentId).ToArray())).ToArray(), AlertingJson.Default.IReadOnlyListNotificationView);
         });
         var silences = app.MapGroup("/api/v1/silences");
         silences.MapGet("", async (bool? active, ISilenceStore store, TimeProvider time, CancellationToken ct) =>
         {
             var now = time.GetUtcNow();
-            return (await store.ListSilencesAsync(active == true ? now : null, ct)).Select(s => SilenceView.Of(s, now));
+            return Results.Json((await store.ListSilencesAsync(active == true ? now : null, ct)).Select(s => SilenceView.Of(s, now)).ToArray(),
+                AlertingJson.Default.IReadOnlyListSilenceView);
         });
-        silences.MapPost("", async (SilenceRequest body, ISilenceStore store, AlertPlanner planner, TimeProvider time, CancellationToken ct) =>
+        silences.MapPost("", async (SilenceRequest body, ISilenceStore store, AlertPlanner planner, TimeProvider time, HttpResponse response,
+            CancellationToken ct) =>
         {
             var now = time.GetUtcNow();
             if (string.IsNullOrWhiteSpace(body.Match)) return Results.Problem("match is required: a monitor name glob such as api-*", statusCode: 400);
@@ -55,7 +43,8 @@ public static class AlertingEndpoints
                 string.IsNullOrWhiteSpace(body.By) ? "api" : body.By.Trim());
             await store.AddAsync(silence, ct);
             planner.SetSilences(await store.ListSilencesAsync(cancellationToken: ct));
-            return Results.Created($"/api/v1/silences/{silence.Id}", SilenceView.Of(silence, now));
+            response.Headers.Location = $"/api/v1/silences/{silence.Id}";
+            return Results.Json(SilenceView.Of(silence, now), AlertingJson.Default.SilenceView, statusCode: StatusCodes.Status201Created);
         });
         silences.MapPost("/{id}/expire", async (string id, ISilenceStore store, AlertPlanner planner, TimeProvider time, CancellationToken ct) =>
         {

@@ -28,9 +28,9 @@ public static class DeployEndpoints
         services.MapGet("/logs", async (string name, string release, ProcessRuntime runtime) =>
             await Known(name, async () => Results.Json(new ReleaseLogs(release, await runtime.LogsAsync(name, release)), ProcessRuntimeJson.Default.ReleaseLogs)));
         services.MapGet("/deploys", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>
-            Results.Ok(await store.HistoryAsync(name, Math.Clamp(limit ?? 50, 1, 1000), ct)));
+            Results.Json(await store.HistoryAsync(name, Math.Clamp(limit ?? 50, 1, 1000), ct), DeployJson.Default.IReadOnlyListDeployRecord));
         services.MapGet("/backups", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>
-            Results.Ok(await store.BackupsAsync(name, Math.Clamp(limit ?? 20, 1, 200), ct)));
+            Results.Json(await store.BackupsAsync(name, Math.Clamp(limit ?? 20, 1, 200), ct), DeployJson.Default.IReadOnlyListStoredBackup));
         return app;
     }
 

@@ -97,10 +97,12 @@ public static class BallastServer
             .Select(s => s.ExecuteTask?.Exception?.GetBaseException())
             .FirstOrDefault(e => e is not null);
 
+    private const string HealthContentType = "application/health+json";
+
     private static void MapHealthEndpoints(this WebApplication app)
     {
         // Ballast's own health, in the same shape it asks of the services it watches.
-        app.MapGet("/health/live", () => Results.Json(new { status = "pass" }, contentType: "application/health+json"));
+        app.MapGet("/health/live", () => Results.Json(new HealthView("pass"), HealthJson.Default.HealthView, contentType: HealthContentType));
         app.MapGet("/health/ready", (MonitoringService monitoring, MonitoringWriter writer, LoopSupervisor loops, SqlDialect dialect, TimeProvider time) =>
         {
             var ready = monitoring.IsReady;
@@ -111,26 +113,21 @@ public static class BallastServer
                 ? $"failing for {Math.Max(0, (long)(time.GetUtcNow() - since).TotalSeconds)}s: {storage.Failure} ({dialect.Describe()}); {storage.Pending} writes waiting"
                 : null;
             var degraded = loops.Degraded();
-            var checks = new Dictionary<string, object>
+            var loopsStatus = degraded.Count == 0 ? "pass" : "warn";
+            var checks = new Dictionary<string, IReadOnlyList<HealthCheckView>>
             {
-                ["monitoring:started"] = new[] { new { status = ready ? "pass" : "fail", observedValue = (object)ready, output = (string?)null } },
-                ["storage:writes"] = new[] { new { status = storageOk ? "pass" : "fail", observedValue = (object)storage.Pending, output } },
-                ["loops:restarts"] = new[] { new { status = degraded.Count == 0 ? "pass" : "warn", observedValue = (object)loops.TotalFaults } },
-                ["loops:failing"] = new[] { new { status = degraded.Count == 0 ? "pass" : "warn", observedValue = (object)degraded.Count } },
+                ["monitoring:started"] = [new(ready ? "pass" : "fail", ready)],
+                ["storage:writes"] = [new(storageOk ? "pass" : "fail", storage.Pending, output)],
+                ["loops:restarts"] = [new(loopsStatus, loops.TotalFaults)],
+                ["loops:failing"] = [new(loopsStatus, degraded.Count)],
             };
             // A failing loop is restarted, so Ballast still serves: "warn" (200), naming the loop and its error. A bug
             // that fails every monitor's loop is named by its first few, not ten thousand entries.
             foreach (var fault in degraded.Take(MaxLoopsNamed))
-                checks[fault.Loop + ":running"] = new[]
-                {
-                    new { status = "warn", observedValue = fault.Faults, output = fault.LastError, time = fault.LastFaultAt, restartAt = fault.RestartAt },
-                };
+                checks[fault.Loop + ":running"] = [new("warn", fault.Faults, fault.LastError, fault.LastFaultAt, fault.RestartAt)];
             var pass = ready && storageOk;
-            return Results.Json(new
-            {
-                status = !pass ? "fail" : degraded.Count > 0 ? "warn" : "pass",
-                checks,
-            }, contentType: "application/health+json", statusCode: pass ? 200 : 503);
+            return Results.Json(new HealthView(!pass ? "fail" : degraded.Count > 0 ? "warn" : "pass", checks), HealthJson.Default.HealthView,
+                contentType: HealthContentType, statusCode: pass ? 200 : 503);
         });
     }
 }

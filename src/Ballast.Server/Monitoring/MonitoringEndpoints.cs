@@ -6,31 +6,6 @@ using Ballast.Storage.Monitoring;
 
 namespace Ballast.Server.Monitoring;
 
-/// <summary>A monitor as the API lists it. Uptimes are percentages (0–100), null before the first check.</summary>
-public sealed record MonitorSummary(string Name, string Type, string State, DateTimeOffset? LastCheckAt, double? LastLatencyMs,
-    string? LastError, double? Uptime24h, double? Uptime30d);
-
-/// <summary>One check as the API returns it.</summary>
-public sealed record ResultView(DateTimeOffset StartedAt, double LatencyMs, bool Passed, int? Status, string? Cause);
-
-/// <summary>An incident with its derived durations.</summary>
-public sealed record IncidentView(string Id, string Monitor, DateTimeOffset StartedAt, DateTimeOffset DetectedAt, DateTimeOffset? ResolvedAt,
-    string Cause, double TimeToDetectSeconds, double? TimeToRecoverSeconds, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy)
-{
-    public static IncidentView Of(Incident i) => new(i.Id, i.Monitor, i.StartedAt, i.DetectedAt, i.ResolvedAt, i.Cause,
-        i.TimeToDetect.TotalSeconds, i.TimeToRecover?.TotalSeconds, i.AcknowledgedAt, i.AcknowledgedBy);
-}
-
-/// <summary>Body of <c>POST /api/v1/incidents/{id}/ack</c>.</summary>
-public sealed record AckRequest(string? By);
-
-/// <summary>Uptime and latency over one range.</summary>
-public sealed record UptimeView(string Range, double? Uptime, long Checks, double? AvgLatencyMs, double? P95LatencyMs);
-
-/// <summary>A monitor in full: status, config summary, uptime over each standard range, the open incident.</summary>
-public sealed record MonitorDetail(MonitorSummary Monitor, int ConsecutiveFailures, DateTimeOffset? LastSuccessAt, DateTimeOffset? ChangedAt,
-    string Severity, IReadOnlyList<string> Tags, string? Runbook, IReadOnlyList<string> Conditions, IReadOnlyList<UptimeView> Uptime, IncidentView? OpenIncident);
-
 /// <summary>The monitoring API under /api/v1.</summary>
 public static class MonitoringEndpoints
 {
@@ -56,7 +31,8 @@ public static class MonitoringEndpoints
                 // reports with the reason) the list still answers, its uptimes null: what is down matters most then.
                 day = month = new Dictionary<string, UptimeSummary>();
             }
-            return engine.Snapshot().Select(m => Summary(m.Config, m.Status, day, month, config.Current, now));
+            return Results.Json(engine.Snapshot().Select(m => Summary(m.Config, m.Status, day, month, config.Current, now)).ToArray(),
+                MonitoringJson.Default.IReadOnlyListMonitorSummary);
         });
 
         api.MapGet("/monitors/{name}", async (string name, MonitoringEngine engine, IMonitoringStore store, ConfigState config, TimeProvider time, CancellationToken ct) =>
@@ -75,10 +51,10 @@ public static class MonitoringEndpoints
                 Uptime24h = ranges[0].Uptime,
                 Uptime30d = ranges[2].Uptime,
             };
-            return Results.Ok(new MonitorDetail(summary, entry.Status.ConsecutiveFailures, entry.Status.LastSuccessAt, entry.Status.ChangedAt,
+            return Results.Json(new MonitorDetail(summary, entry.Status.ConsecutiveFailures, entry.Status.LastSuccessAt, entry.Status.ChangedAt,
                 entry.Config.Severity.ToString().ToLowerInvariant(), entry.Config.Tags, entry.Config.Runbook,
                 entry.Config.EffectiveConditions.Select(c => c.Text).ToArray(), ranges,
-                entry.OpenIncident is null ? null : IncidentView.Of(entry.OpenIncident)));
+                entry.OpenIncident is null ? null : IncidentView.Of(entry.OpenIncident)), MonitoringJson.Default.MonitorDetail);
         });
 
         api.MapGet("/monitors/{name}/results", async (string name, string? since, int? limit, MonitoringEngine engine, IMonitoringStore store,
@@ -91,11 +67,13 @@ public static class MonitoringEndpoints
             var results = await store.ReadResultsAsync(name, from, Math.Clamp(limit ?? 10_000, 1, 100_000), ct);
             if (results.Count == 0 && engine.Snapshot().All(m => m.Config.Name != name))
                 return Results.Problem($"no monitor named \"{name}\"", statusCode: 404);
-            return Results.Ok(results.Select(r => new ResultView(r.StartedAt, Math.Round(r.Latency.TotalMilliseconds, 3), r.Passed, r.Status, r.Cause)));
+            return Results.Json(results.Select(r => new ResultView(r.StartedAt, Math.Round(r.Latency.TotalMilliseconds, 3), r.Passed, r.Status, r.Cause)).ToArray(),
+                MonitoringJson.Default.IReadOnlyListResultView);
         });
 
         api.MapGet("/incidents", async (bool? open, string? monitor, int? limit, IMonitoringStore store, CancellationToken ct) =>
-            (await store.ListIncidentsAsync(open, monitor, Math.Clamp(limit ?? 500, 1, 100_000), ct)).Select(IncidentView.Of));
+            Results.Json((await store.ListIncidentsAsync(open, monitor, Math.Clamp(limit ?? 500, 1, 100_000), ct)).Select(IncidentView.Of).ToArray(),
+                MonitoringJson.Default.IReadOnlyListIncidentView));
 
         api.MapPost("/incidents/{id}/ack", async (string id, AckRequest? body, IMonitoringStore store, AlertPlanner planner,
             TimeProvider time, CancellationToken ct) =>
@@ -105,14 +83,11 @@ public static class MonitoringEndpoints
                 return Results.Problem($"no open incident with id \"{id}\"", statusCode: 404);
             planner.Acknowledge(id);
             var incident = (await store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: ct)).First(i => i.Id == id);
-            return Results.Ok(IncidentView.Of(incident));
+            return Results.Json(IncidentView.Of(incident), MonitoringJson.Default.IncidentView);
         });
 
-        api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer) => new
-        {
-            Scheduler = engine.Stats.Snapshot(),
-            Writer = writer.Status,
-        });
+        api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer) =>
+            Results.Json(new StatsView(engine.Stats.Snapshot(), writer.Status), MonitoringJson.Default.StatsView));
 
         return app;
     }

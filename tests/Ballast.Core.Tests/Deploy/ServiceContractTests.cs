@@ -58,6 +58,8 @@ public class ServiceContractTests
     [InlineData("[1]", "x.json: a contract is a JSON object")]
     [InlineData("""{ "env": { "A": { "kind": "float" } } }""", "x.json: env.A.kind \"float\" is not one of string, int, url, bool, enum")]
     [InlineData("""{ "env": { "A": "int" } }""", "x.json: env.A must be an object ({} for a required string)")]
+    [InlineData("""{ "env": { "A": { "kind": 3 } } }""", "x.json: env.A.kind is not what a contract has there")]
+    [InlineData("""{ "startup": { "phases": "Listening on port" } }""", "x.json: startup.phases is not what a contract has there")]
     public void Parse_BadContract_SaysWhatAndWhere(string json, string message)
     {
         var error = Assert.Throws<InvalidDataException>(() => ServiceContract.Parse(json, "x.json"));
