@@ -22,6 +22,10 @@ public sealed class SqliteDialect(string path) : SqlDialect
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
+        // SQLite opens a file it cannot write (made read-only or immutable for a while) read-only, and such a connection
+        // stays read-only: back in the pool it would refuse every write after the file is writable again. Clearing the
+        // pool marks it (and every idle one) to be closed instead of pooled, so the next open sees the file as it is.
+        if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1) SqliteConnection.ClearPool(connection);
         await using var pragma = connection.CreateCommand();
         // WAL + NORMAL: a committed transaction survives a process crash (kill -9); only power loss can lose the last commits.
         pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
