@@ -7,8 +7,8 @@ using Ballast.Server.Hosting;
 namespace Ballast.Server.Alerting;
 
 /// <summary>
-/// Connects incidents to people: the engine's incident events feed the planner, stored notifications wake the
-/// dispatcher, and config reloads reach both. Subscribes when built, before monitoring starts, so no incident is missed.
+/// Runs the way from incidents to people: the planner (told of incidents by the engine, of reloads by the config state)
+/// and the dispatcher (woken by the planner). Both are given the current config when this service is built.
 /// The planner and the dispatcher run under the <see cref="LoopSupervisor"/>: a failure (the database gone for a while)
 /// restarts the loop that hit it after a backoff and never stops the server.
 /// </summary>
@@ -21,7 +21,7 @@ public sealed class AlertingService : BackgroundService
     private readonly ISilenceStore _silences;
     private readonly LoopSupervisor _supervisor;
 
-    public AlertingService(ConfigState config, MonitoringEngine engine, IMonitoringStore store, ISilenceStore silences, AlertPlanner planner,
+    public AlertingService(ConfigState config, IMonitoringStore store, ISilenceStore silences, AlertPlanner planner,
         NotificationDispatcher dispatcher, LoopSupervisor supervisor)
     {
         _supervisor = supervisor;
@@ -30,16 +30,8 @@ public sealed class AlertingService : BackgroundService
         _silences = silences;
         _planner = planner;
         _dispatcher = dispatcher;
-        Configure(config.Current);
-        config.Changed += Configure;
-        engine.IncidentChanged += (incident, monitor, status) => planner.Observe(incident, monitor, status.ConsecutiveFailures);
-        planner.NotificationsAdded += dispatcher.Wake;
-    }
-
-    private void Configure(BallastConfig config)
-    {
-        _planner.Configure(config);
-        _dispatcher.Configure(config);
+        planner.Configure(config.Current);
+        dispatcher.Configure(config.Current);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -61,7 +53,6 @@ public sealed class AlertingService : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        _config.Changed -= Configure;
         try
         {
             await base.StopAsync(cancellationToken);

@@ -48,7 +48,7 @@ public static class BallastServer
         });
         services.AddSingleton(time ?? TimeProvider.System);
         services.AddSingleton<LoopSupervisor>();
-        services.AddSingleton(new ConfigState(config));
+        services.AddSingleton(sp => new ConfigState(config, sp.GetServices<IConfigChangeListener>));
         services.AddSingleton<IProbe, HttpProbe>();
         services.AddSingleton<IProbe, TcpProbe>();
         services.AddSingleton<IProbe, TlsProbe>();
@@ -62,6 +62,7 @@ public static class BallastServer
         services.AddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
         services.AddSingleton(new MonitoringEngineOptions());
         services.AddSingleton<MonitoringEngine>();
+        services.AddSingleton<IIncidentListener>(sp => sp.GetRequiredService<AlertPlanner>());
         services.AddSingleton<MonitoringService>();
         services.AddHostedService(sp => sp.GetRequiredService<MonitoringService>());
         services.AddHostedService<ConfigReloadService>();
@@ -69,7 +70,12 @@ public static class BallastServer
         foreach (var sender in ChannelSenders.All(time ?? TimeProvider.System)) services.AddSingleton(sender);
         services.AddSingleton<AlertPlanner>();
         services.AddSingleton<NotificationDispatcher>();
+        services.AddSingleton<INotificationListener>(sp => sp.GetRequiredService<NotificationDispatcher>());
         services.AddHostedService<AlertingService>();
+        // Routes and channels change before the monitors do, so a new monitor's first incident meets its new route.
+        services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<AlertPlanner>());
+        services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<NotificationDispatcher>());
+        services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<MonitoringService>());
         services.AddSingleton<IDeployStore>(sp => new SqlDeployStore(sp.GetRequiredService<SqlDialect>()));
         services.AddSingleton<ProcessRuntime>();
         services.AddHostedService(sp => sp.GetRequiredService<ProcessRuntime>());
