@@ -35,7 +35,7 @@ public sealed class SmsRetryTests : IAsyncLifetime
     private async Task<(NotificationDispatcher Dispatcher, SqlNotificationStore Store)> StartAsync(string type)
     {
         var dialect = new SqliteDialect(_dir.File("ballast.db"));
-        await new SqlMonitoringStore(dialect).MigrateAsync();
+        await new SchemaMigrator(dialect).MigrateAsync();
         var store = new SqlNotificationStore(dialect);
         var dispatcher = new NotificationDispatcher(store, ChannelSenders.All(_time), _time, NullLogger<NotificationDispatcher>.Instance);
         dispatcher.Configure(ConfigLoader.Parse($"channels:\n  sms: {Channel(type)}\n", "ballast.yaml").Require());

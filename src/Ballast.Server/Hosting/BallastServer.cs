@@ -54,6 +54,7 @@ public static class BallastServer
         services.AddSingleton<IProbe, TlsProbe>();
         services.AddSingleton<IProbe, DnsProbe>();
         services.AddSingleton(_ => Stores.DialectFor(config.Server, config.SourcePath));
+        services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<IMonitoringStore>(sp => new SqlMonitoringStore(sp.GetRequiredService<SqlDialect>()));
         services.AddSingleton(sp => new SqlNotificationStore(sp.GetRequiredService<SqlDialect>()));
         services.AddSingleton<INotificationStore>(sp => sp.GetRequiredService<SqlNotificationStore>());

@@ -13,6 +13,7 @@ namespace Ballast.Server.Monitoring;
 /// </summary>
 public sealed partial class MonitoringService(
     ConfigState config,
+    SchemaMigrator migrator,
     IMonitoringStore store,
     SqlDialect dialect,
     MonitoringWriter writer,
@@ -35,7 +36,7 @@ public sealed partial class MonitoringService(
         Dictionary<string, Incident> open;
         try
         {
-            await store.MigrateAsync(timeout.Token);
+            await migrator.MigrateAsync(timeout.Token);
             statuses = await store.LoadStatusesAsync(timeout.Token);
             open = (await store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: timeout.Token))
                 .GroupBy(i => i.Monitor).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
