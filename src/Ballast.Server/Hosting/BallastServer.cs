@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Ballast.Core;
 using Ballast.Core.Alerting;
 using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
@@ -46,40 +47,7 @@ public static class BallastServer
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             o.SerializerOptions.WriteIndented = false;
         });
-        services.AddSingleton(time ?? TimeProvider.System);
-        services.AddSingleton<LoopSupervisor>();
-        services.AddSingleton(sp => new ConfigState(config, sp.GetServices<IConfigChangeListener>));
-        services.AddSingleton<IProbe, HttpProbe>();
-        services.AddSingleton<IProbe, TcpProbe>();
-        services.AddSingleton<IProbe, TlsProbe>();
-        services.AddSingleton<IProbe, DnsProbe>();
-        services.AddSingleton(_ => Stores.DialectFor(config.Server, config.SourcePath));
-        services.AddSingleton<SchemaMigrator>();
-        services.AddSingleton<IMonitoringStore>(sp => new SqlMonitoringStore(sp.GetRequiredService<SqlDialect>()));
-        services.AddSingleton(sp => new SqlNotificationStore(sp.GetRequiredService<SqlDialect>()));
-        services.AddSingleton<INotificationStore>(sp => sp.GetRequiredService<SqlNotificationStore>());
-        services.AddSingleton<ISilenceStore>(sp => sp.GetRequiredService<SqlNotificationStore>());
-        services.AddSingleton<MonitoringWriter>();
-        services.AddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
-        services.AddSingleton(new MonitoringEngineOptions());
-        services.AddSingleton<MonitoringEngine>();
-        services.AddSingleton<IIncidentListener>(sp => sp.GetRequiredService<AlertPlanner>());
-        services.AddSingleton<MonitoringService>();
-        services.AddHostedService(sp => sp.GetRequiredService<MonitoringService>());
-        services.AddHostedService<ConfigReloadService>();
-        services.AddHostedService<RetentionService>();
-        foreach (var sender in ChannelSenders.All(time ?? TimeProvider.System)) services.AddSingleton(sender);
-        services.AddSingleton<AlertPlanner>();
-        services.AddSingleton<NotificationDispatcher>();
-        services.AddSingleton<INotificationListener>(sp => sp.GetRequiredService<NotificationDispatcher>());
-        services.AddHostedService<AlertingService>();
-        // Routes and channels change before the monitors do, so a new monitor's first incident meets its new route.
-        services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<AlertPlanner>());
-        services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<NotificationDispatcher>());
-        services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<MonitoringService>());
-        services.AddSingleton<IDeployStore>(sp => new SqlDeployStore(sp.GetRequiredService<SqlDialect>()));
-        services.AddSingleton<ProcessRuntime>();
-        services.AddHostedService(sp => sp.GetRequiredService<ProcessRuntime>());
+        services.AddBallastMonitoring(time).AddBallastAlerting().AddBallastStorage(config).AddBallastServer(config);
         configureServices?.Invoke(services);
 
         var app = builder.Build();
