@@ -23,9 +23,9 @@ public sealed class AlertResumeTests : IAsyncDisposable
         _receiver = await TestReceiver.StartAsync();
         var database = (await TestPostgres.CreateDatabaseAsync()).ToString();
         var now = TimeProvider.System.GetUtcNow();
+        await new SchemaMigrator(new PostgresDialect(database)).MigrateAsync();
         await using (var monitoring = new SqlMonitoringStore(new PostgresDialect(database)))
         {
-            await monitoring.MigrateAsync();
             CheckRecord Down(string monitor, string incident) =>
                 new(new CheckResult(monitor, now.AddMinutes(-5), TimeSpan.FromMilliseconds(5), false, "connection refused"),
                     new MonitorStatus(monitor, MonitorState.Down, 2, 0), new Incident(incident, monitor, now.AddMinutes(-6), now.AddMinutes(-5), null, "connection refused"));

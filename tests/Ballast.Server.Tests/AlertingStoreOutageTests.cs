@@ -25,7 +25,7 @@ public sealed class AlertingStoreOutageTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var database = await TestPostgres.CreateDatabaseAsync();
-        await new SqlMonitoringStore(new PostgresDialect(database.ToString())).MigrateAsync();
+        await new SchemaMigrator(new PostgresDialect(database.ToString())).MigrateAsync();
         _direct = new SqlNotificationStore(new PostgresDialect(database.ToString()));
         _relay = TcpRelay.Start(database.Host, database.Port);
         _store = new SqlNotificationStore(new PostgresDialect(new UriBuilder(database) { Port = _relay.Port }.Uri.ToString()));

@@ -17,9 +17,9 @@ public sealed class RetentionTests
     {
         var database = (await TestPostgres.CreateDatabaseAsync()).ToString();
         var now = TimeProvider.System.GetUtcNow();
+        await new SchemaMigrator(new PostgresDialect(database)).MigrateAsync();
         await using (var monitoring = new SqlMonitoringStore(new PostgresDialect(database)))
         {
-            await monitoring.MigrateAsync();
             CheckRecord Failed(string id, DateTimeOffset at, DateTimeOffset? resolved) =>
                 new(new CheckResult("api", at, TimeSpan.FromMilliseconds(5), false, "got 503", 503), new MonitorStatus("api", MonitorState.Down, 1, 0),
                     new Incident(id, "api", at, at, resolved, "got 503"));

@@ -1,3 +1,4 @@
+using Ballast.Core;
 using Ballast.Core.Alerting;
 using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
@@ -5,6 +6,7 @@ using Ballast.Storage;
 using Ballast.Storage.Alerting;
 using Ballast.Storage.Monitoring;
 using Ballast.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -16,13 +18,18 @@ namespace Ballast.Server.Tests;
 /// </summary>
 public sealed class SmsRetryTests : IAsyncLifetime
 {
+    private ServiceProvider _channels = null!;
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 8, 0, 0, TimeSpan.Zero);
     private static readonly string[] Recipients = ["+15552223333", "+15554445555", "+15556667777"];
     private readonly FakeTimeProvider _time = new(T0);
     private readonly TempDirectory _dir = new();
     private TestReceiver _receiver = null!;
 
-    public async ValueTask InitializeAsync() => _receiver = await TestReceiver.StartAsync();
+    public async ValueTask InitializeAsync()
+    {
+        _channels = new ServiceCollection().AddBallastChannels(_time).BuildServiceProvider();
+        _receiver = await TestReceiver.StartAsync();
+    }
 
     private string Channel(string type) => type switch
     {
@@ -35,9 +42,9 @@ public sealed class SmsRetryTests : IAsyncLifetime
     private async Task<(NotificationDispatcher Dispatcher, SqlNotificationStore Store)> StartAsync(string type)
     {
         var dialect = new SqliteDialect(_dir.File("ballast.db"));
-        await new SqlMonitoringStore(dialect).MigrateAsync();
+        await new SchemaMigrator(dialect).MigrateAsync();
         var store = new SqlNotificationStore(dialect);
-        var dispatcher = new NotificationDispatcher(store, ChannelSenders.All(_time), _time, NullLogger<NotificationDispatcher>.Instance);
+        var dispatcher = new NotificationDispatcher(store, _channels.GetServices<IChannelSender>(), _time, NullLogger<NotificationDispatcher>.Instance);
         dispatcher.Configure(ConfigLoader.Parse($"channels:\n  sms: {Channel(type)}\n", "ballast.yaml").Require());
         return (dispatcher, store);
     }
@@ -80,6 +87,7 @@ public sealed class SmsRetryTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        await _channels.DisposeAsync();
         await _receiver.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _dir.Dispose();

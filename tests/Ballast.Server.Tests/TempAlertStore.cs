@@ -14,7 +14,7 @@ internal sealed class TempAlertStore(TempDirectory dir, SqlNotificationStore sto
     {
         var dir = new TempDirectory();
         var dialect = new SqliteDialect(dir.File("ballast.db"));
-        await new SqlMonitoringStore(dialect).MigrateAsync();
+        await new SchemaMigrator(dialect).MigrateAsync();
         return new TempAlertStore(dir, new SqlNotificationStore(dialect));
     }
 

@@ -24,7 +24,7 @@ public sealed class MonitoringStoreTests : IDisposable
     {
         await using var store = await _backends.OpenAsync(backend);
 
-        await store.MigrateAsync();
+        await new SchemaMigrator(store.Dialect).MigrateAsync();
 
         Assert.Empty(await store.LoadStatusesAsync());
     }
@@ -68,8 +68,9 @@ public sealed class MonitoringStoreTests : IDisposable
         await using (var store = await _backends.OpenAsync(backend))
             await store.WriteAsync([Check("api", T0, true), Check("api", T0.AddSeconds(5), false, state: MonitorState.Pending)]);
 
-        await using var reopened = new SqlMonitoringStore(await _backends.DialectAsync(backend, _backends.LastName(backend)));
-        await reopened.MigrateAsync();
+        var dialect = await _backends.DialectAsync(backend, _backends.LastName(backend));
+        await new SchemaMigrator(dialect).MigrateAsync();
+        await using var reopened = new SqlMonitoringStore(dialect);
         var status = (await reopened.LoadStatusesAsync())["api"];
 
         Assert.Equal(MonitorState.Pending, status.State);
@@ -254,7 +255,6 @@ public sealed class MonitoringStoreTests : IDisposable
             throw new IOException("database is locked");
         }
 
-        public Task MigrateAsync(CancellationToken cancellationToken = default) => inner.MigrateAsync(cancellationToken);
         public Task<IReadOnlyDictionary<string, MonitorStatus>> LoadStatusesAsync(CancellationToken cancellationToken = default) => inner.LoadStatusesAsync(cancellationToken);
         public Task<IReadOnlyList<Incident>> ListIncidentsAsync(bool? open = null, string? monitor = null, int limit = 500, CancellationToken cancellationToken = default) => inner.ListIncidentsAsync(open, monitor, limit, cancellationToken);
         public Task<IReadOnlyList<CheckResult>> ReadResultsAsync(string monitor, DateTimeOffset since, int limit = 10000, CancellationToken cancellationToken = default) => inner.ReadResultsAsync(monitor, since, limit, cancellationToken);

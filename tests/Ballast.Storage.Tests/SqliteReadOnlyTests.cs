@@ -19,7 +19,7 @@ public sealed class SqliteReadOnlyTests : IAsyncDisposable
     public async Task Write_AfterTheFileWasImmutable_SucceedsOnceItIsWritableAgain()
     {
         var dialect = new SqliteDialect(_dir.File("ballast.db"));
-        await new Monitoring.SqlMonitoringStore(dialect).MigrateAsync();
+        await new SchemaMigrator(dialect).MigrateAsync();
         var store = new SqlNotificationStore(dialect);
         Notification Note(string id) => new(id, "hooks", new AlertMessage(NotificationKind.Firing,
             [new AlertItem("i1", "api", "http", Severity.Critical, "got 503", T0, T0, null, 2, null)], "http://127.0.0.1:7700/", T0), "i1",

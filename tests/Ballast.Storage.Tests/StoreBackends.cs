@@ -19,9 +19,9 @@ public sealed class StoreBackends : IDisposable
 
     public async Task<SqlMonitoringStore> OpenAsync(string backend, string? reuse = null)
     {
-        var store = new SqlMonitoringStore(await DialectAsync(backend, reuse));
-        await store.MigrateAsync();
-        return store;
+        var dialect = await DialectAsync(backend, reuse);
+        await new SchemaMigrator(dialect).MigrateAsync();
+        return new SqlMonitoringStore(dialect);
     }
 
     /// <summary>A dialect for a new database, or for <paramref name="reuse"/> (the name of one made before).</summary>

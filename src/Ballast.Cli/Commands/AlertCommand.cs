@@ -1,7 +1,9 @@
 using System.CommandLine;
+using Ballast.Core;
 using Ballast.Core.Alerting;
 using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ballast.Cli.Commands;
 
@@ -28,8 +30,9 @@ internal static class AlertCommand
             var notification = new Notification(Guid.CreateVersion7(now).ToString("N"), name,
                 new AlertMessage(NotificationKind.Test, [], (loaded.Server.PublicUrl ?? loaded.Server.Listen).ToString(), now),
                 "ballast-test", NotificationStatus.Pending, 0, now, now);
-            var senders = ChannelSenders.All(TimeProvider.System);
-            var sender = senders.Single(s => s.Type == settings.Type);
+            // The container disposes the senders (and their HTTP handlers) when the verb ends.
+            await using var channels = new ServiceCollection().AddBallastChannels().BuildServiceProvider();
+            var sender = channels.GetServices<IChannelSender>().Single(s => s.Type == settings.Type);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(settings.Timeout);
             try
@@ -43,10 +46,6 @@ internal static class AlertCommand
                 var why = e is OperationCanceledException ? $"timed out after {Duration.Format(settings.Timeout)}" : e.Message;
                 Console.Error.WriteLine($"{name} ({settings.Type}): not delivered: {why}");
                 return ExitCodes.CheckFailed;
-            }
-            finally
-            {
-                foreach (var s in senders.OfType<IDisposable>()) s.Dispose();
             }
         });
         return new Command("alert", "Alert channels") { test };

@@ -151,7 +151,7 @@ internal static class DeployCommands
     private static async Task<IDeployStore> StoreAsync(BallastConfig config, CancellationToken cancellationToken)
     {
         var dialect = Stores.DialectFor(config.Server, config.SourcePath);
-        await new SqlMonitoringStore(dialect).MigrateAsync(cancellationToken);
+        await new SchemaMigrator(dialect).MigrateAsync(cancellationToken);
         return new SqlDeployStore(dialect);
     }
 

@@ -11,8 +11,10 @@ namespace Ballast.Core.Alerting;
 /// <c>repeat_every</c> until the incident resolves. Every notification is stored before the dispatcher sends it.
 /// Incidents arrive from the engine without waiting; all planning happens on one loop, so no locks are needed.
 /// </summary>
-public sealed partial class AlertPlanner(INotificationStore store, TimeProvider time, ILogger<AlertPlanner> log)
+public sealed partial class AlertPlanner(INotificationStore store, TimeProvider time, ILogger<AlertPlanner> log,
+    IEnumerable<INotificationListener>? notificationListeners = null) : IIncidentListener, IConfigChangeListener
 {
+    private readonly INotificationListener[] _notificationListeners = notificationListeners?.ToArray() ?? [];
     private readonly Channel<object> _events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<(string GroupKey, NotificationKind Kind), Group> _groups = [];
     private readonly Dictionary<string, Open> _open = new(StringComparer.Ordinal);
@@ -23,10 +25,12 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
     private IReadOnlyList<Silence> _silences = [];
     private readonly Polly.ResiliencePipeline _storeRetry = StoreRetry.Create(time, log, "alert planner");
 
-    /// <summary>Raised after notifications were stored; the dispatcher listens.</summary>
-    public event Action? NotificationsAdded;
-
     public void Configure(BallastConfig config) => Volatile.Write(ref _config, config);
+
+    void IConfigChangeListener.OnConfigChanged(BallastConfig updated) => Configure(updated);
+
+    void IIncidentListener.OnIncidentChanged(Incident incident, MonitorConfig monitor, MonitorStatus status) =>
+        Observe(incident, monitor, status.ConsecutiveFailures);
 
     /// <summary>The silences in force (all of them; each knows when it is active).</summary>
     public void SetSilences(IReadOnlyList<Silence> silences) => Volatile.Write(ref _silences, silences);
@@ -189,7 +193,7 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
         // Storing twice is harmless (the ids are fixed), in case a commit succeeded but its answer was lost.
         await _storeRetry.ExecuteAsync(async ct => await store.AddAsync(notifications, ct), cancellationToken);
         Log.Planned(log, notifications.Count, string.Join(", ", notifications.Select(n => $"{n.Message.Kind}→{n.Channel}").Distinct()));
-        NotificationsAdded?.Invoke();
+        foreach (var listener in _notificationListeners) listener.OnNotificationsAdded();
     }
 
     private static IEnumerable<Notification> Notify(NotificationKind kind, IEnumerable<AlertItem> incidents, IEnumerable<string> channels, string dashboard, DateTimeOffset now)

@@ -13,7 +13,7 @@ namespace Ballast.Core.Alerting;
 /// accepted a failed attempt; they are stored with the notification and skipped by its retries.
 /// </summary>
 public sealed partial class NotificationDispatcher(INotificationStore store, IEnumerable<IChannelSender> senders, TimeProvider time,
-    ILogger<NotificationDispatcher> log)
+    ILogger<NotificationDispatcher> log) : INotificationListener, IConfigChangeListener
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(5);
@@ -29,6 +29,10 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
     private readonly Polly.ResiliencePipeline _storeRetry = StoreRetry.Create(time, log, "notification dispatcher");
 
     public void Configure(BallastConfig config) => Volatile.Write(ref _config, config);
+
+    void IConfigChangeListener.OnConfigChanged(BallastConfig updated) => Configure(updated);
+
+    void INotificationListener.OnNotificationsAdded() => Wake();
 
     /// <summary>New notifications are waiting.</summary>
     public void Wake() => Interlocked.Exchange(ref _wake, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

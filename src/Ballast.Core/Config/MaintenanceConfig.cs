@@ -22,10 +22,32 @@ public sealed record MaintenanceWindowConfig : IValidatableConfig
     public DateTimeOffset? Start { get; init; }
 
     [Description("Recurring window: cron expression of when it starts (5 fields, or 6 with seconds).")]
-    public string? Schedule { get; init; }
+    public string? Schedule
+    {
+        get => _schedule;
+        init
+        {
+            _schedule = value;
+            _cron = Cron.ParseOrNull(value);
+        }
+    }
 
     [Description("IANA time zone of schedule.")]
-    public string TimeZone { get; init; } = "UTC";
+    public string TimeZone
+    {
+        get => _timeZone;
+        init
+        {
+            _timeZone = value;
+            _zone = TimeZones.FindOrUtc(value);
+        }
+    }
+
+    // Parsed when the keys are set (at load): IsOpen runs for every alert and every status shown.
+    private readonly string? _schedule;
+    private readonly CronExpression? _cron;
+    private readonly string _timeZone = "UTC";
+    private readonly TimeZoneInfo _zone = TimeZoneInfo.Utc;
 
     [Description("How long each window lasts.")]
     public required TimeSpan Duration { get; init; }
@@ -38,9 +60,7 @@ public sealed record MaintenanceWindowConfig : IValidatableConfig
     public bool IsOpen(DateTimeOffset now)
     {
         if (Start is { } start) return now >= start && now < start + Duration;
-        if (Schedule is null || !Cron.TryParse(Schedule, out var cron, out _)) return false;
-        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var z) ? z : TimeZoneInfo.Utc;
-        return cron.GetOccurrences(now - Duration, now, zone, fromInclusive: false, toInclusive: true).Any();
+        return _cron is not null && _cron.GetOccurrences(now - Duration, now, _zone, fromInclusive: false, toInclusive: true).Any();
     }
 
     public void Validate(ConfigValidation validation)
@@ -72,4 +92,14 @@ public static class Cron
             return false;
         }
     }
+
+    /// <summary>The expression, or null when there is none or it is invalid (validation reports that one).</summary>
+    public static CronExpression? ParseOrNull(string? text) => text is not null && TryParse(text, out var cron, out _) ? cron : null;
+}
+
+/// <summary>IANA time zones as the config names them.</summary>
+public static class TimeZones
+{
+    /// <summary>The zone, or UTC when it is unknown (validation reports that one).</summary>
+    public static TimeZoneInfo FindOrUtc(string id) => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
 }

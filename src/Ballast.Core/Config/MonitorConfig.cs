@@ -48,7 +48,18 @@ public abstract record MonitorConfig : IValidatableConfig
     public IReadOnlyList<string>? Channels { get; init; }
 
     [Description("All must pass for a check to pass. Each monitor type has defaults (docs/configuration.md).")]
-    public IReadOnlyList<Condition> Conditions { get; init; } = [];
+    public IReadOnlyList<Condition> Conditions
+    {
+        get => _conditions;
+        init
+        {
+            _conditions = value;
+            RecomputeEffectiveConditions();
+        }
+    }
+
+    private readonly IReadOnlyList<Condition> _conditions = [];
+    private IReadOnlyList<Condition>? _effectiveConditions;
 
     /// <summary>The <c>type:</c> value.</summary>
     [ConfigIgnore]
@@ -62,9 +73,18 @@ public abstract record MonitorConfig : IValidatableConfig
     [ConfigIgnore]
     public abstract IReadOnlyList<Condition> DefaultConditions { get; }
 
-    /// <summary>The conditions a check evaluates: the written ones, or the type's defaults.</summary>
+    /// <summary>
+    /// The conditions a check evaluates: the written ones, or the type's defaults. Worked out when the keys they come
+    /// from are set (at load), never on a check.
+    /// </summary>
     [ConfigIgnore]
-    public virtual IReadOnlyList<Condition> EffectiveConditions => Conditions.Count > 0 ? Conditions : DefaultConditions;
+    public IReadOnlyList<Condition> EffectiveConditions => _effectiveConditions ?? DefaultConditions;
+
+    /// <summary>What <see cref="EffectiveConditions"/> comes to; a type with keys that add conditions extends it.</summary>
+    protected virtual IReadOnlyList<Condition> ComputeEffectiveConditions() => Conditions.Count > 0 ? Conditions : DefaultConditions;
+
+    /// <summary>Called by the init accessor of every key <see cref="ComputeEffectiveConditions"/> reads.</summary>
+    protected void RecomputeEffectiveConditions() => _effectiveConditions = ComputeEffectiveConditions();
 
     /// <summary>Cadence while failing.</summary>
     [ConfigIgnore]
@@ -149,14 +169,24 @@ public sealed record TcpMonitorConfig : MonitorConfig
     public string? Send { get; init; }
 
     [Description("Text the peer's answer must contain; read until it appears or the timeout.")]
-    public string? Expect { get; init; }
+    public string? Expect
+    {
+        get => _expect;
+        init
+        {
+            _expect = value;
+            RecomputeEffectiveConditions();
+        }
+    }
+
+    private readonly string? _expect;
 
     public override string Type => "tcp";
 
     /// <summary><c>expect</c> is a shorthand for one more condition: <c>[BODY] contains "..."</c>.</summary>
-    public override IReadOnlyList<Condition> EffectiveConditions => Expect is null
-        ? base.EffectiveConditions
-        : [.. base.EffectiveConditions, Condition.Parse(Expect.Contains('"', StringComparison.Ordinal) ? $"[BODY] contains '{Expect}'" : $"[BODY] contains \"{Expect}\"")];
+    protected override IReadOnlyList<Condition> ComputeEffectiveConditions() => Expect is null
+        ? base.ComputeEffectiveConditions()
+        : [.. base.ComputeEffectiveConditions(), Condition.Parse(Expect.Contains('"', StringComparison.Ordinal) ? $"[BODY] contains '{Expect}'" : $"[BODY] contains \"{Expect}\"")];
     public override IReadOnlySet<Placeholder> Placeholders => Offered;
     public override IReadOnlyList<Condition> DefaultConditions => Defaults;
 
@@ -254,10 +284,29 @@ public sealed record HeartbeatMonitorConfig : MonitorConfig
     public TimeSpan? Period { get; init; }
 
     [Description("Cron expression (5 fields, or 6 with seconds) of when the job runs (use this or period).")]
-    public string? Schedule { get; init; }
+    public string? Schedule
+    {
+        get => _schedule;
+        init
+        {
+            _schedule = value;
+            Cron = Config.Cron.ParseOrNull(value);
+        }
+    }
 
     [Description("IANA time zone the schedule is in.")]
-    public string TimeZone { get; init; } = "UTC";
+    public string TimeZone
+    {
+        get => _timeZone;
+        init
+        {
+            _timeZone = value;
+            Zone = TimeZones.FindOrUtc(value);
+        }
+    }
+
+    private readonly string? _schedule;
+    private readonly string _timeZone = "UTC";
 
     [Description("How late a ping may be, and how long a run started with /start may take.")]
     public TimeSpan Grace { get; init; } = TimeSpan.FromMinutes(5);
@@ -272,12 +321,13 @@ public sealed record HeartbeatMonitorConfig : MonitorConfig
     [ConfigIgnore]
     public string PushToken => Token ?? Name;
 
-    /// <summary>The parsed <see cref="Schedule"/>, when one is set and valid.</summary>
+    /// <summary>The parsed <see cref="Schedule"/>, when one is set and valid (parsed once, when the key is set).</summary>
     [ConfigIgnore]
-    public CronExpression? Cron => Schedule is not null && Config.Cron.TryParse(Schedule, out var cron, out _) ? cron : null;
+    public CronExpression? Cron { get; private init; }
 
+    /// <summary>The <see cref="TimeZone"/> found once, when the key is set (UTC when unknown, which validation reports).</summary>
     [ConfigIgnore]
-    public TimeZoneInfo Zone => TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
+    public TimeZoneInfo Zone { get; private init; } = TimeZoneInfo.Utc;
 
     public override void Validate(ConfigValidation validation)
     {

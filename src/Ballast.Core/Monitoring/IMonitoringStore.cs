@@ -19,9 +19,6 @@ public sealed record UptimeSummary(long Checks, long Up, double? AvgLatencyMs, d
 /// </summary>
 public interface IMonitoringStore : IAsyncDisposable
 {
-    /// <summary>Creates or upgrades the schema.</summary>
-    Task MigrateAsync(CancellationToken cancellationToken = default);
-
     /// <summary>Writes one batch in one transaction: raw results, aggregates, statuses, incidents.</summary>
     Task WriteAsync(IReadOnlyList<CheckRecord> batch, CancellationToken cancellationToken = default);
 

@@ -38,10 +38,12 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
     private SemaphoreSlim _gate = new(512);
 
     private readonly long _wakeTicks;
+    private readonly IIncidentListener[] _incidentListeners;
 
     public MonitoringEngine(IEnumerable<IProbe> probes, IMonitoringSink sink, TimeProvider time, ILogger<MonitoringEngine> log,
-        MonitoringEngineOptions? options = null, LoopSupervisor? supervisor = null)
+        MonitoringEngineOptions? options = null, LoopSupervisor? supervisor = null, IEnumerable<IIncidentListener>? incidentListeners = null)
     {
+        _incidentListeners = incidentListeners?.ToArray() ?? [];
         _probes = probes.ToDictionary(p => p.Type, StringComparer.Ordinal);
         _sink = sink;
         _time = time;
@@ -51,12 +53,6 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
     }
 
     public SchedulerStats Stats { get; } = new();
-
-    /// <summary>
-    /// Raised on the probe path when a check opens or resolves an incident, with the monitor and its status after the
-    /// check. Handlers must return at once (hand the work to a queue).
-    /// </summary>
-    public event Action<Incident, MonitorConfig, MonitorStatus>? IncidentChanged;
 
     /// <summary>Starts monitoring, resuming from the states and open incidents saved before a restart.</summary>
     public void Start(IReadOnlyList<MonitorConfig> monitors, int maxConcurrentChecks,
@@ -288,7 +284,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         if (changed is null) return true;
         if (changed.IsOpen) Log.IncidentOpened(_log, changed.Monitor, changed.Id, changed.Cause, changed.TimeToDetect.TotalSeconds);
         else Log.IncidentResolved(_log, changed.Monitor, changed.Id, changed.TimeToRecover!.Value.TotalSeconds);
-        IncidentChanged?.Invoke(changed, runtime.Config, status);
+        foreach (var listener in _incidentListeners) listener.OnIncidentChanged(changed, runtime.Config, status);
         return true;
     }
 

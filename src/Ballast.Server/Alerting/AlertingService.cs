@@ -7,8 +7,8 @@ using Ballast.Server.Hosting;
 namespace Ballast.Server.Alerting;
 
 /// <summary>
-/// Connects incidents to people: the engine's incident events feed the planner, stored notifications wake the
-/// dispatcher, and config reloads reach both. Subscribes when built, before monitoring starts, so no incident is missed.
+/// Runs the way from incidents to people: the planner (told of incidents by the engine, of reloads by the config state)
+/// and the dispatcher (woken by the planner). Both are given the current config when this service is built.
 /// The planner and the dispatcher run under the <see cref="LoopSupervisor"/>: a failure (the database gone for a while)
 /// restarts the loop that hit it after a backoff and never stops the server.
 /// </summary>
@@ -22,8 +22,8 @@ public sealed class AlertingService : BackgroundService
     private readonly INotificationStore _notifications;
     private readonly LoopSupervisor _supervisor;
 
-    public AlertingService(ConfigState config, MonitoringEngine engine, IMonitoringStore store, ISilenceStore silences,
-        INotificationStore notifications, AlertPlanner planner, NotificationDispatcher dispatcher, LoopSupervisor supervisor)
+    public AlertingService(ConfigState config, IMonitoringStore store, ISilenceStore silences, INotificationStore notifications,
+        AlertPlanner planner, NotificationDispatcher dispatcher, LoopSupervisor supervisor)
     {
         _notifications = notifications;
         _supervisor = supervisor;
@@ -32,16 +32,8 @@ public sealed class AlertingService : BackgroundService
         _silences = silences;
         _planner = planner;
         _dispatcher = dispatcher;
-        Configure(config.Current);
-        config.Changed += Configure;
-        engine.IncidentChanged += (incident, monitor, status) => planner.Observe(incident, monitor, status.ConsecutiveFailures);
-        planner.NotificationsAdded += dispatcher.Wake;
-    }
-
-    private void Configure(BallastConfig config)
-    {
-        _planner.Configure(config);
-        _dispatcher.Configure(config);
+        planner.Configure(config.Current);
+        dispatcher.Configure(config.Current);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -72,7 +64,6 @@ public sealed class AlertingService : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        _config.Changed -= Configure;
         try
         {
             await base.StopAsync(cancellationToken);

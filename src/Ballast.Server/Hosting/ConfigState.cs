@@ -2,18 +2,23 @@ using Ballast.Core.Config;
 
 namespace Ballast.Server.Hosting;
 
-/// <summary>The config the server runs on now; replaced whole when a valid edit of ballast.yaml is picked up.</summary>
-public sealed class ConfigState(BallastConfig initial)
+/// <summary>
+/// The config the server runs on now; replaced whole when a valid edit of ballast.yaml is picked up, after which every
+/// <see cref="IConfigChangeListener"/> is told, in registration order.
+/// </summary>
+/// <param name="listeners">
+/// Resolved on the first change, not when the state is built: listeners read the state for the config they start from.
+/// </param>
+public sealed class ConfigState(BallastConfig initial, Func<IEnumerable<IConfigChangeListener>>? listeners = null)
 {
+    private readonly Lazy<IConfigChangeListener[]> _listeners = new(() => listeners?.Invoke().ToArray() ?? []);
     private BallastConfig _current = initial;
 
     public BallastConfig Current => Volatile.Read(ref _current);
 
-    public event Action<BallastConfig>? Changed;
-
     public void Replace(BallastConfig config)
     {
         Volatile.Write(ref _current, config);
-        Changed?.Invoke(config);
+        foreach (var listener in _listeners.Value) listener.OnConfigChanged(config);
     }
 }

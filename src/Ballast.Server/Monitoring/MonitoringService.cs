@@ -1,3 +1,4 @@
+using Ballast.Core.Config;
 using Ballast.Core.Monitoring;
 using Ballast.Core.Supervision;
 using Ballast.Server.Hosting;
@@ -12,14 +13,16 @@ namespace Ballast.Server.Monitoring;
 /// </summary>
 public sealed partial class MonitoringService(
     ConfigState config,
+    SchemaMigrator migrator,
     IMonitoringStore store,
     SqlDialect dialect,
     MonitoringWriter writer,
     MonitoringEngine engine,
-    ILogger<MonitoringService> log) : BackgroundService
+    ILogger<MonitoringService> log) : BackgroundService, IConfigChangeListener
 {
     private static readonly TimeSpan OpenTimeout = TimeSpan.FromMinutes(2);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _following;
 
     /// <summary>True once the store is migrated and every monitor is scheduled.</summary>
     public bool IsReady => _ready.Task.IsCompletedSuccessfully;
@@ -33,7 +36,7 @@ public sealed partial class MonitoringService(
         Dictionary<string, Incident> open;
         try
         {
-            await store.MigrateAsync(timeout.Token);
+            await migrator.MigrateAsync(timeout.Token);
             statuses = await store.LoadStatusesAsync(timeout.Token);
             open = (await store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: timeout.Token))
                 .GroupBy(i => i.Monitor).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
@@ -45,20 +48,24 @@ public sealed partial class MonitoringService(
         }
         var current = config.Current;
         engine.Start(current.Monitors, current.Server.MaxConcurrentChecks, statuses, open);
-        config.Changed += OnConfigChanged;
+        _following = true;
         _ready.TrySetResult();
         Log.Started(log, current.Monitors.Count, open.Count);
         await base.StartAsync(cancellationToken);
     }
 
-    private void OnConfigChanged(Core.Config.BallastConfig updated) => engine.Apply(updated.Monitors);
+    // Changes reach the engine only while it runs: before the start it is given the current config, after the stop nothing.
+    public void OnConfigChanged(BallastConfig updated)
+    {
+        if (_following) engine.Apply(updated.Monitors);
+    }
 
     // Monitoring runs on the engine's own loops; this service only brings them up and down (pruning is RetentionService's).
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        config.Changed -= OnConfigChanged;
+        _following = false;
         await engine.StopAsync();
         await writer.CompleteAsync(TimeSpan.FromSeconds(20));
         Log.Stopped(log, writer.Written);

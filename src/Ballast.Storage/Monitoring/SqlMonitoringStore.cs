@@ -20,23 +20,6 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
 
     public SqlDialect Dialect => dialect;
 
-    public async Task MigrateAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
-        var current = Convert.ToInt32(await ScalarAsync(connection, null, "SELECT COALESCE(MAX(version), 0) FROM schema_version", cancellationToken), CultureInfo.InvariantCulture);
-        var steps = dialect.Migrations;
-        if (current > steps.Count)
-            throw new InvalidOperationException($"the database is at schema version {current}, newer than this Ballast knows ({steps.Count}); upgrade Ballast");
-        for (var version = current; version < steps.Count; version++)
-        {
-            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-            foreach (var statement in steps[version]) await ExecuteAsync(connection, tx, statement, cancellationToken);
-            await ExecuteAsync(connection, tx, $"INSERT INTO schema_version (version) VALUES ({version + 1})", cancellationToken);
-            await tx.CommitAsync(cancellationToken);
-        }
-    }
-
     public async Task WriteAsync(IReadOnlyList<CheckRecord> batch, CancellationToken cancellationToken = default)
     {
         if (batch.Count == 0) return;
@@ -313,18 +296,6 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         p.ParameterName = name;
         p.Value = value ?? DBNull.Value;
         command.Parameters.Add(p);
-    }
-
-    private static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken ct)
-    {
-        await using var command = Command(connection, tx, sql);
-        return await command.ExecuteNonQueryAsync(ct);
-    }
-
-    private static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken ct)
-    {
-        await using var command = Command(connection, tx, sql);
-        return await command.ExecuteScalarAsync(ct);
     }
 
     private sealed class Aggregate

@@ -162,7 +162,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
     private async Task<(DeployPipeline Pipeline, IDeployStore Store)> PipelineAsync(BallastConfig config)
     {
         var dialect = Stores.DialectFor(config.Server, config.SourcePath);
-        await new SqlMonitoringStore(dialect).MigrateAsync();
+        await new SchemaMigrator(dialect).MigrateAsync();
         var store = new SqlDeployStore(dialect);
         var environment = new Dictionary<string, string?>
         {

@@ -32,7 +32,7 @@ public sealed class ReplicasMonitorTests : IDisposable
         var loaded = ConfigLoader.Load(_dir.File("ballast.yaml"));
         Assert.True(loaded.Ok, string.Join("\n", loaded.Errors));
         var dialect = Stores.DialectFor(loaded.Config!.Server, loaded.Config.SourcePath);
-        await new SqlMonitoringStore(dialect).MigrateAsync();
+        await new SchemaMigrator(dialect).MigrateAsync();
         var store = new SqlNotificationStore(dialect);
         var planner = new AlertPlanner(store, _time, NullLogger<AlertPlanner>.Instance);
         planner.Configure(loaded.Config);

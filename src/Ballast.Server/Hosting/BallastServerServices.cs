@@ -1,0 +1,29 @@
+using Ballast.Core.Config;
+using Ballast.Server.Alerting;
+using Ballast.Server.Deploy;
+using Ballast.Server.Monitoring;
+
+namespace Ballast.Server.Hosting;
+
+/// <summary>
+/// The server's part of the composition root: the running config and the background services, in the order they
+/// start (monitoring first, so alerting resumes incidents the engine already knows). Builds on
+/// <c>AddBallastMonitoring</c>, <c>AddBallastAlerting</c> and <c>AddBallastStorage</c>.
+/// </summary>
+public static class BallastServerServices
+{
+    public static IServiceCollection AddBallastServer(this IServiceCollection services, BallastConfig config)
+    {
+        // Listeners are resolved on the first reload: they read the state for the config they start from.
+        services.AddSingleton(sp => new ConfigState(config, sp.GetServices<IConfigChangeListener>));
+        services.AddSingleton<MonitoringService>();
+        services.AddHostedService(sp => sp.GetRequiredService<MonitoringService>());
+        services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<MonitoringService>());
+        services.AddHostedService<ConfigReloadService>();
+        services.AddHostedService<RetentionService>();
+        services.AddHostedService<AlertingService>();
+        services.AddSingleton<ProcessRuntime>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProcessRuntime>());
+        return services;
+    }
+}

@@ -1,0 +1,32 @@
+using Ballast.Core.Alerting;
+using Ballast.Core.Config;
+using Ballast.Core.Deploy;
+using Ballast.Core.Monitoring;
+using Ballast.Storage.Alerting;
+using Ballast.Storage.Deploy;
+using Ballast.Storage.Monitoring;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Ballast.Storage;
+
+/// <summary>
+/// The composition root of storage: the database the config names, its <see cref="SchemaMigrator"/>, every store on
+/// it, and the single writer monitoring results go through. Whoever resolves a store runs the migrator first.
+/// </summary>
+public static class BallastStorageServices
+{
+    public static IServiceCollection AddBallastStorage(this IServiceCollection services, BallastConfig config)
+    {
+        services.TryAddSingleton(_ => Stores.DialectFor(config.Server, config.SourcePath));
+        services.TryAddSingleton<SchemaMigrator>();
+        services.TryAddSingleton<IMonitoringStore>(sp => new SqlMonitoringStore(sp.GetRequiredService<SqlDialect>()));
+        services.TryAddSingleton(sp => new SqlNotificationStore(sp.GetRequiredService<SqlDialect>()));
+        services.TryAddSingleton<INotificationStore>(sp => sp.GetRequiredService<SqlNotificationStore>());
+        services.TryAddSingleton<ISilenceStore>(sp => sp.GetRequiredService<SqlNotificationStore>());
+        services.TryAddSingleton<IDeployStore>(sp => new SqlDeployStore(sp.GetRequiredService<SqlDialect>()));
+        services.TryAddSingleton<MonitoringWriter>();
+        services.TryAddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
+        return services;
+    }
+}
