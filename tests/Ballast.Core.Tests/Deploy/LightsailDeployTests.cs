@@ -159,7 +159,8 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         return loaded.Config!;
     }
 
-    private async Task<(DeployPipeline Pipeline, IDeployStore Store)> PipelineAsync(BallastConfig config)
+    /// <param name="awsClock">The aws calls' clock (their timeouts), when a test drives it.</param>
+    private async Task<(DeployPipeline Pipeline, IDeployStore Store)> PipelineAsync(BallastConfig config, TimeProvider? awsClock = null)
     {
         var dialect = Stores.DialectFor(config.Server, config.SourcePath);
         await new SqlMonitoringStore(dialect).MigrateAsync();
@@ -169,7 +170,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
             ["AWS_STANDIN_STATE"] = _state,
             ["PATH"] = Path.Combine(_state, "bin") + ":/usr/bin:/bin",
         };
-        return (new DeployPipeline([new LightsailProvider(TimeProvider.System, environment)], store, new Verifier(_probe, TimeProvider.System), TimeProvider.System), store);
+        return (new DeployPipeline([new LightsailProvider(awsClock ?? TimeProvider.System, environment)], store, new Verifier(_probe, TimeProvider.System), TimeProvider.System), store);
     }
 
     private JsonObject DeploymentFileEnvironment() =>
@@ -294,6 +295,29 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         Assert.Contains("aws lightsail get-container-services did not finish within 1s (lightsail.call_timeout); it was stopped",
             record.Steps.Single(s => s.Name == "spec").Detail, StringComparison.Ordinal);
         Assert.Equal(Stale, DeploymentFileImage());
+    }
+
+    [Fact]
+    public async Task Deploy_AwsCallThatHangs_IsStoppedWhenBallastsClockReachesCallTimeout()
+    {
+        var config = await ConfigAsync(lightsail: "      call_timeout: 10m");
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        var (pipeline, _) = await PipelineAsync(config, clock);
+        State(s => s["hang"] = "get-container-services");
+        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        var deploy = pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), patience.Token);
+        // The timeout is Ballast's clock's, not the machine's: ten minutes pass on it, none on the wall.
+        while (!deploy.IsCompleted && !patience.IsCancellationRequested)
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            await Task.WhenAny(deploy, Task.Delay(TimeSpan.FromMilliseconds(100), patience.Token));
+        }
+        var record = await deploy;
+
+        Assert.Equal(DeployOutcome.Refused, record.Outcome);
+        Assert.Contains("aws lightsail get-container-services did not finish within 10m (lightsail.call_timeout); it was stopped",
+            record.Steps.Single(s => s.Name == "spec").Detail, StringComparison.Ordinal);
     }
 
     [Fact]
