@@ -501,6 +501,30 @@ public sealed class LightsailDeployTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Deploy_WhoseLockAnotherDeployTookOver_FailsItsNextStep_AndLeavesTheOthersLock()
+    {
+        var config = await ConfigAsync(checklist: "{ pre: ['sleep 8'] }", service: "    lock_ttl: 3s");
+        var (pipeline, store) = await PipelineAsync(config);
+        var reporter = new RecordingReporter();
+        var deploy = pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), reporter, CancellationToken.None);
+
+        // While the checklist runs, another deployer breaks the lock (--force-unlock) and takes it.
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); !reporter.Text.Contains("… checklist", StringComparison.Ordinal); await Task.Delay(50))
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1) && !deploy.IsCompleted, reporter.Text);
+        await store.ForceUnlockAsync("api", CancellationToken.None);
+        Assert.Null(await store.TryLockAsync("api", "ci@other", TimeProvider.System.GetUtcNow(), CancellationToken.None));
+
+        var record = await deploy;
+
+        Assert.Equal(DeployOutcome.Refused, record.Outcome);
+        var failed = record.Steps.Single(s => s.Outcome == StepOutcome.Failed);
+        Assert.NotEqual("checklist", failed.Name);
+        Assert.Contains("this deploy lost the lock of api", failed.Detail, StringComparison.Ordinal);
+        Assert.Equal(Stale, DeploymentFileImage());
+        Assert.Equal("ci@other", (await store.TryLockAsync("api", "next", TimeProvider.System.GetUtcNow(), CancellationToken.None))?.Holder);
+    }
+
+    [Fact]
     public async Task Deploy_LightsailctlMissing_IsRefusedAtPreflight_WithHowToInstallIt()
     {
         File.Delete(Path.Combine(_state, "bin", "lightsailctl"));
