@@ -24,7 +24,10 @@ public sealed class DeployLease : IAsyncDisposable
     /// <summary>The last renewal that failed (the store unreachable); the next tick tries again, well before the lock lapses.</summary>
     public string? LastRenewalFailure { get; private set; }
 
-    /// <summary>Another deploy took the lock over (this one stopped renewing it for longer than lock_ttl, or it was forced).</summary>
+    /// <summary>
+    /// Another deploy took the lock over (this one stopped renewing it for longer than lock_ttl, or it was forced);
+    /// the run fails its next step rather than roll out alongside it.
+    /// </summary>
     public bool Lost { get; private set; }
 
     public static async Task<DeployLease> AcquireAsync(IDeployStore store, string service, string holder, TimeSpan ttl, bool force, IDeployReporter reporter,
@@ -60,9 +63,11 @@ public sealed class DeployLease : IAsyncDisposable
                 }
                 LastRenewalFailure = null;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e)
             {
-                LastRenewalFailure = e.Message;
+                // Whatever the store threw (a cancellation from its driver included), the heartbeat goes on: the
+                // next tick tries again, and disposing still releases the lock.
+                LastRenewalFailure = $"{e.GetType().Name}: {e.Message}";
             }
         }
     }
@@ -71,7 +76,14 @@ public sealed class DeployLease : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _renewal.Dispose();
-        await _heartbeat;
-        await _store.UnlockAsync(_service, _holder, CancellationToken.None);
+        try
+        {
+            await _heartbeat;
+        }
+        finally
+        {
+            // Only this holder's lock: a deploy that took it over keeps it.
+            await _store.UnlockAsync(_service, _holder, CancellationToken.None);
+        }
     }
 }

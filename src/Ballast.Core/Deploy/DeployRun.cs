@@ -61,6 +61,14 @@ internal sealed class DeployRun(IDeployStore store, TimeProvider time, BallastCo
             return default;
         }
         Started(name);
+        if (Lease is { Lost: true })
+        {
+            // Another deploy holds the service now: going on would roll out alongside it.
+            var lost = $"this deploy lost the lock of {service} (it lapsed after lock_ttl{(Lease.LastRenewalFailure is { } why ? $", renewing it failed: {why}" : "")}, " +
+                "or it was broken with --force-unlock) and another deploy holds it now; stopping here";
+            await RecordAsync(new DeployStep(name, StepOutcome.Failed, startedAt, TimeSpan.Zero, lost));
+            throw new StepFailedException(name, lost);
+        }
         using var span = DeployPipeline.Activity.StartActivity($"deploy {name}");
         span?.SetTag("ballast.service", service);
         span?.SetTag("ballast.release", Release);

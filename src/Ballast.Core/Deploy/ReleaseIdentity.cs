@@ -33,8 +33,8 @@ public static partial class ReleaseIdentity
     public static async Task<string?> CommitAsync(DeployContext context, CancellationToken cancellationToken)
     {
         if (context.Config.Build?.Commit is { } configured) return configured.Trim().Length > 0 ? configured.Trim() : null;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(GitTimeout);
+        using var limit = new CancellationTokenSource(GitTimeout, context.Time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         try
         {
             var result = await Cli.Wrap("git").WithArguments(["rev-parse", "HEAD"]).WithWorkingDirectory(context.BaseDirectory)

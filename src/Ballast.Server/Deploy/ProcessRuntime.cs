@@ -63,21 +63,25 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the last release that passed verification, with the environment this server's config gives it.</summary>
+    /// <summary>
+    /// Starts the last release that passed verification, with the environment this server's config gives it. Never
+    /// throws: whatever stops one service coming back is logged, and the server (and the other services) go on.
+    /// </summary>
     private async Task RestoreAsync(string name, ServiceConfig service)
     {
         try
         {
             await _incidents.ResumeAsync(name, _stopping.Token);
         }
-        catch (System.Data.Common.DbException e)
-        {
-            // Storage is down: the replicas' incidents start afresh, but the service still comes back.
-            DeployLog.IncidentsNotResumed(_log, name, e.Message);
-        }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             return;
+        }
+        catch (Exception e)
+        {
+            // Storage is down or holds what this version cannot read: the replicas' incidents start afresh, but the
+            // service still comes back.
+            DeployLog.IncidentsNotResumed(_log, name, e.Message);
         }
         try
         {
@@ -91,21 +95,42 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
             var env = ReleaseEnvironment.Resolve(service, Path.GetDirectoryName(_config.Current.SourcePath) ?? Directory.GetCurrentDirectory());
             await RolloutAsync(name, new RolloutRequest(release, ReleaseIdentity.Delivered(env, release, commit: null), null), _stopping.Token);
         }
-        catch (Exception e) when (e is RolloutException or DeployException or IOException or System.Data.Common.DbException)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Stopping before it finished.
+        }
+        catch (Exception e) when (e is RolloutException or DeployException or IOException)
         {
             DeployLog.RestoreSkipped(_log, name, "the last release", e.Message);
         }
-        catch (OperationCanceledException)
+        catch (Exception e)
         {
-            // Stopping before it finished.
+            DeployLog.RestoreFailed(_log, e, name);
         }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        await Task.WhenAll(_restoring);
-        foreach (var service in _services.Values) await (await service.Value).DisposeAsync();
+        try
+        {
+            await Task.WhenAll(_restoring);
+        }
+        finally
+        {
+            // Each service on its own: one that fails to stop must not leave the others' replicas running.
+            foreach (var (name, service) in _services)
+            {
+                try
+                {
+                    await (await service.Value).DisposeAsync();
+                }
+                catch (Exception e)
+                {
+                    DeployLog.StopFailed(_log, e, name);
+                }
+            }
+        }
     }
 
     public ValueTask DisposeAsync()
@@ -170,8 +195,9 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
             {
                 await Task.WhenAll(starting);
             }
-            catch (Exception e) when (e is RolloutException or OperationCanceledException)
+            catch (Exception e)
             {
+                // Whatever failed (a replica not ready, the log file on a full disk), the ones that did start are stopped.
                 await Task.WhenAll(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result.DisposeAsync().AsTask()));
                 DeployLog.RolloutFailed(_log, name, request.Release, e.Message);
                 throw;

@@ -121,8 +121,8 @@ internal sealed partial class Replica : IAsyncDisposable
                 throw new RolloutException($"replica {Index} of {Release} exited with code {Exited.Result} before it was ready; its last lines: {string.Join(" | ", Lines.TakeLast(5))}");
             try
             {
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                attempt.CancelAfter(TimeSpan.FromSeconds(2));
+                using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(2), time);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
                 using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{Port}{healthPath}"), attempt.Token);
                 if ((int)response.StatusCode == 200) return;
                 var (explained, contractFails) = Explain(await response.Content.ReadAsStringAsync(attempt.Token));

@@ -87,7 +87,16 @@ internal sealed class ReplicaSupervisor(ReplicaLauncher launcher, Func<string, P
     private async Task Replace(ServiceRuntime runtime, Supervised dead, Supervised replacement, string directory, IReadOnlyDictionary<string, string> env,
         CancellationToken cancellationToken)
     {
-        await runtime.Rollouts.WaitAsync(cancellationToken);
+        try
+        {
+            await runtime.Rollouts.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            // The server is stopping: the started replacement is nobody's but ours to stop.
+            await replacement.Replica.DisposeAsync();
+            throw;
+        }
         try
         {
             if (!runtime.Replicas.Contains(dead))

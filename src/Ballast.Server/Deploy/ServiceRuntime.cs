@@ -21,12 +21,24 @@ internal sealed class ServiceRuntime(string name, ServiceProxy proxy, ReleaseFol
     public string? Release { get; set; }
     public IReadOnlyDictionary<string, string> Env { get; set; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Stops the replicas and the proxy. Under the rollout lock, so a replacement a restart or rollout is swapping in
+    /// is either already among <see cref="Replicas"/> or sees them gone and stops itself. The wait is bounded by what
+    /// the holder does: a rollout stops when the server stops, except for the drain (drain_timeout, stop_timeout).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        var replicas = Replicas;
-        Replicas = [];
-        await Task.WhenAll(replicas.Select(s => s.Replica.DisposeAsync().AsTask()));
-        await Proxy.DisposeAsync();
-        Rollouts.Dispose();
+        await Rollouts.WaitAsync();
+        try
+        {
+            var replicas = Replicas;
+            Replicas = [];
+            await Task.WhenAll(replicas.Select(s => s.Replica.DisposeAsync().AsTask()));
+        }
+        finally
+        {
+            Rollouts.Release();
+            await Proxy.DisposeAsync();
+        }
     }
 }

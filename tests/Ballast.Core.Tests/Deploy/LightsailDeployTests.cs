@@ -159,7 +159,8 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         return loaded.Config!;
     }
 
-    private async Task<(DeployPipeline Pipeline, IDeployStore Store)> PipelineAsync(BallastConfig config)
+    /// <param name="awsClock">The aws calls' clock (their timeouts), when a test drives it.</param>
+    private async Task<(DeployPipeline Pipeline, IDeployStore Store)> PipelineAsync(BallastConfig config, TimeProvider? awsClock = null)
     {
         var dialect = Stores.DialectFor(config.Server, config.SourcePath);
         await new SchemaMigrator(dialect).MigrateAsync();
@@ -169,7 +170,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
             ["AWS_STANDIN_STATE"] = _state,
             ["PATH"] = Path.Combine(_state, "bin") + ":/usr/bin:/bin",
         };
-        return (new DeployPipeline([new LightsailProvider(TimeProvider.System, environment)], store, new Verifier(_probe, TimeProvider.System), TimeProvider.System), store);
+        return (new DeployPipeline([new LightsailProvider(awsClock ?? TimeProvider.System, environment)], store, new Verifier(_probe, TimeProvider.System), TimeProvider.System), store);
     }
 
     private JsonObject DeploymentFileEnvironment() =>
@@ -294,6 +295,29 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         Assert.Contains("aws lightsail get-container-services did not finish within 1s (lightsail.call_timeout); it was stopped",
             record.Steps.Single(s => s.Name == "spec").Detail, StringComparison.Ordinal);
         Assert.Equal(Stale, DeploymentFileImage());
+    }
+
+    [Fact]
+    public async Task Deploy_AwsCallThatHangs_IsStoppedWhenBallastsClockReachesCallTimeout()
+    {
+        var config = await ConfigAsync(lightsail: "      call_timeout: 10m");
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        var (pipeline, _) = await PipelineAsync(config, clock);
+        State(s => s["hang"] = "get-container-services");
+        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        var deploy = pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), patience.Token);
+        // The timeout is Ballast's clock's, not the machine's: ten minutes pass on it, none on the wall.
+        while (!deploy.IsCompleted && !patience.IsCancellationRequested)
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            await Task.WhenAny(deploy, Task.Delay(TimeSpan.FromMilliseconds(100), patience.Token));
+        }
+        var record = await deploy;
+
+        Assert.Equal(DeployOutcome.Refused, record.Outcome);
+        Assert.Contains("aws lightsail get-container-services did not finish within 10m (lightsail.call_timeout); it was stopped",
+            record.Steps.Single(s => s.Name == "spec").Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -474,6 +498,30 @@ public sealed class LightsailDeployTests : IAsyncDisposable
             Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1) && !deploy.IsCompleted, "the lock was never renewed");
         }
         Assert.Equal(DeployOutcome.Deployed, (await deploy).Outcome);
+    }
+
+    [Fact]
+    public async Task Deploy_WhoseLockAnotherDeployTookOver_FailsItsNextStep_AndLeavesTheOthersLock()
+    {
+        var config = await ConfigAsync(checklist: "{ pre: ['sleep 8'] }", service: "    lock_ttl: 3s");
+        var (pipeline, store) = await PipelineAsync(config);
+        var reporter = new RecordingReporter();
+        var deploy = pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), reporter, CancellationToken.None);
+
+        // While the checklist runs, another deployer breaks the lock (--force-unlock) and takes it.
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); !reporter.Text.Contains("… checklist", StringComparison.Ordinal); await Task.Delay(50))
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1) && !deploy.IsCompleted, reporter.Text);
+        await store.ForceUnlockAsync("api", CancellationToken.None);
+        Assert.Null(await store.TryLockAsync("api", "ci@other", TimeProvider.System.GetUtcNow(), CancellationToken.None));
+
+        var record = await deploy;
+
+        Assert.Equal(DeployOutcome.Refused, record.Outcome);
+        var failed = record.Steps.Single(s => s.Outcome == StepOutcome.Failed);
+        Assert.NotEqual("checklist", failed.Name);
+        Assert.Contains("this deploy lost the lock of api", failed.Detail, StringComparison.Ordinal);
+        Assert.Equal(Stale, DeploymentFileImage());
+        Assert.Equal("ci@other", (await store.TryLockAsync("api", "next", TimeProvider.System.GetUtcNow(), CancellationToken.None))?.Holder);
     }
 
     [Fact]

@@ -113,11 +113,12 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
     }
 
     /// <summary>Runs a call of the AWS CLI for at most <paramref name="timeout"/>; one that hangs is killed and named.</summary>
-    private static async Task<BufferedCommandResult> WithinAsync(TimeSpan timeout, string what, string key, Func<CancellationToken, CommandTask<BufferedCommandResult>> call,
+    private async Task<BufferedCommandResult> WithinAsync(TimeSpan timeout, string what, string key, Func<CancellationToken, CommandTask<BufferedCommandResult>> call,
         CancellationToken cancellationToken)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(timeout);
+        // On Ballast's clock, like every other timeout, so a test's clock decides when a call is given up.
+        using var limit = new CancellationTokenSource(timeout, time);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         try
         {
             return await call(bounded.Token);

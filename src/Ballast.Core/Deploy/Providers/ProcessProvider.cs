@@ -55,8 +55,8 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
         var kept = Path.Combine(context.BaseDirectory, ".ballast", "releases", context.Service, release);
         var folder = Directory.Exists(kept) ? kept : context.Resolve(process.Artifact);
         var executable = File.Exists(Path.Combine(folder, process.Command)) ? Path.Combine(folder, process.Command) : process.Command;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30), context.Time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         BufferedCommandResult result;
         try
         {
