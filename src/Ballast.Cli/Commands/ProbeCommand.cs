@@ -63,6 +63,7 @@ internal static class ProbeCommand
             // Compiled before the clock starts, so the timings are the target's and not this process's start-up.
             await HttpWarmUp.RunAsync(ct);
             using var probe = new HttpProbe(TimeProvider.System);
+            await HttpWarmUp.OverLoopbackAsync((local, token) => probe.ProbeAsync(monitor with { Url = local, Method = "GET", Body = null, Conditions = [] }, token), ct);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             cts.CancelAfter(limit);
             var observation = await probe.ProbeAsync(monitor, cts.Token);
