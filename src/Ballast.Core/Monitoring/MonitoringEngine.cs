@@ -135,7 +135,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
                 var startedAt = clock.RunStartedAt;
                 var duration = clock.Finished(now);
                 var failed = signal == HeartbeatSignal.Fail || signal == HeartbeatSignal.ExitCode && exitCode != 0;
-                var detail = string.IsNullOrWhiteSpace(message) ? "" : $": {Truncate(message.Trim(), 200)}";
+                var detail = string.IsNullOrWhiteSpace(message) ? "" : $": {ShortText.Truncate(message.Trim(), 200)}";
                 var (passed, cause) = failed
                     ? (false, (signal == HeartbeatSignal.Fail ? "job reported failure" : $"job exited with code {exitCode}") + detail)
                     : new Observation { RunDuration = duration }.Judge(config);
@@ -165,7 +165,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         runtime.Faulted = true;
         runtime.ParkForRestart();
         Record(runtime, new CheckResult(runtime.Config.Name, _time.GetUtcNow(), TimeSpan.Zero, false,
-            $"internal error in Ballast: {exception.GetType().Name}: {Truncate(exception.Message, 200)}"), fromLoop: true);
+            $"internal error in Ballast: {exception.GetType().Name}: {ShortText.Truncate(exception.Message, 200)}"), fromLoop: true);
         return Task.CompletedTask;
     }
 
@@ -325,8 +325,6 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(1), TimeProvider.System);
         }
     }
-
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 
     public async Task StopAsync()
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Ballast.Core;
 using Ballast.Core.Deploy;
 
 namespace Ballast.Server.Deploy;
@@ -165,7 +166,7 @@ internal sealed partial class Replica : IAsyncDisposable
         {
             // Not health+json: the body itself says it best.
         }
-        return (body.Length <= 300 ? body : body[..300] + "…", false);
+        return (ShortText.Truncate(body, 300), false);
     }
 
     /// <summary>The readiness library's check of the environment contract, in its health+json body.</summary>

@@ -50,7 +50,7 @@ public abstract class HttpChannelSender<TConfig> : ChannelSender<TConfig>, IDisp
     {
         using var response = await Http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (body.Length > 500) body = body[..500] + "…";
+        body = ShortText.Truncate(body, 500);
         var answer = $"{(int)response.StatusCode} {response.ReasonPhrase}{(body.Length > 0 ? ": " + body : "")}";
         if (response.IsSuccessStatusCode) return new DeliveryReceipt(answer);
         var code = (int)response.StatusCode;

@@ -24,9 +24,9 @@ public sealed class OpsgenieSender : HttpChannelSender<OpsgenieChannelConfig>
                     cancellationToken, Auth)
                 : await PostJsonAsync(new Uri(config.ApiUrl, "/v2/alerts"), new
                 {
-                    message = Truncate($"{item.Monitor} is DOWN: {item.Cause}", 130),
+                    message = ShortText.Truncate($"{item.Monitor} is DOWN: {item.Cause}", 130),
                     alias = item.IncidentId,
-                    description = Truncate(AlertText.Plain(m with { Items = [item] }, config.Template), 15000),
+                    description = ShortText.Truncate(AlertText.Plain(m with { Items = [item] }, config.Template), 15000),
                     priority = item.Severity switch { Severity.Critical => "P1", Severity.Warning => "P3", _ => "P5" },
                     source = "Ballast",
                     entity = item.Monitor,
@@ -43,6 +43,4 @@ public sealed class OpsgenieSender : HttpChannelSender<OpsgenieChannelConfig>
         }
         return new DeliveryReceipt(string.Join(" | ", answers));
     }
-
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 }

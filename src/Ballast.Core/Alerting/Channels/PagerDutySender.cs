@@ -28,7 +28,7 @@ public sealed class PagerDutySender : HttpChannelSender<PagerDutyChannelConfig>
                     dedup_key = item.IncidentId,
                     payload = new
                     {
-                        summary = Truncate($"{item.Monitor} is DOWN: {item.Cause}", 1024),
+                        summary = ShortText.Truncate($"{item.Monitor} is DOWN: {item.Cause}", 1024),
                         source = item.Monitor,
                         severity = item.Severity switch { Severity.Critical => "critical", Severity.Warning => "warning", _ => "info" },
                         timestamp = item.StartedAt.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
@@ -49,6 +49,4 @@ public sealed class PagerDutySender : HttpChannelSender<PagerDutyChannelConfig>
 
     private static AlertItem Test(AlertMessage m) =>
         new("ballast-test", "ballast", "test", Severity.Info, "test message from Ballast", m.CreatedAt, m.CreatedAt, null, 0, null);
-
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 }
