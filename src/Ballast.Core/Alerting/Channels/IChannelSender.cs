@@ -59,6 +59,17 @@ public abstract class HttpChannelSender<TConfig> : ChannelSender<TConfig>, IDisp
     }
 
     /// <summary>
+    /// One request per incident, in order, for the services that deduplicate on the incident's id (PagerDuty, Opsgenie);
+    /// the first failure fails the attempt, and the answers are kept side by side.
+    /// </summary>
+    protected static async Task<DeliveryReceipt> SendPerIncidentAsync(IEnumerable<AlertItem> items, Func<AlertItem, Task<DeliveryReceipt>> send)
+    {
+        var answers = new List<string>();
+        foreach (var item in items) answers.Add((await send(item)).Response);
+        return new DeliveryReceipt(string.Join(" | ", answers));
+    }
+
+    /// <summary>
     /// Sends to each recipient not yet accepted, one request each. One refusing does not stop the others; when any
     /// fails, a <see cref="PartialDeliveryException"/> carries everyone accepted so far, so the retry texts only the rest.
     /// </summary>
