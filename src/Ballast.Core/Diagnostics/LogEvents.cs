@@ -40,14 +40,14 @@ public static class LogEvents
     /// <summary>Monitors, their incidents and the service that runs them.</summary>
     public static class Monitoring
     {
-        public const int IncidentOpened = 1001;
-        public const int IncidentResolved = 1002;
-        public const int ProbeCrashed = 1003;
-        public const int MonitorRemoved = 1004;
-        public const int MonitorChanged = 1005;
-        public const int StopTimedOut = 1006;
         public const int Started = 4001;
         public const int Stopped = 4004;
+        public const int IncidentOpened = 4101;
+        public const int IncidentResolved = 4102;
+        public const int ProbeCrashed = 4103;
+        public const int MonitorRemoved = 4104;
+        public const int MonitorChanged = 4105;
+        public const int StopTimedOut = 4106;
     }
 
     /// <summary>Planning and delivering notifications.</summary>
