@@ -72,13 +72,13 @@ public sealed partial class StartupPhases(BallastHealthOptions options, TimeProv
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "{Phase} (+{ElapsedMs:0}ms)")]
+        [LoggerMessage(LogEvents.PhaseReached, LogLevel.Information, "{Phase} (+{ElapsedMs:0}ms)")]
         public static partial void PhaseReached(ILogger logger, string phase, double elapsedMs);
 
-        [LoggerMessage(2, LogLevel.Critical, "Startup incomplete after {Seconds}s: stuck after phase \"{Phase}\", waiting for {Missing}")]
+        [LoggerMessage(LogEvents.StartupIncomplete, LogLevel.Critical, "Startup incomplete after {Seconds}s: stuck after phase \"{Phase}\", waiting for {Missing}")]
         public static partial void Stalled(ILogger logger, double seconds, string phase, string missing);
 
-        [LoggerMessage(3, LogLevel.Error, "Environment contract not met: {Problems} (startup after phase \"{Phase}\")")]
+        [LoggerMessage(LogEvents.ContractNotMet, LogLevel.Error, "Environment contract not met: {Problems} (startup after phase \"{Phase}\")")]
         public static partial void ContractNotMet(ILogger logger, string problems, string phase);
     }
 }

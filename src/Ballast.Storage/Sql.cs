@@ -10,14 +10,18 @@ internal static class Sql
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value ?? DBNull.Value;
-            command.Parameters.Add(p);
-        }
+        foreach (var (name, value) in parameters) Parameter(command, name, value);
         return command;
+    }
+
+    /// <summary>Adds one parameter to <paramref name="command"/>; null is stored as SQL NULL.</summary>
+    public static DbParameter Parameter(DbCommand command, string name, object? value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        command.Parameters.Add(p);
+        return p;
     }
 
     public static DateTimeOffset? Time(DbDataReader reader, int i) =>

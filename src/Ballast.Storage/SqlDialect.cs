@@ -44,21 +44,12 @@ public abstract class SqlDialect
                 {
                     if (c > 0) sql.Append(',');
                     sql.Append("@p").Append(n);
-                    AddParameter(command, "@p" + n++, row[c]);
+                    Sql.Parameter(command, "@p" + n++, row[c]);
                 }
                 sql.Append(')');
             }
             command.CommandText = sql.Append(' ').Append(statement.Suffix).ToString();
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
-    }
-
-    protected static DbParameter AddParameter(DbCommand command, string name, object? value)
-    {
-        var p = command.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value ?? DBNull.Value;
-        command.Parameters.Add(p);
-        return p;
     }
 }

@@ -45,7 +45,7 @@ public sealed class SqliteDialect(string path) : SqlDialect
         command.Transaction = transaction;
         command.CommandText = $"INSERT INTO {statement.Table} ({string.Join(", ", statement.Columns)}) " +
                               $"VALUES ({string.Join(", ", statement.Columns.Select((_, i) => "@p" + i))}) {statement.Suffix}";
-        var parameters = statement.Columns.Select((_, i) => AddParameter(command, "@p" + i, null)).ToArray();
+        var parameters = statement.Columns.Select((_, i) => Sql.Parameter(command, "@p" + i, null)).ToArray();
         command.Prepare();
         foreach (var row in rows)
         {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Net.Sockets;
 using System.Text;
+using Ballast.Core;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -53,6 +54,6 @@ public static class StorageFailure
             if (e is DbException && e.InnerException is null) break;
         }
         var text = parts.Count == 0 ? exception.GetType().Name : string.Join(": ", parts);
-        return text.Length <= 300 ? text : text[..300] + "…";
+        return ShortText.Truncate(text, 300);
     }
 }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Ballast.Core.Config;
+using Ballast.Core.Diagnostics;
 using Ballast.Core.Monitoring;
 using Microsoft.Extensions.Logging;
 
@@ -246,7 +247,7 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
 
     private static partial class Log
     {
-        [LoggerMessage(5001, LogLevel.Information, "Queued {Count} notifications ({Summary})")]
+        [LoggerMessage(LogEvents.Alerting.NotificationsQueued, LogLevel.Information, "Queued {Count} notifications ({Summary})")]
         public static partial void Planned(ILogger logger, int count, string summary);
     }
 }

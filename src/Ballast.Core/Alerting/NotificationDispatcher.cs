@@ -1,5 +1,6 @@
 using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
+using Ballast.Core.Diagnostics;
 using Ballast.Core.Monitoring;
 using Microsoft.Extensions.Logging;
 
@@ -138,16 +139,16 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
 
     private static partial class Log
     {
-        [LoggerMessage(5101, LogLevel.Information, "Delivered {Kind} notification to {Channel} (attempt {Attempt})")]
+        [LoggerMessage(LogEvents.Alerting.Delivered, LogLevel.Information, "Delivered {Kind} notification to {Channel} (attempt {Attempt})")]
         public static partial void Delivered(ILogger logger, string kind, string channel, int attempt);
 
-        [LoggerMessage(5102, LogLevel.Warning, "Sending to {Channel} failed (attempt {Attempt}): {Error}; retrying in {DelaySeconds}s")]
+        [LoggerMessage(LogEvents.Alerting.SendFailed, LogLevel.Warning, "Sending to {Channel} failed (attempt {Attempt}): {Error}; retrying in {DelaySeconds}s")]
         public static partial void Retrying(ILogger logger, string channel, int attempt, string error, double delaySeconds);
 
-        [LoggerMessage(5103, LogLevel.Error, "Gave up sending notification {Id} to {Channel}: {Error}")]
+        [LoggerMessage(LogEvents.Alerting.GaveUp, LogLevel.Error, "Gave up sending notification {Id} to {Channel}: {Error}")]
         public static partial void Failed(ILogger logger, string channel, string id, string error);
 
-        [LoggerMessage(5104, LogLevel.Error, "Channel {Channel} keeps failing; told {Count} other channels")]
+        [LoggerMessage(LogEvents.Alerting.ChannelKeepsFailing, LogLevel.Error, "Channel {Channel} keeps failing; told {Count} other channels")]
         public static partial void ChannelFailing(ILogger logger, string channel, int count);
     }
 }

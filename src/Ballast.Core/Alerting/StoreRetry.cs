@@ -1,3 +1,4 @@
+using Ballast.Core.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Polly;
 
@@ -21,7 +22,7 @@ internal static partial class StoreRetry
 
     private static partial class Log
     {
-        [LoggerMessage(2201, LogLevel.Error, "The notification store failed under the {Component} (attempt {Attempt}); the same step runs again in {DelaySeconds:0.0}s, nothing is lost or sent twice")]
+        [LoggerMessage(LogEvents.Storage.NotificationStoreFailed, LogLevel.Error, "The notification store failed under the {Component} (attempt {Attempt}); the same step runs again in {DelaySeconds:0.0}s, nothing is lost or sent twice")]
         public static partial void StoreFailed(ILogger logger, Exception exception, string component, int attempt, double delaySeconds);
     }
 }

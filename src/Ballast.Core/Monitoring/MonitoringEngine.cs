@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Ballast.Core.Config;
+using Ballast.Core.Diagnostics;
 using Ballast.Core.Supervision;
 using Microsoft.Extensions.Logging;
 
@@ -130,7 +131,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
                 var startedAt = clock.RunStartedAt;
                 var duration = clock.Finished(now);
                 var failed = signal == HeartbeatSignal.Fail || signal == HeartbeatSignal.ExitCode && exitCode != 0;
-                var detail = string.IsNullOrWhiteSpace(message) ? "" : $": {Truncate(message.Trim(), 200)}";
+                var detail = string.IsNullOrWhiteSpace(message) ? "" : $": {ShortText.Truncate(message.Trim(), 200)}";
                 var (passed, cause) = failed
                     ? (false, (signal == HeartbeatSignal.Fail ? "job reported failure" : $"job exited with code {exitCode}") + detail)
                     : new Observation { RunDuration = duration }.Judge(config);
@@ -160,7 +161,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         runtime.Faulted = true;
         runtime.ParkForRestart();
         Record(runtime, new CheckResult(runtime.Config.Name, _time.GetUtcNow(), TimeSpan.Zero, false,
-            $"internal error in Ballast: {exception.GetType().Name}: {Truncate(exception.Message, 200)}"), fromLoop: true);
+            $"internal error in Ballast: {exception.GetType().Name}: {ShortText.Truncate(exception.Message, 200)}"), fromLoop: true);
         return Task.CompletedTask;
     }
 
@@ -321,8 +322,6 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         }
     }
 
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
-
     public async Task StopAsync()
     {
         await _stopping.CancelAsync();
@@ -348,25 +347,25 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1001, LogLevel.Warning, "Monitor {Monitor} is DOWN (incident {IncidentId}): {Cause}; detected {DetectSeconds:0.0}s after the first failure")]
+        [LoggerMessage(LogEvents.Monitoring.IncidentOpened, LogLevel.Warning, "Monitor {Monitor} is DOWN (incident {IncidentId}): {Cause}; detected {DetectSeconds:0.0}s after the first failure")]
         public static partial void IncidentOpened(ILogger logger, string monitor, string incidentId, string cause, double detectSeconds);
 
-        [LoggerMessage(1002, LogLevel.Information, "Monitor {Monitor} is UP again (incident {IncidentId} resolved after {RecoverSeconds:0.0}s)")]
+        [LoggerMessage(LogEvents.Monitoring.IncidentResolved, LogLevel.Information, "Monitor {Monitor} is UP again (incident {IncidentId} resolved after {RecoverSeconds:0.0}s)")]
         public static partial void IncidentResolved(ILogger logger, string monitor, string incidentId, double recoverSeconds);
 
-        [LoggerMessage(1003, LogLevel.Error, "Probe for monitor {Monitor} crashed; counted as a failed check")]
+        [LoggerMessage(LogEvents.Monitoring.ProbeCrashed, LogLevel.Error, "Probe for monitor {Monitor} crashed; counted as a failed check")]
         public static partial void ProbeCrashed(ILogger logger, Exception exception, string monitor);
 
-        [LoggerMessage(1004, LogLevel.Information, "Monitor {Monitor} removed from the config; its history is kept")]
+        [LoggerMessage(LogEvents.Monitoring.MonitorRemoved, LogLevel.Information, "Monitor {Monitor} removed from the config; its history is kept")]
         public static partial void MonitorRemoved(ILogger logger, string monitor);
 
-        [LoggerMessage(1005, LogLevel.Information, "Monitor {Monitor} changed; restarting its checks with its current state")]
+        [LoggerMessage(LogEvents.Monitoring.MonitorChanged, LogLevel.Information, "Monitor {Monitor} changed; restarting its checks with its current state")]
         public static partial void MonitorChanged(ILogger logger, string monitor);
 
-        [LoggerMessage(1006, LogLevel.Warning, "{Count} monitor loops did not stop within 10s")]
+        [LoggerMessage(LogEvents.Monitoring.StopTimedOut, LogLevel.Warning, "{Count} monitor loops did not stop within 10s")]
         public static partial void StopTimedOut(ILogger logger, int count);
 
-        [LoggerMessage(7001, LogLevel.Error, "Monitor {Monitor}: its loop failed ({ErrorType}: {Error}); the check is recorded as failed and the loop resumes after a backoff")]
+        [LoggerMessage(LogEvents.Supervision.MonitorLoopFailed, LogLevel.Error, "Monitor {Monitor}: its loop failed ({ErrorType}: {Error}); the check is recorded as failed and the loop resumes after a backoff")]
         public static partial void LoopFailed(ILogger logger, string monitor, string errorType, string error);
     }
 }

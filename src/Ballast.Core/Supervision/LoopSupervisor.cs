@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Ballast.Core.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -151,10 +152,10 @@ public sealed partial class LoopSupervisor : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(3100, LogLevel.Error, "Background loop {Loop} failed (fault {Faults}); restarting it in {DelaySeconds:0.#}s")]
+        [LoggerMessage(LogEvents.Supervision.LoopFailed, LogLevel.Error, "Background loop {Loop} failed (fault {Faults}); restarting it in {DelaySeconds:0.#}s")]
         public static partial void LoopFailed(ILogger logger, Exception exception, string loop, long faults, double delaySeconds);
 
-        [LoggerMessage(3101, LogLevel.Error, "Recording the failure of background loop {Loop} failed too")]
+        [LoggerMessage(LogEvents.Supervision.FaultReportFailed, LogLevel.Error, "Recording the failure of background loop {Loop} failed too")]
         public static partial void FaultReportFailed(ILogger logger, Exception exception, string loop);
     }
 }

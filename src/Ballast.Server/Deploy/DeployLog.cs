@@ -1,39 +1,41 @@
+using Ballast.Core.Diagnostics;
+
 namespace Ballast.Server.Deploy;
 
 /// <summary>The process runtime's log messages; deploy event ids are 6000-6999.</summary>
 internal static partial class DeployLog
 {
-    [LoggerMessage(6001, LogLevel.Information, "{Service}: {Release} is live (ready after {ReadyMs:0} ms, old replicas drained in {DrainMs:0} ms)")]
+    [LoggerMessage(LogEvents.Deploy.RolledOut, LogLevel.Information, "{Service}: {Release} is live (ready after {ReadyMs:0} ms, old replicas drained in {DrainMs:0} ms)")]
     public static partial void RolledOut(ILogger logger, string service, string release, double readyMs, double drainMs);
 
-    [LoggerMessage(6002, LogLevel.Warning, "{Service}: rollout of {Release} failed, the live release keeps serving: {Reason}")]
+    [LoggerMessage(LogEvents.Deploy.RolloutFailed, LogLevel.Warning, "{Service}: rollout of {Release} failed, the live release keeps serving: {Reason}")]
     public static partial void RolloutFailed(ILogger logger, string service, string release, string reason);
 
-    [LoggerMessage(6003, LogLevel.Error, "{Service}: replica {Index} of {Release} exited with code {ExitCode}; restarting in {Seconds}s")]
+    [LoggerMessage(LogEvents.Deploy.ReplicaDied, LogLevel.Error, "{Service}: replica {Index} of {Release} exited with code {ExitCode}; restarting in {Seconds}s")]
     public static partial void ReplicaDied(ILogger logger, string service, string release, int index, int exitCode, double seconds);
 
-    [LoggerMessage(6004, LogLevel.Warning, "Could not remove old release folder {Folder}: {Reason}")]
+    [LoggerMessage(LogEvents.Deploy.ReleaseFolderPruneFailed, LogLevel.Warning, "Could not remove old release folder {Folder}: {Reason}")]
     public static partial void PruneFailed(ILogger logger, string folder, string reason);
 
-    [LoggerMessage(6005, LogLevel.Warning, "{Service}: not starting {Release} again: {Reason}")]
+    [LoggerMessage(LogEvents.Deploy.RestoreSkipped, LogLevel.Warning, "{Service}: not starting {Release} again: {Reason}")]
     public static partial void RestoreSkipped(ILogger logger, string service, string release, string reason);
 
-    [LoggerMessage(6006, LogLevel.Error, "{Service}: replica {Index} of {Release} did not come back: {Reason}; trying again in {Seconds}s")]
+    [LoggerMessage(LogEvents.Deploy.RestartFailed, LogLevel.Error, "{Service}: replica {Index} of {Release} did not come back: {Reason}; trying again in {Seconds}s")]
     public static partial void RestartFailed(ILogger logger, string service, string release, int index, string reason, double seconds);
 
-    [LoggerMessage(6007, LogLevel.Error, "{Service}: {Reason}")]
+    [LoggerMessage(LogEvents.Deploy.CannotListen, LogLevel.Error, "{Service}: {Reason}")]
     public static partial void CannotListen(ILogger logger, string service, string reason);
 
-    [LoggerMessage(6008, LogLevel.Warning, "{Service}: {Count} request(s) still in flight on the old replicas after drain_timeout ({Seconds}s); stopping them anyway")]
+    [LoggerMessage(LogEvents.Deploy.DrainTimedOut, LogLevel.Warning, "{Service}: {Count} request(s) still in flight on the old replicas after drain_timeout ({Seconds}s); stopping them anyway")]
     public static partial void DrainTimedOut(ILogger logger, string service, int count, double seconds);
 
-    [LoggerMessage(6009, LogLevel.Critical, "{Service}: supervision of replica {Index} of {Release} failed; the replica is not being restarted")]
+    [LoggerMessage(LogEvents.Deploy.SupervisionFailed, LogLevel.Critical, "{Service}: supervision of replica {Index} of {Release} failed; the replica is not being restarted")]
     public static partial void SupervisionFailed(ILogger logger, Exception exception, string service, string release, int index);
 
-    [LoggerMessage(6010, LogLevel.Warning, "{Service}: replica {Index} of {Release} lost port {Port} to another program before it could listen ({Reason}); starting it on another port")]
+    [LoggerMessage(LogEvents.Deploy.PortLost, LogLevel.Warning, "{Service}: replica {Index} of {Release} lost port {Port} to another program before it could listen ({Reason}); starting it on another port")]
     public static partial void PortLost(ILogger logger, string service, int index, string release, int port, string reason);
 
-    [LoggerMessage(6011, LogLevel.Warning, "{Service}: the replicas' open incident could not be read back from storage ({Reason}); it starts afresh")]
+    [LoggerMessage(LogEvents.Deploy.IncidentsNotResumed, LogLevel.Warning, "{Service}: the replicas' open incident could not be read back from storage ({Reason}); it starts afresh")]
     public static partial void IncidentsNotResumed(ILogger logger, string service, string reason);
 
     [LoggerMessage(6012, LogLevel.Error, "{Service}: the last release was not started again")]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Ballast.Core;
 using Ballast.Core.Deploy;
 
 namespace Ballast.Server.Deploy;
@@ -9,33 +10,22 @@ namespace Ballast.Server.Deploy;
 /// One process of a release on its own loopback port. Its output goes to a log file in the release folder and to the
 /// last lines kept in memory (for post_log and the API). Stopped with SIGTERM first, so it can finish its requests.
 /// </summary>
-internal sealed partial class Replica : IAsyncDisposable
+internal sealed partial class Replica(string release, int index, int port, Process process, StreamWriter log, TimeSpan stopTimeout, TimeProvider time,
+    ReplicaPorts ports) : IAsyncDisposable
 {
     private const int KeptLines = 5000;
     private readonly Queue<string> _lines = new();
-    private readonly StreamWriter _log;
-    private readonly Process _process;
+    private readonly StreamWriter _log = log;
+    private readonly Process _process = process;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly TimeSpan _stopTimeout;
-    private readonly TimeProvider _time;
-    private readonly ReplicaPorts _ports;
+    private readonly TimeSpan _stopTimeout = stopTimeout;
+    private readonly TimeProvider _time = time;
+    private readonly ReplicaPorts _ports = ports;
 
-    private Replica(string release, int index, int port, Process process, StreamWriter log, TimeSpan stopTimeout, TimeProvider time, ReplicaPorts ports)
-    {
-        _ports = ports;
-        Release = release;
-        Index = index;
-        Port = port;
-        _process = process;
-        _log = log;
-        _stopTimeout = stopTimeout;
-        _time = time;
-    }
-
-    public string Release { get; }
-    public int Index { get; }
-    public int Port { get; }
+    public string Release { get; } = release;
+    public int Index { get; } = index;
+    public int Port { get; } = port;
     public int Pid => _process.Id;
     public string Destination => $"http://127.0.0.1:{Port}/";
 
@@ -165,7 +155,7 @@ internal sealed partial class Replica : IAsyncDisposable
         {
             // Not health+json: the body itself says it best.
         }
-        return (body.Length <= 300 ? body : body[..300] + "…", false);
+        return (ShortText.Truncate(body, 300), false);
     }
 
     /// <summary>The readiness library's check of the environment contract, in its health+json body.</summary>

@@ -1,4 +1,5 @@
 using Ballast.Core.Config;
+using Ballast.Core.Diagnostics;
 using Ballast.Core.Supervision;
 
 namespace Ballast.Server.Hosting;
@@ -54,16 +55,16 @@ public sealed partial class ConfigReloadService(ConfigState state, LoopSuperviso
 
     private static partial class Log
     {
-        [LoggerMessage(3001, LogLevel.Information, "Reloaded {Path}: {Count} monitors")]
+        [LoggerMessage(LogEvents.Hosting.ConfigReloaded, LogLevel.Information, "Reloaded {Path}: {Count} monitors")]
         public static partial void Reloaded(ILogger logger, string path, int count);
 
-        [LoggerMessage(3002, LogLevel.Error, "Edit of {Path} rejected ({Count} problems); still running the previous config")]
+        [LoggerMessage(LogEvents.Hosting.ConfigReloadRejected, LogLevel.Error, "Edit of {Path} rejected ({Count} problems); still running the previous config")]
         public static partial void ReloadRejected(ILogger logger, string path, int count);
 
-        [LoggerMessage(3003, LogLevel.Error, "{Problem}")]
+        [LoggerMessage(LogEvents.Hosting.ConfigProblem, LogLevel.Error, "{Problem}")]
         public static partial void ConfigProblem(ILogger logger, string problem);
 
-        [LoggerMessage(3004, LogLevel.Warning, "server: settings changed; they take effect after a restart (monitors were applied now)")]
+        [LoggerMessage(LogEvents.Hosting.ServerSettingsNeedRestart, LogLevel.Warning, "server: settings changed; they take effect after a restart (monitors were applied now)")]
         public static partial void ServerSettingsNeedRestart(ILogger logger);
     }
 }

@@ -1,5 +1,6 @@
 using Ballast.Core.Alerting;
 using Ballast.Core.Deploy;
+using Ballast.Core.Diagnostics;
 using Ballast.Core.Monitoring;
 using Ballast.Core.Supervision;
 
@@ -70,10 +71,10 @@ public sealed partial class RetentionService(
 
     private static partial class Log
     {
-        [LoggerMessage(2101, LogLevel.Information, "Pruned {Count} {What} past retention")]
+        [LoggerMessage(LogEvents.Storage.Pruned, LogLevel.Information, "Pruned {Count} {What} past retention")]
         public static partial void Pruned(ILogger logger, long count, string what);
 
-        [LoggerMessage(2102, LogLevel.Error, "Pruning {What} failed; will try again in {Minutes} minutes")]
+        [LoggerMessage(LogEvents.Storage.PruneFailed, LogLevel.Error, "Pruning {What} failed; will try again in {Minutes} minutes")]
         public static partial void PruneFailed(ILogger logger, Exception exception, string what, double minutes);
     }
 }

@@ -1,4 +1,5 @@
 using Ballast.Core.Config;
+using Ballast.Core.Diagnostics;
 using Ballast.Core.Monitoring;
 using Ballast.Core.Supervision;
 using Ballast.Server.Hosting;
@@ -74,10 +75,10 @@ public sealed partial class MonitoringService(
 
     private static partial class Log
     {
-        [LoggerMessage(4001, LogLevel.Information, "Monitoring {Count} endpoints ({Open} open incidents resumed)")]
+        [LoggerMessage(LogEvents.Monitoring.Started, LogLevel.Information, "Monitoring {Count} endpoints ({Open} open incidents resumed)")]
         public static partial void Started(ILogger logger, int count, int open);
 
-        [LoggerMessage(4004, LogLevel.Information, "Monitoring stopped; {Count} results written this run")]
+        [LoggerMessage(LogEvents.Monitoring.Stopped, LogLevel.Information, "Monitoring stopped; {Count} results written this run")]
         public static partial void Stopped(ILogger logger, long count);
     }
 }

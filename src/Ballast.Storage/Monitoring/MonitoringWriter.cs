@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Ballast.Core.Diagnostics;
 using Ballast.Core.Monitoring;
 using Microsoft.Extensions.Logging;
 using Ballast.Core;
@@ -182,16 +183,16 @@ public sealed partial class MonitoringWriter : IMonitoringSink, IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(2001, LogLevel.Error, "Storage unavailable: {Reason} (attempt {Attempt}); {Pending} results waiting, retrying in {DelaySeconds:0.0}s, nothing is dropped")]
+        [LoggerMessage(LogEvents.Storage.WriteFailed, LogLevel.Error, "Storage unavailable: {Reason} (attempt {Attempt}); {Pending} results waiting, retrying in {DelaySeconds:0.0}s, nothing is dropped")]
         public static partial void WriteFailed(ILogger logger, Exception exception, string reason, int attempt, long pending, double delaySeconds);
 
-        [LoggerMessage(2002, LogLevel.Information, "Storage answers again after {FailingSeconds:0.0}s: wrote {Count} results at attempt {Attempt}")]
+        [LoggerMessage(LogEvents.Storage.WriteRecovered, LogLevel.Information, "Storage answers again after {FailingSeconds:0.0}s: wrote {Count} results at attempt {Attempt}")]
         public static partial void WriteRecovered(ILogger logger, int count, int attempt, double failingSeconds);
 
-        [LoggerMessage(2004, LogLevel.Error, "Set aside a result of monitor {Monitor} at {StartedAt:O}: the database refused it ({Reason}); the others are written")]
+        [LoggerMessage(LogEvents.Storage.ResultSetAside, LogLevel.Error, "Set aside a result of monitor {Monitor} at {StartedAt:O}: the database refused it ({Reason}); the others are written")]
         public static partial void SetAside(ILogger logger, string monitor, DateTimeOffset startedAt, string reason);
 
-        [LoggerMessage(2003, LogLevel.Warning, "Stopped with {Count} results not yet written")]
+        [LoggerMessage(LogEvents.Storage.ShutdownIncomplete, LogLevel.Warning, "Stopped with {Count} results not yet written")]
         public static partial void ShutdownIncomplete(ILogger logger, long count);
     }
 }

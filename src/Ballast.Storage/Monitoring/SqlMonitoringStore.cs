@@ -46,10 +46,10 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         {
             if (_monitorIds.ContainsKey(name)) continue;
             await using var insert = Command(connection, tx, "INSERT INTO monitors (name) VALUES (@name) ON CONFLICT (name) DO NOTHING");
-            Parameter(insert, "@name", name);
+            Sql.Parameter(insert, "@name", name);
             await insert.ExecuteNonQueryAsync(ct);
             await using var select = Command(connection, tx, "SELECT id FROM monitors WHERE name = @name");
-            Parameter(select, "@name", name);
+            Sql.Parameter(select, "@name", name);
             created[name] = Convert.ToInt64(await select.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         }
         return created;
@@ -162,7 +162,7 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         if (monitor is not null) where.Add("monitor = @monitor");
         await using var command = Command(connection, null,
             $"SELECT id, monitor, started_at, detected_at, resolved_at, cause, acknowledged_at, acknowledged_by FROM incidents {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY started_at DESC, id DESC LIMIT {Math.Clamp(limit, 1, 100_000)}");
-        if (monitor is not null) Parameter(command, "@monitor", monitor);
+        if (monitor is not null) Sql.Parameter(command, "@monitor", monitor);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var incidents = new List<Incident>();
         while (await reader.ReadAsync(cancellationToken))
@@ -180,8 +180,8 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
             WHERE m.name = @monitor AND r.started_at >= @since
             ORDER BY r.started_at LIMIT {Math.Clamp(limit, 1, 100_000)}
             """);
-        Parameter(command, "@monitor", monitor);
-        Parameter(command, "@since", since.ToUnixTimeMilliseconds());
+        Sql.Parameter(command, "@monitor", monitor);
+        Sql.Parameter(command, "@since", since.ToUnixTimeMilliseconds());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var results = new List<CheckResult>();
         while (await reader.ReadAsync(cancellationToken))
@@ -205,10 +205,10 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
             WHERE a.resolution = @resolution AND a.bucket >= @from AND a.bucket < @to {(monitor is null ? "" : "AND m.name = @monitor")}
             GROUP BY m.name
             """);
-        Parameter(command, "@resolution", resolution);
-        Parameter(command, "@from", start);
-        Parameter(command, "@to", to.ToUnixTimeMilliseconds());
-        if (monitor is not null) Parameter(command, "@monitor", monitor);
+        Sql.Parameter(command, "@resolution", resolution);
+        Sql.Parameter(command, "@from", start);
+        Sql.Parameter(command, "@to", to.ToUnixTimeMilliseconds());
+        if (monitor is not null) Sql.Parameter(command, "@monitor", monitor);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new Dictionary<string, UptimeSummary>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
@@ -229,9 +229,9 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null,
             "UPDATE incidents SET acknowledged_at = @at, acknowledged_by = @by WHERE id = @id AND resolved_at IS NULL");
-        Parameter(command, "@at", at.ToUnixTimeMilliseconds());
-        Parameter(command, "@by", by);
-        Parameter(command, "@id", incidentId);
+        Sql.Parameter(command, "@at", at.ToUnixTimeMilliseconds());
+        Sql.Parameter(command, "@by", by);
+        Sql.Parameter(command, "@id", incidentId);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -248,15 +248,15 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         foreach (var id in ids)
         {
             await using var delete = Command(connection, null, "DELETE FROM check_results WHERE monitor_id = @id AND started_at < @cutoff");
-            Parameter(delete, "@id", id);
-            Parameter(delete, "@cutoff", cutoff);
+            Sql.Parameter(delete, "@id", id);
+            Sql.Parameter(delete, "@cutoff", cutoff);
             deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
         }
         // Minute aggregates live as long as raw results; hourly ones 90 days; daily ones for good.
         await using var aggregates = Command(connection, null,
             "DELETE FROM aggregates WHERE (resolution = 0 AND bucket < @cutoff) OR (resolution = 1 AND bucket < @hourly)");
-        Parameter(aggregates, "@cutoff", cutoff);
-        Parameter(aggregates, "@hourly", cutoff - (long)TimeSpan.FromDays(90).TotalMilliseconds);
+        Sql.Parameter(aggregates, "@cutoff", cutoff);
+        Sql.Parameter(aggregates, "@hourly", cutoff - (long)TimeSpan.FromDays(90).TotalMilliseconds);
         await aggregates.ExecuteNonQueryAsync(cancellationToken);
         return deleted;
     }
@@ -265,7 +265,7 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var delete = Command(connection, null, "DELETE FROM incidents WHERE resolved_at IS NOT NULL AND resolved_at < @cutoff");
-        Parameter(delete, "@cutoff", resolvedBefore.ToUnixTimeMilliseconds());
+        Sql.Parameter(delete, "@cutoff", resolvedBefore.ToUnixTimeMilliseconds());
         return await delete.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -288,14 +288,6 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         command.CommandText = sql;
         command.CommandTimeout = 120;
         return command;
-    }
-
-    private static void Parameter(DbCommand command, string name, object? value)
-    {
-        var p = command.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value ?? DBNull.Value;
-        command.Parameters.Add(p);
     }
 
     private sealed class Aggregate

@@ -1,5 +1,6 @@
 using Ballast.Core.Conditions;
 using Ballast.Core.Config;
+using Ballast.Core.Diagnostics;
 using Ballast.Core.Monitoring;
 using Ballast.Core.Monitoring.Probes;
 using Ballast.Core.Supervision;
@@ -67,8 +68,8 @@ public sealed class MonitorLoopTests : IAsyncLifetime
         Assert.Equal("internal error in Ballast: InvalidOperationException: the writer refused the record", error.Result.Cause);
         Assert.Equal(MonitorState.Pending, error.Status.State);
         Assert.Equal(1, _engine.Stats.Snapshot().LoopFaults);
-        Assert.Contains(_logs.Entries, e => e.EventId == 7001 && e.Message.StartsWith("Monitor api: its loop failed", StringComparison.Ordinal));
-        Assert.Contains(_logs.Entries, e => e.EventId == 3100 && e.Message.Contains("monitor/api") && e.Exception is InvalidOperationException);
+        Assert.Contains(_logs.Entries, e => e.EventId == LogEvents.Supervision.MonitorLoopFailed && e.Message.StartsWith("Monitor api: its loop failed", StringComparison.Ordinal));
+        Assert.Contains(_logs.Entries, e => e.EventId == LogEvents.Supervision.LoopFailed && e.Message.Contains("monitor/api") && e.Exception is InvalidOperationException);
         Assert.Equal("monitor/api", Assert.Single(_supervisor.Degraded()).Loop);
 
         await _clock.WaitForMoreThanAsync(_sink.TimersAtLastRecord); // the backoff is waiting

@@ -1,3 +1,4 @@
+using Ballast.Core.Diagnostics;
 using Ballast.Core.Supervision;
 using Ballast.Testing;
 using Microsoft.Extensions.Logging;
@@ -50,7 +51,7 @@ public sealed class LoopSupervisorTests : IDisposable
         Assert.Equal(1, _supervisor.TotalFaults);
         var fault = Assert.Single(_supervisor.Degraded());
         Assert.Equal(new LoopFault("alert-planner", 1, error.Message, Start, Start + LoopSupervisor.FirstRestartDelay), fault);
-        var logged = Assert.Single(_logs.Entries, e => e.EventId == 3100);
+        var logged = Assert.Single(_logs.Entries, e => e.EventId == LogEvents.Supervision.LoopFailed);
         Assert.Equal(LogLevel.Error, logged.Level);
         Assert.Same(error, logged.Exception);
         Assert.Contains("alert-planner", logged.Message);

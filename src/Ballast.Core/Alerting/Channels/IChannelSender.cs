@@ -50,12 +50,23 @@ public abstract class HttpChannelSender<TConfig> : ChannelSender<TConfig>, IDisp
     {
         using var response = await Http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (body.Length > 500) body = body[..500] + "…";
+        body = ShortText.Truncate(body, 500);
         var answer = $"{(int)response.StatusCode} {response.ReasonPhrase}{(body.Length > 0 ? ": " + body : "")}";
         if (response.IsSuccessStatusCode) return new DeliveryReceipt(answer);
         var code = (int)response.StatusCode;
         if (code is >= 400 and < 500 and not 408 and not 429) throw new PermanentDeliveryException(answer);
         throw new HttpRequestException(answer);
+    }
+
+    /// <summary>
+    /// One request per incident, in order, for the services that deduplicate on the incident's id (PagerDuty, Opsgenie);
+    /// the first failure fails the attempt, and the answers are kept side by side.
+    /// </summary>
+    protected static async Task<DeliveryReceipt> SendPerIncidentAsync(IEnumerable<AlertItem> items, Func<AlertItem, Task<DeliveryReceipt>> send)
+    {
+        var answers = new List<string>();
+        foreach (var item in items) answers.Add((await send(item)).Response);
+        return new DeliveryReceipt(string.Join(" | ", answers));
     }
 
     /// <summary>

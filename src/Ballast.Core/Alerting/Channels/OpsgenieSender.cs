@@ -14,35 +14,29 @@ public sealed class OpsgenieSender : HttpChannelSender<OpsgenieChannelConfig>
     {
         var m = notification.Message;
         if (m.Kind == NotificationKind.Repeat) return new DeliveryReceipt("not sent: Opsgenie notifies open alerts by its own policy");
-        var answers = new List<string>();
         void Auth(HttpRequestMessage r) => r.Headers.TryAddWithoutValidation("Authorization", "GenieKey " + config.ApiKey);
-        foreach (var item in m.Items)
-        {
-            var receipt = m.Kind == NotificationKind.Resolved
-                ? await PostJsonAsync(new Uri(config.ApiUrl, $"/v2/alerts/{Uri.EscapeDataString(item.IncidentId)}/close?identifierType=alias"),
-                    new { source = "Ballast", note = $"Resolved after {Duration.Format(TimeSpan.FromSeconds(Math.Round((item.Duration ?? TimeSpan.Zero).TotalSeconds)))}" },
-                    cancellationToken, Auth)
-                : await PostJsonAsync(new Uri(config.ApiUrl, "/v2/alerts"), new
-                {
-                    message = Truncate($"{item.Monitor} is DOWN: {item.Cause}", 130),
-                    alias = item.IncidentId,
-                    description = Truncate(AlertText.Plain(m with { Items = [item] }, config.Template), 15000),
-                    priority = item.Severity switch { Severity.Critical => "P1", Severity.Warning => "P3", _ => "P5" },
-                    source = "Ballast",
-                    entity = item.Monitor,
-                    tags = config.Tags.Append(item.MonitorType).ToArray(),
-                    details = new Dictionary<string, string>
-                    {
-                        ["monitor"] = item.Monitor,
-                        ["cause"] = item.Cause,
-                        ["incident"] = AlertText.Link(m, item),
-                        ["runbook"] = item.Runbook ?? "",
-                    },
-                }, cancellationToken, Auth);
-            answers.Add(receipt.Response);
-        }
-        return new DeliveryReceipt(string.Join(" | ", answers));
+        return await SendPerIncidentAsync(m.Items, item => m.Kind == NotificationKind.Resolved
+            ? PostJsonAsync(new Uri(config.ApiUrl, $"/v2/alerts/{Uri.EscapeDataString(item.IncidentId)}/close?identifierType=alias"),
+                new { source = "Ballast", note = $"Resolved after {Duration.Format(TimeSpan.FromSeconds(Math.Round((item.Duration ?? TimeSpan.Zero).TotalSeconds)))}" },
+                cancellationToken, Auth)
+            : PostJsonAsync(new Uri(config.ApiUrl, "/v2/alerts"), Alert(config, m, item), cancellationToken, Auth));
     }
 
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
+    private static object Alert(OpsgenieChannelConfig config, AlertMessage m, AlertItem item) => new
+    {
+        message = ShortText.Truncate($"{item.Monitor} is DOWN: {item.Cause}", 130),
+        alias = item.IncidentId,
+        description = ShortText.Truncate(AlertText.Plain(m with { Items = [item] }, config.Template), 15000),
+        priority = item.Severity switch { Severity.Critical => "P1", Severity.Warning => "P3", _ => "P5" },
+        source = "Ballast",
+        entity = item.Monitor,
+        tags = config.Tags.Append(item.MonitorType).ToArray(),
+        details = new Dictionary<string, string>
+        {
+            ["monitor"] = item.Monitor,
+            ["cause"] = item.Cause,
+            ["incident"] = AlertText.Link(m, item),
+            ["runbook"] = item.Runbook ?? "",
+        },
+    };
 }

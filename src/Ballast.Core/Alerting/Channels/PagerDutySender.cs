@@ -16,39 +16,34 @@ public sealed class PagerDutySender : HttpChannelSender<PagerDutyChannelConfig>
     {
         var m = notification.Message;
         if (m.Kind == NotificationKind.Repeat) return new DeliveryReceipt("not sent: PagerDuty escalates open incidents itself");
-        var answers = new List<string>();
-        foreach (var item in m.Items.Count > 0 ? m.Items : [Test(m)])
-        {
-            object body = m.Kind == NotificationKind.Resolved
-                ? new { routing_key = config.RoutingKey, event_action = "resolve", dedup_key = item.IncidentId }
-                : new
-                {
-                    routing_key = config.RoutingKey,
-                    event_action = "trigger",
-                    dedup_key = item.IncidentId,
-                    payload = new
-                    {
-                        summary = Truncate($"{item.Monitor} is DOWN: {item.Cause}", 1024),
-                        source = item.Monitor,
-                        severity = item.Severity switch { Severity.Critical => "critical", Severity.Warning => "warning", _ => "info" },
-                        timestamp = item.StartedAt.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
-                        component = item.Monitor,
-                        @class = item.MonitorType,
-                        custom_details = new { cause = item.Cause, failed_checks = item.FailedChecks, detected_at = item.DetectedAt },
-                    },
-                    client = "Ballast",
-                    client_url = AlertText.Link(m, item),
-                    links = item.Runbook is null
-                        ? new[] { new { href = AlertText.Link(m, item), text = "Incident in Ballast" } }
-                        : [new { href = AlertText.Link(m, item), text = "Incident in Ballast" }, new { href = item.Runbook, text = "Runbook" }],
-                };
-            answers.Add((await PostJsonAsync(config.ApiUrl, body, cancellationToken)).Response);
-        }
-        return new DeliveryReceipt(string.Join(" | ", answers));
+        return await SendPerIncidentAsync(m.Items.Count > 0 ? m.Items : [Test(m)],
+            item => PostJsonAsync(config.ApiUrl, Event(config, m, item), cancellationToken));
     }
+
+    private static object Event(PagerDutyChannelConfig config, AlertMessage m, AlertItem item) => m.Kind == NotificationKind.Resolved
+        ? new { routing_key = config.RoutingKey, event_action = "resolve", dedup_key = item.IncidentId }
+        : new
+        {
+            routing_key = config.RoutingKey,
+            event_action = "trigger",
+            dedup_key = item.IncidentId,
+            payload = new
+            {
+                summary = ShortText.Truncate($"{item.Monitor} is DOWN: {item.Cause}", 1024),
+                source = item.Monitor,
+                severity = item.Severity switch { Severity.Critical => "critical", Severity.Warning => "warning", _ => "info" },
+                timestamp = item.StartedAt.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+                component = item.Monitor,
+                @class = item.MonitorType,
+                custom_details = new { cause = item.Cause, failed_checks = item.FailedChecks, detected_at = item.DetectedAt },
+            },
+            client = "Ballast",
+            client_url = AlertText.Link(m, item),
+            links = item.Runbook is null
+                ? new[] { new { href = AlertText.Link(m, item), text = "Incident in Ballast" } }
+                : [new { href = AlertText.Link(m, item), text = "Incident in Ballast" }, new { href = item.Runbook, text = "Runbook" }],
+        };
 
     private static AlertItem Test(AlertMessage m) =>
         new("ballast-test", "ballast", "test", Severity.Info, "test message from Ballast", m.CreatedAt, m.CreatedAt, null, 0, null);
-
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 }

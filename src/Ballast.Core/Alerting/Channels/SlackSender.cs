@@ -23,8 +23,7 @@ public sealed class SlackSender : HttpChannelSender<SlackChannelConfig>
     {
         var m = notification.Message;
         var subject = AlertText.Subject(m, template);
-        var text = $"*{Escape(subject)}*\n{Escape(AlertText.Plain(m, template).TrimEnd())}";
-        if (text.Length > 2900) text = text[..2900] + "…";
+        var text = ShortText.Truncate($"*{Escape(subject)}*\n{Escape(AlertText.Plain(m, template).TrimEnd())}", 2900);
         return JsonSerializer.Serialize(new
         {
             text = subject,

@@ -34,6 +34,6 @@ public static class SmsText
     {
         var text = AlertText.Subject(message, template);
         if (template?.Subject is null && message.Items.Count == 1) text += " " + AlertText.Link(message, message.Items[0]);
-        return text.Length > 320 ? text[..319] + "…" : text;
+        return ShortText.Truncate(text, 320);
     }
 }

@@ -11,8 +11,7 @@ public sealed class TelegramSender : HttpChannelSender<TelegramChannelConfig>
     protected override Task<DeliveryReceipt> SendAsync(string channel, TelegramChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
         var m = notification.Message;
-        var text = $"<b>{WebUtility.HtmlEncode(AlertText.Subject(m, config.Template))}</b>\n\n{WebUtility.HtmlEncode(AlertText.Plain(m, config.Template).TrimEnd())}";
-        if (text.Length > 4096) text = text[..4095] + "…";
+        var text = ShortText.Truncate($"<b>{WebUtility.HtmlEncode(AlertText.Subject(m, config.Template))}</b>\n\n{WebUtility.HtmlEncode(AlertText.Plain(m, config.Template).TrimEnd())}", 4096);
         return PostJsonAsync(new Uri(config.ApiUrl, $"/bot{config.BotToken}/sendMessage"), new
         {
             chat_id = config.ChatId,

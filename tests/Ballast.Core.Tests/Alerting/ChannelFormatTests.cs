@@ -5,7 +5,7 @@ using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
 using Ballast.Testing;
 
-namespace Ballast.Server.Tests;
+namespace Ballast.Core.Tests.Alerting;
 
 /// <summary>Each service's request exactly as its public API documents it, checked at a local receiver.</summary>
 public sealed class ChannelFormatTests : IAsyncLifetime

@@ -6,7 +6,7 @@ using Ballast.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Ballast.Server.Tests;
+namespace Ballast.Core.Tests.Alerting;
 
 /// <summary>Durable delivery on a fake clock against a local receiver that fails as the test tells it to.</summary>
 public sealed class NotificationDispatcherTests : IAsyncLifetime

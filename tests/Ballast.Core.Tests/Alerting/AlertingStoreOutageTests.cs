@@ -1,6 +1,7 @@
 using Ballast.Core.Alerting;
 using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
+using Ballast.Core.Diagnostics;
 using Ballast.Core.Monitoring;
 using Ballast.Storage;
 using Ballast.Storage.Alerting;
@@ -9,7 +10,7 @@ using Ballast.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace Ballast.Server.Tests;
+namespace Ballast.Core.Tests.Alerting;
 
 /// <summary>
 /// The planner and the dispatcher while their store is away: a real PostgreSQL behind a relay the test cuts. Nothing
@@ -17,7 +18,6 @@ namespace Ballast.Server.Tests;
 /// </summary>
 public sealed class AlertingStoreOutageTests : IAsyncLifetime
 {
-    private const int StoreFailed = 2201;
     private TcpRelay _relay = null!;
     private SqlNotificationStore _direct = null!;
     private SqlNotificationStore _store = null!;
@@ -61,7 +61,7 @@ public sealed class AlertingStoreOutageTests : IAsyncLifetime
             NotificationStatus.Pending, 0, now, now)]);
 
         var sending = dispatcher.SendAsync(Assert.Single(await _store.DueAsync(now, 10)), CancellationToken.None);
-        await log.WaitForAsync(StoreFailed);
+        await log.WaitForAsync(LogEvents.Storage.NotificationStoreFailed);
         _relay.Restore();
         await sending.WaitAsync(TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
 
@@ -84,7 +84,7 @@ public sealed class AlertingStoreOutageTests : IAsyncLifetime
         _relay.Cut();
 
         var step = planner.StepAsync(CancellationToken.None);
-        await log.WaitForAsync(StoreFailed);
+        await log.WaitForAsync(LogEvents.Storage.NotificationStoreFailed);
         _relay.Restore();
         await step.WaitAsync(TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
         await planner.StepAsync(CancellationToken.None);

@@ -3,7 +3,7 @@ using Ballast.Storage.Alerting;
 using Ballast.Storage.Monitoring;
 using Ballast.Testing;
 
-namespace Ballast.Server.Tests;
+namespace Ballast.Core.Tests.Alerting;
 
 /// <summary>A migrated SQLite database in a folder of the test's own, holding notifications and silences.</summary>
 internal sealed class TempAlertStore(TempDirectory dir, SqlNotificationStore store) : IDisposable

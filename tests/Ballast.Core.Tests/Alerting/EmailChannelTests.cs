@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 
-namespace Ballast.Server.Tests;
+namespace Ballast.Core.Tests.Alerting;
 
 /// <summary>Email through a real SMTP server (Debian's aiosmtpd), read back from its Maildir.</summary>
 public sealed class EmailChannelTests : IAsyncLifetime

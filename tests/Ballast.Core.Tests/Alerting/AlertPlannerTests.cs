@@ -6,7 +6,7 @@ using Ballast.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Ballast.Server.Tests;
+namespace Ballast.Core.Tests.Alerting;
 
 /// <summary>Routing, grouping, resolved and repeat messages on a fake clock, stored in a real SQLite database.</summary>
 public sealed class AlertPlannerTests : IAsyncLifetime

@@ -1,0 +1,20 @@
+namespace Ballast.Core.Alerting;
+
+/// <summary>What a channel's service answered.</summary>
+public sealed record DeliveryReceipt(string Response);
+
+/// <summary>A delivery that failed in a way retrying cannot fix (a 400 for a malformed request, a rejected recipient).</summary>
+public sealed class PermanentDeliveryException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// A delivery that reached some recipients and not others. <see cref="Accepted"/> are every recipient delivered to so
+/// far (earlier attempts included), remembered so a retry sends only to the rest; <see cref="Permanent"/> when every
+/// recipient still missing was refused in a way retrying cannot fix.
+/// </summary>
+public sealed class PartialDeliveryException(IReadOnlyList<string> accepted, string message, bool permanent, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public IReadOnlyList<string> Accepted { get; } = accepted;
+
+    public bool Permanent { get; } = permanent;
+}

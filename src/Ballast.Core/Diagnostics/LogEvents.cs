@@ -1,0 +1,78 @@
+namespace Ballast.Core.Diagnostics;
+
+/// <summary>
+/// Every log event id of Ballast.Core, Ballast.Storage and Ballast.Server, one class per capability, so that an
+/// operator's filter on an id keeps meaning the same thing and two messages never share one.
+/// Ranges: storage 2000-2999, hosting and supervision 3000-3999 and 7000-7999, monitoring 4000-4999,
+/// alerting 5000-5999, deploy 6000-6999.
+/// </summary>
+public static class LogEvents
+{
+    /// <summary>The store and everything that waits out its failures.</summary>
+    public static class Storage
+    {
+        public const int WriteFailed = 2001;
+        public const int WriteRecovered = 2002;
+        public const int ShutdownIncomplete = 2003;
+        public const int ResultSetAside = 2004;
+        public const int Pruned = 2101;
+        public const int PruneFailed = 2102;
+        public const int NotificationStoreFailed = 2201;
+    }
+
+    /// <summary>The server host: configuration reloads.</summary>
+    public static class Hosting
+    {
+        public const int ConfigReloaded = 3001;
+        public const int ConfigReloadRejected = 3002;
+        public const int ConfigProblem = 3003;
+        public const int ServerSettingsNeedRestart = 3004;
+    }
+
+    /// <summary>Background loops that fail and are restarted.</summary>
+    public static class Supervision
+    {
+        public const int LoopFailed = 3100;
+        public const int FaultReportFailed = 3101;
+        public const int MonitorLoopFailed = 7001;
+    }
+
+    /// <summary>Monitors, their incidents and the service that runs them.</summary>
+    public static class Monitoring
+    {
+        public const int Started = 4001;
+        public const int Stopped = 4004;
+        public const int IncidentOpened = 4101;
+        public const int IncidentResolved = 4102;
+        public const int ProbeCrashed = 4103;
+        public const int MonitorRemoved = 4104;
+        public const int MonitorChanged = 4105;
+        public const int StopTimedOut = 4106;
+    }
+
+    /// <summary>Planning and delivering notifications.</summary>
+    public static class Alerting
+    {
+        public const int NotificationsQueued = 5001;
+        public const int Delivered = 5101;
+        public const int SendFailed = 5102;
+        public const int GaveUp = 5103;
+        public const int ChannelKeepsFailing = 5104;
+    }
+
+    /// <summary>The process runtime: rollouts, replicas and their supervision.</summary>
+    public static class Deploy
+    {
+        public const int RolledOut = 6001;
+        public const int RolloutFailed = 6002;
+        public const int ReplicaDied = 6003;
+        public const int ReleaseFolderPruneFailed = 6004;
+        public const int RestoreSkipped = 6005;
+        public const int RestartFailed = 6006;
+        public const int CannotListen = 6007;
+        public const int DrainTimedOut = 6008;
+        public const int SupervisionFailed = 6009;
+        public const int PortLost = 6010;
+        public const int IncidentsNotResumed = 6011;
+    }
+}
