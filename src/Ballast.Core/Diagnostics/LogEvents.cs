@@ -74,5 +74,7 @@ public static class LogEvents
         public const int SupervisionFailed = 6009;
         public const int PortLost = 6010;
         public const int IncidentsNotResumed = 6011;
+        public const int RestoreFailed = 6012;
+        public const int StopFailed = 6013;
     }
 }

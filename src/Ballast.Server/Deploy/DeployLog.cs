@@ -38,9 +38,9 @@ internal static partial class DeployLog
     [LoggerMessage(LogEvents.Deploy.IncidentsNotResumed, LogLevel.Warning, "{Service}: the replicas' open incident could not be read back from storage ({Reason}); it starts afresh")]
     public static partial void IncidentsNotResumed(ILogger logger, string service, string reason);
 
-    [LoggerMessage(6012, LogLevel.Error, "{Service}: the last release was not started again")]
+    [LoggerMessage(LogEvents.Deploy.RestoreFailed, LogLevel.Error, "{Service}: the last release was not started again")]
     public static partial void RestoreFailed(ILogger logger, Exception exception, string service);
 
-    [LoggerMessage(6013, LogLevel.Error, "{Service}: stopping its replicas or proxy failed")]
+    [LoggerMessage(LogEvents.Deploy.StopFailed, LogLevel.Error, "{Service}: stopping its replicas or proxy failed")]
     public static partial void StopFailed(ILogger logger, Exception exception, string service);
 }
