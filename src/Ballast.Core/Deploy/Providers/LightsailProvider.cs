@@ -17,15 +17,14 @@ namespace Ballast.Core.Deploy.Providers;
 /// lightsailctl plugin for pushes). The image deployed is the one the push itself names; the deployment file kept in
 /// the user's repository is rewritten from it, with a timestamped backup, and never trusted for the image.
 /// </summary>
-/// <param name="environment">Variables for the aws process and for finding tools on PATH (tests point PATH and the
-/// stand-in's state here); null uses this process's environment.</param>
-public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictionary<string, string?>? environment = null) : DeployProvider<LightsailServiceConfig>
+public sealed partial class LightsailProvider(TimeProvider time, LightsailProviderOptions options) : DeployProvider<LightsailServiceConfig>
 {
+    private readonly IReadOnlyDictionary<string, string?>? _environment = options.Environment;
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private const int ThrottleRetries = 4;
 
-    private string? Variable(string name) => environment is not null && environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name);
+    private string? Variable(string name) => _environment is not null && _environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name);
 
     /// <summary>The executable: a path (relative to ballast.yaml) or a name looked up on PATH.</summary>
     private string? Find(string tool, DeployContext context)
@@ -63,8 +62,8 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
 
     private void Env(EnvironmentVariablesBuilder builder)
     {
-        if (environment is null) return;
-        foreach (var (name, value) in environment) builder.Set(name, value);
+        if (_environment is null) return;
+        foreach (var (name, value) in _environment) builder.Set(name, value);
     }
 
     /// <summary>
