@@ -109,9 +109,12 @@ public sealed record ServiceConfig : IValidatableConfig
     public void Validate(ConfigValidation validation)
     {
         if (ProviderConfig is null)
-            validation.Error(ConfigShape.EnumKey(Provider), Provider == ProviderKind.Process
-                ? "provider process needs a process: section (command, artifact, listen)"
-                : "provider lightsail needs a lightsail: section (service, region, container, deployment_file)");
+            validation.Error(ConfigShape.EnumKey(Provider), Provider switch
+            {
+                ProviderKind.Process => "provider process needs a process: section (command, artifact, listen)",
+                ProviderKind.Lightsail => "provider lightsail needs a lightsail: section (service, region, container, deployment_file)",
+                _ => $"provider {ConfigShape.EnumKey(Provider)} needs a {ConfigShape.EnumKey(Provider)}: section",
+            });
         if (Provider != ProviderKind.Process && Process is not null) validation.Error("process", $"a process: section only applies to provider process (this service's provider is {ConfigShape.EnumKey(Provider)})");
         if (Provider != ProviderKind.Lightsail && Lightsail is not null) validation.Error("lightsail", $"a lightsail: section only applies to provider lightsail (this service's provider is {ConfigShape.EnumKey(Provider)})");
         if (Scale is < 1 or > 20) validation.Error("scale", "must be between 1 and 20");
