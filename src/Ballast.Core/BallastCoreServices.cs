@@ -1,6 +1,8 @@
 using Ballast.Core.Alerting;
 using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
+using Ballast.Core.Deploy;
+using Ballast.Core.Deploy.Providers;
 using Ballast.Core.Monitoring;
 using Ballast.Core.Monitoring.Probes;
 using Ballast.Core.Supervision;
@@ -11,7 +13,8 @@ namespace Ballast.Core;
 
 /// <summary>
 /// The composition root of what runs without a host or a database driver: the clock, the probes, the channel senders,
-/// the monitoring engine and the alert planner and dispatcher, wired to each other through their listener interfaces.
+/// the monitoring engine and the alert planner and dispatcher, wired to each other through their listener interfaces,
+/// and the deploy pipeline with its providers.
 /// The server, the CLI verbs and the tests all build from these, so a kind added here is known everywhere.
 /// </summary>
 public static class BallastCoreServices
@@ -76,6 +79,26 @@ public static class BallastCoreServices
         // Routes and channels change before the monitors do, so a new monitor's first incident meets its new route.
         services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<AlertPlanner>());
         services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<NotificationDispatcher>());
+        return services;
+    }
+
+    /// <summary>
+    /// The deploy pipeline, its verifier (with a probe of its own, apart from monitoring's) and every provider, each
+    /// keyed by the type of the provider section it deploys. Needs an <see cref="IDeployStore"/>; whoever resolves the
+    /// pipeline runs the schema migrator first.
+    /// </summary>
+    public static IServiceCollection AddBallastDeploy(this IServiceCollection services, TimeProvider? time = null)
+    {
+        services.AddBallastCore(time);
+        services.TryAddSingleton(new LightsailProviderOptions());
+        services.TryAddEnumerable(
+        [
+            ServiceDescriptor.Singleton<IDeployProvider, ProcessProvider>(),
+            ServiceDescriptor.Singleton<IDeployProvider, LightsailProvider>(),
+        ]);
+        services.TryAddSingleton<HttpProbe>();
+        services.TryAddSingleton<Verifier>();
+        services.TryAddSingleton<DeployPipeline>();
         return services;
     }
 }

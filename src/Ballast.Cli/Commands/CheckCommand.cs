@@ -35,8 +35,12 @@ internal static class CheckCommand
             if (loaded.Services.Count > 0) Console.WriteLine($"  services {loaded.Services.Count}");
             foreach (var (name, service) in loaded.Services)
             {
-                var where = service.Process is { } p ? $"{p.Command} {string.Join(' ', p.Args)} behind {p.Listen}"
-                    : service.Lightsail is { } l ? $"Lightsail {l.Service} ({l.Region})" : "";
+                var where = service.ProviderConfig switch
+                {
+                    ProcessServiceConfig p => $"{p.Command} {string.Join(' ', p.Args)} behind {p.Listen}",
+                    LightsailServiceConfig l => $"Lightsail {l.Service} ({l.Region})",
+                    _ => "",
+                };
                 Console.WriteLine($"    {name,-28} {ConfigShape.EnumKey(service.Provider),-9} scale {service.Scale}, {where}, env {service.Env.Count} variables");
             }
             return ExitCodes.Ok;

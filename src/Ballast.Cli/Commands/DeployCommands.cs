@@ -1,12 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
+using Ballast.Core;
 using Ballast.Core.Config;
 using Ballast.Core.Deploy;
-using Ballast.Core.Deploy.Providers;
-using Ballast.Core.Monitoring.Probes;
 using Ballast.Storage;
-using Ballast.Storage.Deploy;
-using Ballast.Storage.Monitoring;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace Ballast.Cli.Commands;
@@ -35,10 +33,11 @@ internal static class DeployCommands
         command.SetAction((parse, ct) => StorageGuard.RunAsync(async () =>
         {
             if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
-            await using var pipeline = await PipelineAsync(loaded, ct);
+            await using var services = await ServicesAsync(loaded, ct);
+            var pipeline = services.GetRequiredService<DeployPipeline>();
             var request = new DeployRequest(parse.GetValue(service)!, parse.GetValue(image), parse.GetValue(dryRun), parse.GetValue(skipContract),
                 parse.GetValue(forceUnlock));
-            var record = await ConsoleReporter.ShowAsync(reporter => pipeline.Value.DeployAsync(loaded, request, reporter, ct));
+            var record = await ConsoleReporter.ShowAsync(reporter => pipeline.DeployAsync(loaded, request, reporter, ct));
             return Finish(record, parse.GetValue(json));
         }));
         return command;
@@ -55,9 +54,10 @@ internal static class DeployCommands
         command.SetAction((parse, ct) => StorageGuard.RunAsync(async () =>
         {
             if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
-            await using var pipeline = await PipelineAsync(loaded, ct);
+            await using var services = await ServicesAsync(loaded, ct);
+            var pipeline = services.GetRequiredService<DeployPipeline>();
             var record = await ConsoleReporter.ShowAsync(reporter =>
-                pipeline.Value.RollbackAsync(loaded, parse.GetValue(service)!, parse.GetValue(to), parse.GetValue(forceUnlock), reporter, ct));
+                pipeline.RollbackAsync(loaded, parse.GetValue(service)!, parse.GetValue(to), parse.GetValue(forceUnlock), reporter, ct));
             return Finish(record, parse.GetValue(json));
         }));
         return command;
@@ -72,9 +72,10 @@ internal static class DeployCommands
         command.SetAction((parse, ct) => StorageGuard.RunAsync(async () =>
         {
             if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
-            await using var pipeline = await PipelineAsync(loaded, ct);
+            await using var services = await ServicesAsync(loaded, ct);
+            var pipeline = services.GetRequiredService<DeployPipeline>();
             var (passed, verified) = await ConsoleReporter.ShowAsync(reporter =>
-                pipeline.Value.VerifyAsync(loaded, parse.GetValue(service)!, parse.GetValue(release), reporter, ct));
+                pipeline.VerifyAsync(loaded, parse.GetValue(service)!, parse.GetValue(release), reporter, ct));
             Console.Error.WriteLine(passed ? $"{verified} verified" : $"verification failed{(verified is null ? "" : $" for {verified}")}");
             return passed ? ExitCodes.Ok : ExitCodes.CheckFailed;
         }));
@@ -91,7 +92,8 @@ internal static class DeployCommands
         command.SetAction((parse, ct) => StorageGuard.RunAsync(async () =>
         {
             if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
-            var store = await StoreAsync(loaded, ct);
+            await using var services = await ServicesAsync(loaded, ct);
+            var store = services.GetRequiredService<IDeployStore>();
             var records = await store.HistoryAsync(parse.GetValue(service)!, Math.Max(1, parse.GetValue(limit)), ct);
             if (parse.GetValue(json))
             {
@@ -148,30 +150,22 @@ internal static class DeployCommands
         };
     }
 
-    private static async Task<IDeployStore> StoreAsync(BallastConfig config, CancellationToken cancellationToken)
+    /// <summary>
+    /// The pipeline, its providers and the deploy store from the registrations <c>ballast serve</c> uses, with the
+    /// schema migrated before anything reads the store. Disposing it disposes the providers' and the probe's clients.
+    /// </summary>
+    private static async Task<ServiceProvider> ServicesAsync(BallastConfig config, CancellationToken cancellationToken)
     {
-        var dialect = Stores.DialectFor(config.Server, config.SourcePath);
-        await new SchemaMigrator(dialect).MigrateAsync(cancellationToken);
-        return new SqlDeployStore(dialect);
-    }
-
-    private static async Task<Owned<DeployPipeline>> PipelineAsync(BallastConfig config, CancellationToken cancellationToken)
-    {
-        var probe = new HttpProbe(TimeProvider.System);
-        var process = new ProcessProvider();
-        var pipeline = new DeployPipeline([process, new LightsailProvider(TimeProvider.System)], await StoreAsync(config, cancellationToken),
-            new Verifier(probe, TimeProvider.System), TimeProvider.System);
-        return new Owned<DeployPipeline>(pipeline, probe, process);
-    }
-
-    private sealed class Owned<T>(T value, params IDisposable[] parts) : IAsyncDisposable
-    {
-        public T Value { get; } = value;
-
-        public ValueTask DisposeAsync()
+        var services = new ServiceCollection().AddBallastStorage(config).AddBallastDeploy().BuildServiceProvider();
+        try
         {
-            foreach (var part in parts) part.Dispose();
-            return ValueTask.CompletedTask;
+            await services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
+            return services;
+        }
+        catch
+        {
+            await services.DisposeAsync();
+            throw;
         }
     }
 

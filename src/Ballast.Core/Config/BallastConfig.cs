@@ -49,9 +49,9 @@ public sealed record BallastConfig : IValidatableConfig
         foreach (var (name, service) in Services)
         {
             if (!Names.Valid().IsMatch(name)) validation.Error($"services.{name}", $"\"{name}\" is not a valid service name: {Names.Rule}");
-            if (service.Process is not null && seen.Contains($"{name}-replicas"))
+            if (service.ProviderConfig is not ProcessServiceConfig { Listen: var listen }) continue;
+            if (seen.Contains($"{name}-replicas"))
                 validation.Error($"services.{name}", $"a monitor is named \"{name}-replicas\", the name of this process service's replica incidents; rename the monitor");
-            if (service.Process?.Listen is not { } listen) continue;
             if (listen == Server.Listen) validation.Error($"services.{name}.process.listen", "is the Ballast server's own address (server.listen)");
             else if (!listens.TryAdd(listen, name)) validation.Error($"services.{name}.process.listen", $"service \"{listens[listen]}\" listens there already");
         }

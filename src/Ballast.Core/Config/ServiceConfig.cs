@@ -24,13 +24,56 @@ public sealed record ServiceConfig : IValidatableConfig
     public const string ReleaseVariable = "BALLAST_RELEASE";
 
     [Description("process (replicas on this machine behind Ballast's proxy) or lightsail (AWS Lightsail container service).")]
-    public required ProviderKind Provider { get; init; }
+    public required ProviderKind Provider
+    {
+        get => _provider;
+        init
+        {
+            _provider = value;
+            ProviderConfig = Choose(_provider, _process, _lightsail);
+        }
+    }
 
     [Description("Settings of the process provider.")]
-    public ProcessServiceConfig? Process { get; init; }
+    public ProcessServiceConfig? Process
+    {
+        get => _process;
+        init
+        {
+            _process = value;
+            ProviderConfig = Choose(_provider, _process, _lightsail);
+        }
+    }
 
     [Description("Settings of the lightsail provider.")]
-    public LightsailServiceConfig? Lightsail { get; init; }
+    public LightsailServiceConfig? Lightsail
+    {
+        get => _lightsail;
+        init
+        {
+            _lightsail = value;
+            ProviderConfig = Choose(_provider, _process, _lightsail);
+        }
+    }
+
+    private readonly ProviderKind _provider;
+    private readonly ProcessServiceConfig? _process;
+    private readonly LightsailServiceConfig? _lightsail;
+
+    /// <summary>
+    /// The section of the provider <c>provider:</c> names, chosen when the keys are read (at load, and again by a
+    /// <c>with</c> that changes one), so no deploy step picks it again. Null only in a service the validator refuses.
+    /// Deploy providers are keyed by its type.
+    /// </summary>
+    [ConfigIgnore]
+    public ServiceProviderConfig? ProviderConfig { get; private init; }
+
+    private static ServiceProviderConfig? Choose(ProviderKind provider, ProcessServiceConfig? process, LightsailServiceConfig? lightsail) => provider switch
+    {
+        ProviderKind.Process => process,
+        ProviderKind.Lightsail => lightsail,
+        _ => null,
+    };
 
     [Description("Builds (and for lightsail pushes) the code to deploy; without it, deploys need --image.")]
     public BuildConfig? Build { get; init; }
@@ -65,8 +108,13 @@ public sealed record ServiceConfig : IValidatableConfig
 
     public void Validate(ConfigValidation validation)
     {
-        if (Provider == ProviderKind.Process && Process is null) validation.Error("process", "provider process needs a process: section (command, artifact, listen)");
-        if (Provider == ProviderKind.Lightsail && Lightsail is null) validation.Error("lightsail", "provider lightsail needs a lightsail: section (service, region, container, deployment_file)");
+        if (ProviderConfig is null)
+            validation.Error(ConfigShape.EnumKey(Provider), Provider switch
+            {
+                ProviderKind.Process => "provider process needs a process: section (command, artifact, listen)",
+                ProviderKind.Lightsail => "provider lightsail needs a lightsail: section (service, region, container, deployment_file)",
+                _ => $"provider {ConfigShape.EnumKey(Provider)} needs a {ConfigShape.EnumKey(Provider)}: section",
+            });
         if (Provider != ProviderKind.Process && Process is not null) validation.Error("process", $"a process: section only applies to provider process (this service's provider is {ConfigShape.EnumKey(Provider)})");
         if (Provider != ProviderKind.Lightsail && Lightsail is not null) validation.Error("lightsail", $"a lightsail: section only applies to provider lightsail (this service's provider is {ConfigShape.EnumKey(Provider)})");
         if (Scale is < 1 or > 20) validation.Error("scale", "must be between 1 and 20");
@@ -79,8 +127,14 @@ public sealed record ServiceConfig : IValidatableConfig
     }
 }
 
+/// <summary>
+/// A provider's own section of a service (<c>process:</c>, <c>lightsail:</c>). Each deploy provider acts on one of
+/// these types, as each probe and channel sender acts on one monitor or channel type.
+/// </summary>
+public abstract record ServiceProviderConfig;
+
 /// <summary>The <c>process:</c> section: replicas of a command on free loopback ports behind a proxy on <c>listen</c>.</summary>
-public sealed record ProcessServiceConfig : IValidatableConfig
+public sealed record ProcessServiceConfig : ServiceProviderConfig, IValidatableConfig
 {
     [Description("The program to run, found on PATH or relative to the release folder (e.g. dotnet).")]
     public required string Command { get; init; }
@@ -117,7 +171,7 @@ public sealed record ProcessServiceConfig : IValidatableConfig
 }
 
 /// <summary>The <c>lightsail:</c> section: an AWS Lightsail container service, driven through the AWS CLI.</summary>
-public sealed record LightsailServiceConfig : IValidatableConfig
+public sealed record LightsailServiceConfig : ServiceProviderConfig, IValidatableConfig
 {
     [Description("The container service's name.")]
     public required string Service { get; init; }

@@ -18,7 +18,8 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
     /// <summary>A span per deploy step ("deploy rollout"), tagged with the service, release and outcome.</summary>
     public static readonly ActivitySource Activity = new("Ballast.Deploy");
 
-    private readonly Dictionary<ProviderKind, IDeployProvider> _providers = providers.ToDictionary(p => p.Kind);
+    // Keyed by the section type each acts on, so the service's section picks its provider.
+    private readonly Dictionary<Type, IDeployProvider> _providers = providers.ToDictionary(p => p.ConfigType);
 
     /// <summary>Who is deploying, for the history and the lock.</summary>
     public static string Who => $"{Environment.UserName}@{Environment.MachineName} (pid {Environment.ProcessId})";
@@ -210,7 +211,9 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
             var hint = config.Services.Count == 0 ? "ballast.yaml has no services:" : $"services are {string.Join(", ", config.Services.Keys)}";
             throw new DeployException($"no service named \"{service}\" ({hint})");
         }
-        var provider = _providers.GetValueOrDefault(serviceConfig.Provider)
+        var section = serviceConfig.ProviderConfig
+                      ?? throw new DeployException($"service \"{service}\" has no {ConfigShape.EnumKey(serviceConfig.Provider)}: section");
+        var provider = _providers.GetValueOrDefault(section.GetType())
                        ?? throw new DeployException($"the {ConfigShape.EnumKey(serviceConfig.Provider)} provider is not available");
         var context = new DeployContext(service, serviceConfig, config, reporter, time)
         {

@@ -21,7 +21,7 @@ public sealed record ReplicasMonitor : MonitorConfig
 
     /// <summary>The replicas monitor of every process service in <paramref name="config"/> (for silences and maintenance windows).</summary>
     public static IEnumerable<ReplicasMonitor> All(BallastConfig config) =>
-        config.Services.Where(s => s.Value.Process is not null).Select(s => For(s.Key));
+        config.Services.Where(s => s.Value.ProviderConfig is ProcessServiceConfig).Select(s => For(s.Key));
 
     public override string Type => "replicas";
     public override IReadOnlySet<Placeholder> Placeholders => None;

@@ -35,7 +35,7 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         (_config, _deploys, _time, _loggers, _log) = (config, deploys, time, loggers, log);
         _launcher = new ReplicaLauncher(new ReplicaPorts(), time, log);
         _incidents = new ReplicaIncidents(checks, monitoring, alerts, time);
-        _supervisor = new ReplicaSupervisor(_launcher, name => config.Current.Services.GetValueOrDefault(name)?.Process, _incidents, time, log, _stopping.Token);
+        _supervisor = new ReplicaSupervisor(_launcher, name => config.Current.Services.GetValueOrDefault(name)?.ProviderConfig as ProcessServiceConfig, _incidents, time, log, _stopping.Token);
     }
 
     /// <summary>Where releases' files are kept: .ballast/releases/SERVICE/RELEASE next to ballast.yaml.</summary>
@@ -48,7 +48,7 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         // was live when the server last stopped is started again, in the background.
         foreach (var (name, service) in _config.Current.Services)
         {
-            if (service.Process is null) continue;
+            if (service.ProviderConfig is not ProcessServiceConfig) continue;
             try
             {
                 await GetAsync(name);
@@ -140,16 +140,17 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private ServiceConfig Config(string name) =>
-        _config.Current.Services.TryGetValue(name, out var service) && service.Process is not null
-            ? service
+    /// <summary>The service and its <c>process:</c> section, as the running config has them.</summary>
+    private (ServiceConfig Service, ProcessServiceConfig Process) Config(string name) =>
+        _config.Current.Services.TryGetValue(name, out var service) && service.ProviderConfig is ProcessServiceConfig process
+            ? (service, process)
             : throw new KeyNotFoundException($"no process service named \"{name}\" in ballast.yaml");
 
     private async Task<ServiceRuntime> GetAsync(string name)
     {
-        var service = Config(name);
+        var (_, process) = Config(name);
         var runtime = _services.GetOrAdd(name, _ => new Lazy<Task<ServiceRuntime>>(async () =>
-            new ServiceRuntime(name, await ServiceProxy.StartAsync(service.Process!.Listen, service.Process.HealthPath, _loggers),
+            new ServiceRuntime(name, await ServiceProxy.StartAsync(process.Listen, process.HealthPath, _loggers),
                 new ReleaseFolders(ReleasesDirectory(name), _log))));
         try
         {
@@ -159,14 +160,14 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         {
             // The address is taken: forget the attempt, so the next request tries to listen again.
             _services.TryRemove(KeyValuePair.Create(name, runtime));
-            throw new RolloutException($"cannot listen on {service.Process!.Listen}: {e.Message}");
+            throw new RolloutException($"cannot listen on {process.Listen}: {e.Message}");
         }
     }
 
     public async Task<ServiceStatus> StatusAsync(string name)
     {
         var runtime = await GetAsync(name);
-        return new ServiceStatus(name, Config(name).Process!.Listen, runtime.Release,
+        return new ServiceStatus(name, Config(name).Process.Listen, runtime.Release,
             runtime.Replicas.Select(r => new ReplicaStatus(r.Replica.Index, r.Replica.Port, r.Replica.Pid, r.Restarts, !r.Replica.Exited.IsCompleted)).ToArray(),
             runtime.Env.Keys.Order(StringComparer.Ordinal).ToArray(), runtime.Releases.Kept());
     }
@@ -181,8 +182,7 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
 
     public async Task<RolloutResult> RolloutAsync(string name, RolloutRequest request, CancellationToken cancellationToken)
     {
-        var service = Config(name);
-        var process = service.Process!;
+        var (service, process) = Config(name);
         var runtime = await GetAsync(name);
         await runtime.Rollouts.WaitAsync(cancellationToken);
         try

@@ -40,7 +40,7 @@ public static class BallastServer
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             o.SerializerOptions.WriteIndented = false;
         });
-        services.AddBallastMonitoring(time).AddBallastAlerting().AddBallastStorage(config).AddBallastServer(config);
+        services.AddBallastMonitoring(time).AddBallastAlerting().AddBallastDeploy().AddBallastStorage(config).AddBallastServer(config);
         configureServices?.Invoke(services);
 
         var app = builder.Build();

@@ -8,7 +8,7 @@ namespace Ballast.Server.Hosting;
 /// <summary>
 /// The server's part of the composition root: the running config and the background services, in the order they
 /// start (monitoring first, so alerting resumes incidents the engine already knows). Builds on
-/// <c>AddBallastMonitoring</c>, <c>AddBallastAlerting</c> and <c>AddBallastStorage</c>.
+/// <c>AddBallastMonitoring</c>, <c>AddBallastAlerting</c>, <c>AddBallastDeploy</c> and <c>AddBallastStorage</c>.
 /// </summary>
 public static class BallastServerServices
 {

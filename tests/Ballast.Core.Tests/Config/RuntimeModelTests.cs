@@ -66,4 +66,28 @@ public sealed class RuntimeModelTests
         Assert.Equal(["[CONNECTED] == true"], (tcp with { Expect = null, Conditions = [] }).EffectiveConditions.Select(c => c.Text));
         Assert.Equal(["[RESPONSE_TIME] < 500", "[BODY] contains \"ok\""], (tcp with { Expect = "ok" }).EffectiveConditions.Select(c => c.Text));
     }
+
+    [Fact]
+    public void ProviderConfig_IsTheSectionProviderNames_ChosenAtLoadAndFollowingAWithExpression()
+    {
+        var services = Load("""
+            services:
+              api:
+                provider: process
+                process: { command: dotnet, artifact: out, listen: "http://127.0.0.1:8080" }
+              web:
+                provider: lightsail
+                lightsail: { service: web, region: us-east-2, container: web, deployment_file: web.json }
+                verify: { base_url: "https://web.example.com" }
+            """).Services;
+
+        var api = services["api"];
+        Assert.Same(api.Process, Assert.IsType<ProcessServiceConfig>(api.ProviderConfig));
+        var web = services["web"];
+        Assert.Same(web.Lightsail, Assert.IsType<LightsailServiceConfig>(web.ProviderConfig));
+        // A copy that names the other provider has that provider's section, or none (which the validator refuses).
+        var moved = api with { Provider = ProviderKind.Lightsail, Lightsail = web.Lightsail };
+        Assert.Same(web.Lightsail, moved.ProviderConfig);
+        Assert.Null((api with { Provider = ProviderKind.Lightsail }).ProviderConfig);
+    }
 }

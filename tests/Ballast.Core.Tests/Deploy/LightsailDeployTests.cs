@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ballast.Core;
 using Ballast.Core.Config;
 using Ballast.Core.Deploy;
 using Ballast.Core.Deploy.Providers;
@@ -14,6 +15,7 @@ using CliWrap;
 using CliWrap.Buffered;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ballast.Core.Tests.Deploy;
 
@@ -27,7 +29,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
     private const string Pushed = ":api.web.165";
     private readonly TempDirectory _dir = new();
     private readonly string _state;
-    private readonly HttpProbe _probe = new(TimeProvider.System);
+    private readonly List<ServiceProvider> _containers = [];
     private TestWebServer? _container;
 
     // How the stand-in container misbehaves, per test.
@@ -159,18 +161,22 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         return loaded.Config!;
     }
 
-    /// <param name="awsClock">The aws calls' clock (their timeouts), when a test drives it.</param>
-    private async Task<(DeployPipeline Pipeline, IDeployStore Store)> PipelineAsync(BallastConfig config, TimeProvider? awsClock = null)
+    /// <summary>The pipeline as <c>ballast deploy</c> gets it (the same registrations), with the stand-in AWS CLI on PATH.</summary>
+    /// <param name="clock">The deploy's clock (the aws calls' timeouts among others), when a test drives it.</param>
+    private async Task<(DeployPipeline Pipeline, IDeployStore Store)> PipelineAsync(BallastConfig config, TimeProvider? clock = null)
     {
-        var dialect = Stores.DialectFor(config.Server, config.SourcePath);
-        await new SchemaMigrator(dialect).MigrateAsync();
-        var store = new SqlDeployStore(dialect);
         var environment = new Dictionary<string, string?>
         {
             ["AWS_STANDIN_STATE"] = _state,
             ["PATH"] = Path.Combine(_state, "bin") + ":/usr/bin:/bin",
         };
-        return (new DeployPipeline([new LightsailProvider(awsClock ?? TimeProvider.System, environment)], store, new Verifier(_probe, TimeProvider.System), TimeProvider.System), store);
+        var services = new ServiceCollection()
+            .AddSingleton(new LightsailProviderOptions { Environment = environment })
+            .AddBallastStorage(config).AddBallastDeploy(clock)
+            .BuildServiceProvider();
+        _containers.Add(services);
+        await services.GetRequiredService<SchemaMigrator>().MigrateAsync();
+        return (services.GetRequiredService<DeployPipeline>(), services.GetRequiredService<IDeployStore>());
     }
 
     private JsonObject DeploymentFileEnvironment() =>
@@ -571,7 +577,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_container is not null) await _container.DisposeAsync();
-        _probe.Dispose();
+        foreach (var services in _containers) await services.DisposeAsync();
         _dir.Dispose();
     }
 

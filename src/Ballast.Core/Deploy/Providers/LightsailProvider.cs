@@ -17,16 +17,14 @@ namespace Ballast.Core.Deploy.Providers;
 /// lightsailctl plugin for pushes). The image deployed is the one the push itself names; the deployment file kept in
 /// the user's repository is rewritten from it, with a timestamped backup, and never trusted for the image.
 /// </summary>
-/// <param name="environment">Variables for the aws process and for finding tools on PATH (tests point PATH and the
-/// stand-in's state here); null uses this process's environment.</param>
-public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictionary<string, string?>? environment = null) : IDeployProvider
+public sealed partial class LightsailProvider(TimeProvider time, LightsailProviderOptions options) : DeployProvider<LightsailServiceConfig>
 {
+    private readonly IReadOnlyDictionary<string, string?>? _environment = options.Environment;
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private const int ThrottleRetries = 4;
 
-    public ProviderKind Kind => ProviderKind.Lightsail;
-
-    private string? Variable(string name) => environment is not null && environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name);
+    private string? Variable(string name) => _environment is not null && _environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name);
 
     /// <summary>The executable: a path (relative to ballast.yaml) or a name looked up on PATH.</summary>
     private string? Find(string tool, DeployContext context)
@@ -36,9 +34,9 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
             .Select(dir => Path.Combine(dir, tool)).FirstOrDefault(File.Exists);
     }
 
-    public async Task<IReadOnlyList<string>> PreflightAsync(DeployContext context, bool building, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<string>> PreflightAsync(DeployContext context, LightsailServiceConfig lightsail, bool building,
+        CancellationToken cancellationToken)
     {
-        var lightsail = context.Config.Lightsail!;
         var problems = new List<string>();
         if (Find(lightsail.AwsCli, context) is not { } aws)
             problems.Add($"the AWS CLI v2 ({lightsail.AwsCli}) is not installed: see https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html");
@@ -64,17 +62,17 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
 
     private void Env(EnvironmentVariablesBuilder builder)
     {
-        if (environment is null) return;
-        foreach (var (name, value) in environment) builder.Set(name, value);
+        if (_environment is null) return;
+        foreach (var (name, value) in _environment) builder.Set(name, value);
     }
 
     /// <summary>
     /// Runs <c>aws lightsail COMMAND ...</c> with JSON output, each call bounded by <c>call_timeout</c> (the push by
     /// <c>push_timeout</c>); retries throttling with backoff; throws with the CLI's own message.
     /// </summary>
-    private async Task<string> AwsAsync(DeployContext context, string command, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    private async Task<string> AwsAsync(DeployContext context, LightsailServiceConfig lightsail, string command, IEnumerable<string> arguments,
+        CancellationToken cancellationToken)
     {
-        var lightsail = context.Config.Lightsail!;
         var aws = Find(lightsail.AwsCli, context) ?? throw new DeployException($"{lightsail.AwsCli} is not installed");
         var (timeout, key) = command == "push-container-image" ? (lightsail.PushTimeout, "push_timeout") : (lightsail.CallTimeout, "call_timeout");
         var throttling = new ResiliencePipelineBuilder { TimeProvider = time }.AddRetry(new RetryStrategyOptions
@@ -131,13 +129,12 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
 
     private sealed class ThrottledException(string message) : Exception(message);
 
-    public async Task<string> BuildAsync(DeployContext context, string nextRelease, CancellationToken cancellationToken)
+    protected override async Task<string> BuildAsync(DeployContext context, LightsailServiceConfig lightsail, string nextRelease, CancellationToken cancellationToken)
     {
         var build = context.Config.Build!;
-        var lightsail = context.Config.Lightsail!;
         if (build.Command is { } command) await Shell.RunAsync(context, command, cancellationToken);
         var label = build.Label ?? context.Service;
-        var pushed = await AwsAsync(context, "push-container-image",
+        var pushed = await AwsAsync(context, lightsail, "push-container-image",
             ["--service-name", lightsail.Service, "--label", label, "--image", build.Image!], cancellationToken);
         // The reference comes from the push's own output, never from a file that may be stale.
         var reference = PushedReference().Match(pushed);
@@ -149,13 +146,13 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
     [GeneratedRegex("Refer to this image as \"([^\"]+)\" in deployments\\.")]
     private static partial Regex PushedReference();
 
-    public Task<ServiceContract?> ContractAsync(DeployContext context, string release, CancellationToken cancellationToken) =>
+    protected override Task<ServiceContract?> ContractAsync(DeployContext context, LightsailServiceConfig lightsail, string release,
+        CancellationToken cancellationToken) =>
         Task.FromResult<ServiceContract?>(null);
 
-    public async Task<SpecChange> UpdateSpecAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, bool dryRun,
-        CancellationToken cancellationToken)
+    protected override async Task<SpecChange> UpdateSpecAsync(DeployContext context, LightsailServiceConfig lightsail, string release,
+        IReadOnlyDictionary<string, string> env, bool dryRun, CancellationToken cancellationToken)
     {
-        var lightsail = context.Config.Lightsail!;
         var path = context.Resolve(lightsail.DeploymentFile);
         var text = await File.ReadAllTextAsync(path, cancellationToken);
         JsonObject spec;
@@ -179,7 +176,7 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
             if (!oldEnv.TryGetValue(name, out var old)) lines.Add($"+ env {name}=***");
             else if (old != env[name]) lines.Add($"~ env {name}=***");
         foreach (var name in oldEnv.Keys.Where(n => !env.ContainsKey(n)).Order(StringComparer.Ordinal)) lines.Add($"- env {name}");
-        var liveScale = await ScaleAsync(context, cancellationToken);
+        var liveScale = await ScaleAsync(context, lightsail, cancellationToken);
         if (liveScale != context.Config.Scale) lines.Add($"scale: {liveScale?.ToString(CultureInfo.InvariantCulture) ?? "?"} → {context.Config.Scale}");
 
         spec["serviceName"] = lightsail.Service;
@@ -206,22 +203,22 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
         return new SpecChange(lines, new SpecBackup(path, text));
     }
 
-    private async Task<JsonElement> ServiceAsync(DeployContext context, CancellationToken cancellationToken)
+    private async Task<JsonElement> ServiceAsync(DeployContext context, LightsailServiceConfig lightsail, CancellationToken cancellationToken)
     {
-        var json = await AwsAsync(context, "get-container-services", ["--service-name", context.Config.Lightsail!.Service], cancellationToken);
+        var json = await AwsAsync(context, lightsail, "get-container-services", ["--service-name", lightsail.Service], cancellationToken);
         return JsonDocument.Parse(json).RootElement.GetProperty("containerServices")[0];
     }
 
-    private async Task<int?> ScaleAsync(DeployContext context, CancellationToken cancellationToken) =>
-        (await ServiceAsync(context, cancellationToken)).TryGetProperty("scale", out var scale) ? scale.GetInt32() : null;
+    private async Task<int?> ScaleAsync(DeployContext context, LightsailServiceConfig lightsail, CancellationToken cancellationToken) =>
+        (await ServiceAsync(context, lightsail, cancellationToken)).TryGetProperty("scale", out var scale) ? scale.GetInt32() : null;
 
-    public async Task RolloutAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, CancellationToken cancellationToken)
+    protected override async Task RolloutAsync(DeployContext context, LightsailServiceConfig lightsail, string release, IReadOnlyDictionary<string, string> env,
+        CancellationToken cancellationToken)
     {
-        var lightsail = context.Config.Lightsail!;
-        if (await ScaleAsync(context, cancellationToken) != context.Config.Scale)
-            await AwsAsync(context, "update-container-service",
+        if (await ScaleAsync(context, lightsail, cancellationToken) != context.Config.Scale)
+            await AwsAsync(context, lightsail, "update-container-service",
                 ["--service-name", lightsail.Service, "--scale", context.Config.Scale.ToString(CultureInfo.InvariantCulture)], cancellationToken);
-        var created = JsonDocument.Parse(await AwsAsync(context, "create-container-service-deployment",
+        var created = JsonDocument.Parse(await AwsAsync(context, lightsail, "create-container-service-deployment",
             ["--cli-input-json", "file://" + context.Resolve(lightsail.DeploymentFile)], cancellationToken)).RootElement;
         var version = created.GetProperty("containerService").GetProperty("nextDeployment").GetProperty("version").GetInt32();
         context.Reporter.Detail($"deployment {version} created; waiting for it to become ACTIVE");
@@ -230,7 +227,7 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
         while (true)
         {
             await Task.Delay(lightsail.PollInterval, time, cancellationToken);
-            var deployments = JsonDocument.Parse(await AwsAsync(context, "get-container-service-deployments", ["--service-name", lightsail.Service], cancellationToken))
+            var deployments = JsonDocument.Parse(await AwsAsync(context, lightsail, "get-container-service-deployments", ["--service-name", lightsail.Service], cancellationToken))
                 .RootElement.GetProperty("deployments");
             var state = deployments.EnumerateArray().FirstOrDefault(d => d.GetProperty("version").GetInt32() == version) is { ValueKind: JsonValueKind.Object } d
                 ? d.GetProperty("state").GetString()
@@ -241,7 +238,7 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
                     context.Reporter.Detail($"deployment {version} ACTIVE after {time.GetElapsedTime(started).TotalSeconds:0}s");
                     return;
                 case "FAILED":
-                    var logs = await LogsAsync(context, release, cancellationToken);
+                    var logs = await LogsAsync(context, lightsail, release, cancellationToken);
                     throw new DeployException($"deployment {version} FAILED (Lightsail keeps the previous deployment serving)" +
                                               (logs.Count > 0 ? $"; the container's last lines: {string.Join(" | ", logs.TakeLast(5))}" : ""));
             }
@@ -250,21 +247,21 @@ public sealed partial class LightsailProvider(TimeProvider time, IReadOnlyDictio
         }
     }
 
-    public async Task<string?> LiveReleaseAsync(DeployContext context, CancellationToken cancellationToken)
+    protected override async Task<string?> LiveReleaseAsync(DeployContext context, LightsailServiceConfig lightsail, CancellationToken cancellationToken)
     {
-        var service = await ServiceAsync(context, cancellationToken);
+        var service = await ServiceAsync(context, lightsail, cancellationToken);
         return service.TryGetProperty("currentDeployment", out var current)
-               && current.GetProperty("containers").TryGetProperty(context.Config.Lightsail!.Container, out var container)
+               && current.GetProperty("containers").TryGetProperty(lightsail.Container, out var container)
             ? container.GetProperty("image").GetString()
             : null;
     }
 
-    public async Task<IReadOnlyList<string>> LogsAsync(DeployContext context, string release, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<string>> LogsAsync(DeployContext context, LightsailServiceConfig lightsail, string release,
+        CancellationToken cancellationToken)
     {
-        var lightsail = context.Config.Lightsail!;
-        var json = await AwsAsync(context, "get-container-log", ["--service-name", lightsail.Service, "--container-name", lightsail.Container], cancellationToken);
+        var json = await AwsAsync(context, lightsail, "get-container-log", ["--service-name", lightsail.Service, "--container-name", lightsail.Container], cancellationToken);
         return JsonDocument.Parse(json).RootElement.GetProperty("logEvents").EnumerateArray().Select(e => e.GetProperty("message").GetString() ?? "").ToArray();
     }
 
-    public Uri? DefaultBaseUrl(DeployContext context) => null;
+    protected override Uri? DefaultBaseUrl(DeployContext context, LightsailServiceConfig lightsail) => null;
 }

@@ -10,18 +10,17 @@ namespace Ballast.Core.Deploy.Providers;
 /// The <c>process</c> provider: releases run as replicas under <c>ballast serve</c> (its process runtime, behind
 /// YARP). This side asks the server over its API; the build is the user's command and a copy of the artifact folder.
 /// </summary>
-public sealed class ProcessProvider : IDeployProvider, IDisposable
+public sealed class ProcessProvider : DeployProvider<ProcessServiceConfig>, IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
 
-    public ProviderKind Kind => ProviderKind.Process;
-
     private static Uri Server(DeployContext context, string path) => new(context.Ballast.Server.Listen, path);
 
-    public async Task<IReadOnlyList<string>> PreflightAsync(DeployContext context, bool building, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<string>> PreflightAsync(DeployContext context, ProcessServiceConfig process, bool building,
+        CancellationToken cancellationToken)
     {
         var problems = new List<string>();
-        var artifact = context.Resolve(context.Config.Process!.Artifact);
+        var artifact = context.Resolve(process.Artifact);
         if (building && !Directory.Exists(artifact) && context.Config.Build?.Command is null)
             problems.Add($"artifact folder {artifact} does not exist and there is no build.command to make it");
         try
@@ -41,17 +40,17 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
         return problems;
     }
 
-    public async Task<string> BuildAsync(DeployContext context, string nextRelease, CancellationToken cancellationToken)
+    protected override async Task<string> BuildAsync(DeployContext context, ProcessServiceConfig process, string nextRelease, CancellationToken cancellationToken)
     {
         if (context.Config.Build?.Command is { } command) await Shell.RunAsync(context, command, cancellationToken);
-        var artifact = context.Resolve(context.Config.Process!.Artifact);
+        var artifact = context.Resolve(process.Artifact);
         return Directory.Exists(artifact) ? nextRelease : throw new DeployException($"the build did not produce {artifact}");
     }
 
     /// <summary>Asks the code itself: the release's command with <c>--ballast-contract</c>, run in the artifact folder (or the kept release).</summary>
-    public async Task<ServiceContract?> ContractAsync(DeployContext context, string release, CancellationToken cancellationToken)
+    protected override async Task<ServiceContract?> ContractAsync(DeployContext context, ProcessServiceConfig process, string release,
+        CancellationToken cancellationToken)
     {
-        var process = context.Config.Process!;
         var kept = Path.Combine(context.BaseDirectory, ".ballast", "releases", context.Service, release);
         var folder = Directory.Exists(kept) ? kept : context.Resolve(process.Artifact);
         var executable = File.Exists(Path.Combine(folder, process.Command)) ? Path.Combine(folder, process.Command) : process.Command;
@@ -82,8 +81,8 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
         return ServiceContract.Parse(result.StandardOutput, $"{release} --ballast-contract");
     }
 
-    public async Task<SpecChange> UpdateSpecAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, bool dryRun,
-        CancellationToken cancellationToken)
+    protected override async Task<SpecChange> UpdateSpecAsync(DeployContext context, ProcessServiceConfig process, string release,
+        IReadOnlyDictionary<string, string> env, bool dryRun, CancellationToken cancellationToken)
     {
         // The process provider has no spec file: the change is the release, the scale and the environment's names.
         var status = await StatusAsync(context, cancellationToken);
@@ -94,9 +93,10 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
         return new SpecChange(lines);
     }
 
-    public async Task RolloutAsync(DeployContext context, string release, IReadOnlyDictionary<string, string> env, CancellationToken cancellationToken)
+    protected override async Task RolloutAsync(DeployContext context, ProcessServiceConfig process, string release, IReadOnlyDictionary<string, string> env,
+        CancellationToken cancellationToken)
     {
-        var artifact = context.Resolve(context.Config.Process!.Artifact);
+        var artifact = context.Resolve(process.Artifact);
         using var response = await _http.PostAsJsonAsync(Server(context, $"/api/v1/services/{context.Service}/rollouts"),
             new RolloutRequest(release, env, Directory.Exists(artifact) ? artifact : null), ProcessRuntimeJson.Default.RolloutRequest, cancellationToken);
         if (!response.IsSuccessStatusCode) throw new DeployException(await Detail(response, cancellationToken));
@@ -105,7 +105,7 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
         context.Reporter.Detail($"replicas on ports {string.Join(", ", result.Ports)}; ready after {result.ReadyMs:0} ms; old replicas drained in {result.DrainMs:0} ms");
     }
 
-    public async Task<string?> LiveReleaseAsync(DeployContext context, CancellationToken cancellationToken)
+    protected override async Task<string?> LiveReleaseAsync(DeployContext context, ProcessServiceConfig process, CancellationToken cancellationToken)
     {
         return (await StatusAsync(context, cancellationToken)).Release;
     }
@@ -114,14 +114,15 @@ public sealed class ProcessProvider : IDeployProvider, IDisposable
         await _http.GetFromJsonAsync(Server(context, $"/api/v1/services/{context.Service}"), ProcessRuntimeJson.Default.ServiceStatus, cancellationToken)
         ?? throw new DeployException($"ballast serve answered nothing for {context.Service}");
 
-    public async Task<IReadOnlyList<string>> LogsAsync(DeployContext context, string release, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<string>> LogsAsync(DeployContext context, ProcessServiceConfig process, string release,
+        CancellationToken cancellationToken)
     {
         var logs = await _http.GetFromJsonAsync(Server(context, $"/api/v1/services/{context.Service}/logs?release={Uri.EscapeDataString(release)}"),
             ProcessRuntimeJson.Default.ReleaseLogs, cancellationToken);
         return logs?.Lines ?? [];
     }
 
-    public Uri? DefaultBaseUrl(DeployContext context) => context.Config.Process!.Listen;
+    protected override Uri? DefaultBaseUrl(DeployContext context, ProcessServiceConfig process) => process.Listen;
 
     /// <summary>The server's reason (a problem+json <c>detail</c>), else its status.</summary>
     private static async Task<string> Detail(HttpResponseMessage response, CancellationToken cancellationToken)
