@@ -22,6 +22,10 @@ public static class BallastServerServices
         services.AddHostedService<ConfigReloadService>();
         services.AddHostedService<RetentionService>();
         services.AddHostedService<AlertingService>();
+        // Each readiness poll has its own short deadline (Replica.WaitReadyAsync) and is repeated until the replica's
+        // startup_timeout; the client's timeout is only the backstop, and no cookie may carry from one replica to the next.
+        services.AddHttpClient(ReplicaLauncher.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false });
         services.AddSingleton<ProcessRuntime>();
         services.AddHostedService(sp => sp.GetRequiredService<ProcessRuntime>());
         return services;
