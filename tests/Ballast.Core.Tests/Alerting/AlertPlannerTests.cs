@@ -3,7 +3,6 @@ using Ballast.Core.Config;
 using Ballast.Core.Monitoring;
 using Ballast.Storage.Alerting;
 using Ballast.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ballast.Core.Tests.Alerting;

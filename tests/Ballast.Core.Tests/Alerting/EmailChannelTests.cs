@@ -3,7 +3,6 @@ using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
 using Ballast.Storage.Alerting;
 using Ballast.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 

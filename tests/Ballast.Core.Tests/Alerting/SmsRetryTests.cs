@@ -1,13 +1,9 @@
-using Ballast.Core;
 using Ballast.Core.Alerting;
-using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
 using Ballast.Storage;
 using Ballast.Storage.Alerting;
 using Ballast.Storage.Monitoring;
 using Ballast.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ballast.Core.Tests.Alerting;
