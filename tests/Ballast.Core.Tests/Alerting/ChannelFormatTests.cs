@@ -4,6 +4,8 @@ using Ballast.Core.Alerting;
 using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
 using Ballast.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -255,6 +257,26 @@ public sealed class ChannelFormatTests : IAsyncLifetime
 
         Assert.Equal("404 Not Found: no_service", permanent.Message);
         Assert.Equal("503 Service Unavailable: busy", transient.Message);
+    }
+
+    [Fact]
+    public async Task Webhook_ServiceSetsACookie_NextNotificationCarriesNone()
+    {
+        // The senders' client is the one the composition root registers: a webhook's session must not follow later messages.
+        var cookies = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var service = await TestWebServer.StartAsync(app => app.MapPost("/hook", (HttpContext context) =>
+        {
+            cookies.Enqueue(context.Request.Headers.Cookie.ToString());
+            context.Response.Headers.SetCookie = "session=abc; Path=/";
+            return Results.Ok();
+        }));
+        var sender = Sender<WebhookSender>();
+        var config = Channel<WebhookChannelConfig>($"{{ type: webhook, url: '{service.Url("/hook")}' }}");
+
+        await sender.SendAsync("c", config, Message(NotificationKind.Firing), CancellationToken.None);
+        await sender.SendAsync("c", config, Message(NotificationKind.Resolved), CancellationToken.None);
+
+        Assert.Equal(["", ""], cookies.ToArray());
     }
 
     public async ValueTask DisposeAsync()

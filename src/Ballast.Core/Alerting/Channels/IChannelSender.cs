@@ -28,7 +28,6 @@ public abstract class ChannelSender<TConfig> : IChannelSender where TConfig : Ch
 /// <summary>HTTP plumbing shared by the senders that POST JSON; the client comes from <see cref="ChannelHttp"/>'s registration.</summary>
 public abstract class HttpChannelSender<TConfig>(IHttpClientFactory clients) : ChannelSender<TConfig> where TConfig : ChannelConfig
 {
-
     /// <summary>POSTs JSON and reads the answer (see <see cref="PostAsync(HttpRequestMessage, CancellationToken)"/>).</summary>
     protected Task<DeliveryReceipt> PostJsonAsync(Uri url, object body, CancellationToken cancellationToken, Action<HttpRequestMessage>? configure = null)
     {
