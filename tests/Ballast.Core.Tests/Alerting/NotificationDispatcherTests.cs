@@ -3,6 +3,8 @@ using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
 using Ballast.Storage.Alerting;
 using Ballast.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ballast.Core.Tests.Alerting;
@@ -121,6 +123,30 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
 
         Assert.Equal(8, (await _store.ListAsync(NotificationStatus.Delivered)).Count);
         Assert.Equal(ChannelHttp.BreakAfter + 8, _receiver.Requests.Count);
+    }
+
+    [Fact]
+    public async Task ServiceHangs_LeftAloneAfterFiveTimeouts()
+    {
+        await using var hanging = await TestWebServer.StartAsync(app => app.MapPost("/hook", (HttpContext context) =>
+            Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted)));
+        _dispatcher.Configure(ConfigLoader.Parse($"channels:\n  hooks: {{ type: webhook, url: '{hanging.Url("/hook")}', timeout: 10s }}\n",
+            "ballast.yaml").Require());
+        var item = new AlertItem("i1", "api", "http", Severity.Critical, "[STATUS] == 200 failed: got 503", T0, T0, null, 2, null);
+        await _store.AddAsync(Enumerable.Range(1, 6).Select(i => new Notification($"n{i}", "hooks",
+            new AlertMessage(NotificationKind.Firing, [item], "http://127.0.0.1:7700/", T0), $"i{i}", NotificationStatus.Pending, 0, T0, T0)).ToArray());
+
+        foreach (var n in (await _store.DueAsync(_time.GetUtcNow(), 10)).OrderBy(n => n.Id))
+        {
+            // Each attempt's deadline is on Ballast's clock: moving it past the channel's timeout ends a hung request.
+            var sending = _dispatcher.SendAsync(n, CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(10));
+            await sending.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        }
+
+        var errors = (await _store.ListAsync(NotificationStatus.Pending)).OrderBy(n => n.Id).Select(n => n.LastError).ToArray();
+        Assert.Equal(Enumerable.Repeat("timed out after 10s", 5), errors[..5]);
+        Assert.StartsWith("not sent: the last 5 requests to ", errors[5]);
     }
 
     [Fact]
