@@ -27,10 +27,16 @@ public static class BallastCoreServices
         return services;
     }
 
-    /// <summary>Every channel sender, each a named strategy the dispatcher picks by the channel's <c>type</c>.</summary>
+    /// <summary>
+    /// Every channel sender, each a named strategy the dispatcher picks by the channel's <c>type</c>, and the HTTP
+    /// client they share (<see cref="ChannelHttp"/>).
+    /// </summary>
     public static IServiceCollection AddBallastChannels(this IServiceCollection services, TimeProvider? time = null)
     {
         services.AddBallastCore(time);
+        // A second handler chain on the named client would put two breakers in every request's way.
+        if (services.Any(d => d.ServiceType == typeof(IChannelSender))) return services;
+        services.AddChannelHttpClient();
         services.TryAddEnumerable(
         [
             ServiceDescriptor.Singleton<IChannelSender, EmailSender>(),

@@ -31,6 +31,8 @@ internal static class ServerApi
     public static async Task<ApiAnswer<TResponse>?> CallAsync<TRequest, TResponse>(BallastConfig config, HttpMethod method, string path,
         TRequest? body, JsonTypeInfo<TRequest>? request, JsonTypeInfo<TResponse>? response, string verb, CancellationToken cancellationToken)
     {
+        // A verb makes one call and the process ends: there is no pool to keep and no DNS change to follow, which is
+        // what the long-lived components get their clients from IHttpClientFactory for.
         using var http = new HttpClient { BaseAddress = config.Server.Listen, Timeout = TimeSpan.FromSeconds(10) };
         try
         {

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using Cronos;
 
 namespace Ballast.Core.Config;
 
@@ -22,32 +21,13 @@ public sealed record MaintenanceWindowConfig : IValidatableConfig
     public DateTimeOffset? Start { get; init; }
 
     [Description("Recurring window: cron expression of when it starts (5 fields, or 6 with seconds).")]
-    public string? Schedule
-    {
-        get => _schedule;
-        init
-        {
-            _schedule = value;
-            _cron = Cron.ParseOrNull(value);
-        }
-    }
+    public string? Schedule { get => _schedule.Text; init => _schedule = _schedule.WithText(value); }
 
     [Description("IANA time zone of schedule.")]
-    public string TimeZone
-    {
-        get => _timeZone;
-        init
-        {
-            _timeZone = value;
-            _zone = TimeZones.FindOrUtc(value);
-        }
-    }
+    public string TimeZone { get => _schedule.ZoneId; init => _schedule = _schedule.WithZone(value); }
 
     // Parsed when the keys are set (at load): IsOpen runs for every alert and every status shown.
-    private readonly string? _schedule;
-    private readonly CronExpression? _cron;
-    private readonly string _timeZone = "UTC";
-    private readonly TimeZoneInfo _zone = TimeZoneInfo.Utc;
+    private readonly CronSchedule _schedule = new();
 
     [Description("How long each window lasts.")]
     public required TimeSpan Duration { get; init; }
@@ -60,46 +40,14 @@ public sealed record MaintenanceWindowConfig : IValidatableConfig
     public bool IsOpen(DateTimeOffset now)
     {
         if (Start is { } start) return now >= start && now < start + Duration;
-        return _cron is not null && _cron.GetOccurrences(now - Duration, now, _zone, fromInclusive: false, toInclusive: true).Any();
+        return _schedule.Cron is { } cron && cron.GetOccurrences(now - Duration, now, _schedule.Zone, fromInclusive: false, toInclusive: true).Any();
     }
 
     public void Validate(ConfigValidation validation)
     {
         if (Start is null == Schedule is null) validation.Error(null, "needs exactly one of start (one-off) or schedule (recurring)");
-        if (Schedule is not null && !Cron.TryParse(Schedule, out _, out var error)) validation.Error("schedule", error);
         if (Duration <= TimeSpan.Zero) validation.Error("duration", "must be more than 0s");
         if (Monitors.Count == 0 && Tags.Count == 0) validation.Error(null, "selects no monitors: give monitors (globs) or tags");
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _)) validation.Error("time_zone", $"\"{TimeZone}\" is not a known time zone");
+        _schedule.Validate(validation);
     }
-}
-
-/// <summary>Cron expressions as Ballast accepts them: 5 fields, or 6 with seconds first.</summary>
-public static class Cron
-{
-    public static bool TryParse(string text, out CronExpression cron, out string error)
-    {
-        var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-        error = "";
-        try
-        {
-            cron = CronExpression.Parse(text, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
-            return true;
-        }
-        catch (CronFormatException e)
-        {
-            cron = null!;
-            error = $"\"{text}\" is not a cron expression: {e.Message}";
-            return false;
-        }
-    }
-
-    /// <summary>The expression, or null when there is none or it is invalid (validation reports that one).</summary>
-    public static CronExpression? ParseOrNull(string? text) => text is not null && TryParse(text, out var cron, out _) ? cron : null;
-}
-
-/// <summary>IANA time zones as the config names them.</summary>
-public static class TimeZones
-{
-    /// <summary>The zone, or UTC when it is unknown (validation reports that one).</summary>
-    public static TimeZoneInfo FindOrUtc(string id) => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
 }

@@ -284,29 +284,12 @@ public sealed record HeartbeatMonitorConfig : MonitorConfig
     public TimeSpan? Period { get; init; }
 
     [Description("Cron expression (5 fields, or 6 with seconds) of when the job runs (use this or period).")]
-    public string? Schedule
-    {
-        get => _schedule;
-        init
-        {
-            _schedule = value;
-            Cron = Config.Cron.ParseOrNull(value);
-        }
-    }
+    public string? Schedule { get => _schedule.Text; init => _schedule = _schedule.WithText(value); }
 
     [Description("IANA time zone the schedule is in.")]
-    public string TimeZone
-    {
-        get => _timeZone;
-        init
-        {
-            _timeZone = value;
-            Zone = TimeZones.FindOrUtc(value);
-        }
-    }
+    public string TimeZone { get => _schedule.ZoneId; init => _schedule = _schedule.WithZone(value); }
 
-    private readonly string? _schedule;
-    private readonly string _timeZone = "UTC";
+    private readonly CronSchedule _schedule = new();
 
     [Description("How late a ping may be, and how long a run started with /start may take.")]
     public TimeSpan Grace { get; init; } = TimeSpan.FromMinutes(5);
@@ -323,11 +306,11 @@ public sealed record HeartbeatMonitorConfig : MonitorConfig
 
     /// <summary>The parsed <see cref="Schedule"/>, when one is set and valid (parsed once, when the key is set).</summary>
     [ConfigIgnore]
-    public CronExpression? Cron { get; private init; }
+    public CronExpression? Cron => _schedule.Cron;
 
     /// <summary>The <see cref="TimeZone"/> found once, when the key is set (UTC when unknown, which validation reports).</summary>
     [ConfigIgnore]
-    public TimeZoneInfo Zone { get; private init; } = TimeZoneInfo.Utc;
+    public TimeZoneInfo Zone => _schedule.Zone;
 
     public override void Validate(ConfigValidation validation)
     {
@@ -335,8 +318,7 @@ public sealed record HeartbeatMonitorConfig : MonitorConfig
         if (Period is null == Schedule is null)
             validation.Error(null, "needs exactly one of period or schedule");
         if (Period is { } period && period < TimeSpan.FromSeconds(1)) validation.Error("period", "must be at least 1s");
-        if (Schedule is not null && !Config.Cron.TryParse(Schedule, out _, out var error)) validation.Error("schedule", error);
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _)) validation.Error("time_zone", $"\"{TimeZone}\" is not a known time zone");
+        _schedule.Validate(validation);
     }
 }
 

@@ -30,10 +30,10 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
     private readonly ReplicaIncidents _incidents;
 
     public ProcessRuntime(ConfigState config, IDeployStore deploys, IMonitoringSink checks, IMonitoringStore monitoring, AlertPlanner alerts, TimeProvider time,
-        ILoggerFactory loggers, ILogger<ProcessRuntime> log)
+        ILoggerFactory loggers, ILogger<ProcessRuntime> log, IHttpClientFactory clients)
     {
         (_config, _deploys, _time, _loggers, _log) = (config, deploys, time, loggers, log);
-        _launcher = new ReplicaLauncher(new ReplicaPorts(), time, log);
+        _launcher = new ReplicaLauncher(new ReplicaPorts(), clients.CreateClient(ReplicaLauncher.ClientName), time, log);
         _incidents = new ReplicaIncidents(checks, monitoring, alerts, time);
         _supervisor = new ReplicaSupervisor(_launcher, name => config.Current.Services.GetValueOrDefault(name)?.ProviderConfig as ProcessServiceConfig, _incidents, time, log, _stopping.Token);
     }
@@ -135,7 +135,6 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        _launcher.Dispose();
         _stopping.Dispose();
         return ValueTask.CompletedTask;
     }

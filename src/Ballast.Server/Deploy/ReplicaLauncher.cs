@@ -3,12 +3,14 @@ using Ballast.Core.Config;
 namespace Ballast.Server.Deploy;
 
 /// <summary>Starts a replica of a release and waits until it is ready; one way for rollouts and restarts alike.</summary>
-internal sealed class ReplicaLauncher(ReplicaPorts ports, TimeProvider time, ILogger log) : IDisposable
+/// <param name="http">The <see cref="ClientName"/> client, from the server's <see cref="IHttpClientFactory"/>.</param>
+internal sealed class ReplicaLauncher(ReplicaPorts ports, HttpClient http, TimeProvider time, ILogger log)
 {
+    /// <summary>The named client that asks replicas whether they are ready (registered by <c>AddBallastServer</c>).</summary>
+    public const string ClientName = "ballast-replicas";
+
     /// <summary>Tries on other ports when a replica lost its port to another program between the pick and its bind.</summary>
     private const int PortAttempts = 3;
-
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public async Task<Replica> StartReadyAsync(string service, ProcessServiceConfig process, string release, int index, string directory,
         IReadOnlyDictionary<string, string> env, CancellationToken cancellationToken)
@@ -18,7 +20,7 @@ internal sealed class ReplicaLauncher(ReplicaPorts ports, TimeProvider time, ILo
             var replica = Replica.Start(release, index, ports, directory, process.Command, process.Args, env, process.StopTimeout, time);
             try
             {
-                await replica.WaitReadyAsync(_http, process.HealthPath, process.StartupTimeout, time, cancellationToken);
+                await replica.WaitReadyAsync(http, process.HealthPath, process.StartupTimeout, time, cancellationToken);
                 return replica;
             }
             catch (RolloutException e) when (attempt < PortAttempts && replica.Exited.IsCompleted && ReplicaPorts.IsTakenByOthers(replica.Port))
@@ -33,6 +35,4 @@ internal sealed class ReplicaLauncher(ReplicaPorts ports, TimeProvider time, ILo
             }
         }
     }
-
-    public void Dispose() => _http.Dispose();
 }

@@ -1,3 +1,4 @@
+using Ballast.Core.Alerting;
 using Ballast.Core.Config;
 using Ballast.Server.Alerting;
 using Ballast.Server.Deploy;
@@ -21,7 +22,19 @@ public static class BallastServerServices
         services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<MonitoringService>());
         services.AddHostedService<ConfigReloadService>();
         services.AddHostedService<RetentionService>();
-        services.AddHostedService<AlertingService>();
+        services.AddHostedService(sp =>
+        {
+            // The host builds every hosted service before it starts any, and monitoring starts first and may report an
+            // incident at once: the planner and the dispatcher must know the config by then. Reloads reach them as listeners.
+            var current = sp.GetRequiredService<ConfigState>().Current;
+            sp.GetRequiredService<AlertPlanner>().Configure(current);
+            sp.GetRequiredService<NotificationDispatcher>().Configure(current);
+            return ActivatorUtilities.CreateInstance<AlertingService>(sp);
+        });
+        // Each readiness poll has its own short deadline (Replica.WaitReadyAsync) and is repeated until the replica's
+        // startup_timeout; the client's timeout is only the backstop, and no cookie may carry from one replica to the next.
+        services.AddHttpClient(ReplicaLauncher.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false });
         services.AddSingleton<ProcessRuntime>();
         services.AddHostedService(sp => sp.GetRequiredService<ProcessRuntime>());
         return services;

@@ -3,7 +3,6 @@ using Ballast.Core.Config;
 using Ballast.Core.Monitoring;
 using Ballast.Storage.Alerting;
 using Ballast.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ballast.Core.Tests.Alerting;
@@ -15,13 +14,15 @@ public sealed class AlertPlannerTests : IAsyncLifetime
     private readonly FakeTimeProvider _time = new(T0);
     private TempAlertStore _temp = null!;
     private SqlNotificationStore _store = null!;
+    private AlertingServices _services = null!;
     private AlertPlanner _planner = null!;
 
     public async ValueTask InitializeAsync()
     {
         _temp = await TempAlertStore.CreateAsync();
         _store = _temp.Store;
-        _planner = new AlertPlanner(_store, _time, NullLogger<AlertPlanner>.Instance);
+        _services = new AlertingServices(_store, _time);
+        _planner = _services.Planner;
         _planner.Configure(ConfigLoader.Parse("""
             channels:
               pager: { type: webhook, url: "http://127.0.0.1:9/pager" }
@@ -238,6 +239,7 @@ public sealed class AlertPlannerTests : IAsyncLifetime
 
     public ValueTask DisposeAsync()
     {
+        _services.Dispose();
         _temp.Dispose();
         return ValueTask.CompletedTask;
     }

@@ -9,6 +9,8 @@ using Ballast.Storage.Monitoring;
 using Ballast.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Ballast.Core.Tests.Alerting;
 
@@ -53,7 +55,8 @@ public sealed class AlertingStoreOutageTests : IAsyncLifetime
             return Results.Ok();
         }));
         var log = new RecordingLogger<NotificationDispatcher>();
-        var dispatcher = new NotificationDispatcher(_store, [new WebhookSender(TimeProvider.System)], TimeProvider.System, log);
+        using var services = new AlertingServices(_store, TimeProvider.System, s => s.AddSingleton<ILogger<NotificationDispatcher>>(log));
+        var dispatcher = services.Dispatcher;
         dispatcher.Configure(Config(hook.Url("/hook").ToString()));
         var now = TimeProvider.System.GetUtcNow();
         var item = new AlertItem("i1", "api", "tcp", Severity.Critical, "connection refused", now, now, null, 2, null);
@@ -75,7 +78,8 @@ public sealed class AlertingStoreOutageTests : IAsyncLifetime
     public async Task Planner_StoreAwayWhenAMessageFallsDue_StoredOnceWhenItReturns()
     {
         var log = new RecordingLogger<AlertPlanner>();
-        var planner = new AlertPlanner(_store, TimeProvider.System, log);
+        using var services = new AlertingServices(_store, TimeProvider.System, s => s.AddSingleton<ILogger<AlertPlanner>>(log));
+        var planner = services.Planner;
         planner.Configure(Config("http://127.0.0.1:9/hook"));
         var now = TimeProvider.System.GetUtcNow();
         // Detected a minute ago, so its group window is over and the message is due at once.

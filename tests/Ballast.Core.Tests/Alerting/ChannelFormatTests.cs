@@ -4,6 +4,10 @@ using Ballast.Core.Alerting;
 using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
 using Ballast.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ballast.Core.Tests.Alerting;
 
@@ -12,8 +16,12 @@ public sealed class ChannelFormatTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);
     private TestReceiver _receiver = null!;
+    // The senders as the composition root registers them; SigV4 signs with the time of this clock.
+    private readonly ServiceProvider _channels = new ServiceCollection().AddBallastChannels(new FakeTimeProvider(T0)).BuildServiceProvider();
 
     public async ValueTask InitializeAsync() => _receiver = await TestReceiver.StartAsync();
+
+    private T Sender<T>() where T : IChannelSender => _channels.GetServices<IChannelSender>().OfType<T>().Single();
 
     private static Notification Message(NotificationKind kind, int incidents = 1)
     {
@@ -32,7 +40,7 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     [Fact]
     public async Task PagerDuty_TriggerAndResolve_ShareTheIncidentsDedupKey()
     {
-        using var sender = new PagerDutySender();
+        var sender = Sender<PagerDutySender>();
         var config = Channel<PagerDutyChannelConfig>($"{{ type: pagerduty, routing_key: R0UTING, api_url: '{_receiver.Url("/v2/enqueue")}' }}");
         _receiver.Answer(202, """{"status":"success","message":"Event processed","dedup_key":"inc-1"}""");
 
@@ -65,7 +73,7 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     [Fact]
     public async Task Opsgenie_CreateByAliasWithGenieKey_CloseByAlias()
     {
-        using var sender = new OpsgenieSender();
+        var sender = Sender<OpsgenieSender>();
         var config = Channel<OpsgenieChannelConfig>($"{{ type: opsgenie, api_key: k3y, api_url: '{_receiver.Url("/")}', tags: [prod] }}");
 
         await sender.SendAsync("c", config, Message(NotificationKind.Firing), CancellationToken.None);
@@ -87,7 +95,7 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     [Fact]
     public async Task Discord_ContentAndEmbed()
     {
-        using var sender = new DiscordSender();
+        var sender = Sender<DiscordSender>();
         _receiver.Answer(204);
 
         await sender.SendAsync("c", Channel<DiscordChannelConfig>($"{{ type: discord, webhook_url: '{_receiver.Url("/api/webhooks/1/abc")}' }}"),
@@ -103,7 +111,7 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     [Fact]
     public async Task Teams_AdaptiveCardAttachment()
     {
-        using var sender = new TeamsSender();
+        var sender = Sender<TeamsSender>();
         _receiver.Answer(202);
 
         await sender.SendAsync("c", Channel<TeamsChannelConfig>($"{{ type: teams, webhook_url: '{_receiver.Url("/workflows/xyz/triggers/manual/paths/invoke")}' }}"),
@@ -122,7 +130,7 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     [Fact]
     public async Task Telegram_SendMessageWithHtml()
     {
-        using var sender = new TelegramSender();
+        var sender = Sender<TelegramSender>();
         _receiver.Answer(200, """{"ok":true,"result":{"message_id":7}}""");
 
         await sender.SendAsync("c", Channel<TelegramChannelConfig>($"{{ type: telegram, bot_token: '123:ABC', chat_id: '-1001', api_url: '{_receiver.Url("/")}' }}"),
@@ -139,7 +147,7 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     [Fact]
     public async Task Ntfy_BodyAndHeaders()
     {
-        using var sender = new NtfySender();
+        var sender = Sender<NtfySender>();
 
         await sender.SendAsync("c", Channel<NtfyChannelConfig>($"{{ type: ntfy, url: '{_receiver.Url("/acme-alerts")}', token: tk_s3cret }}"),
             Message(NotificationKind.Firing), CancellationToken.None);
@@ -157,7 +165,7 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     [Fact]
     public async Task Template_ReplacesBallastsWords()
     {
-        using var sender = new NtfySender();
+        var sender = Sender<NtfySender>();
         var config = Channel<NtfyChannelConfig>($$$"""
             { type: ntfy, url: '{{{_receiver.Url("/t")}}}', template: { subject: "{{kind}}: {{monitor}} ({{severity}})", body: "{{monitor}} failed {{failed_checks}}x since {{since}}: {{cause}} -> {{url}}" } }
             """);
@@ -173,7 +181,7 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     [Fact]
     public async Task Twilio_OneFormPostPerRecipientWithBasicAuth()
     {
-        using var sender = new TwilioSender();
+        var sender = Sender<TwilioSender>();
         _receiver.Answer(201, """{"sid":"SM1","status":"queued"}""");
         _receiver.Answer(201, """{"sid":"SM2","status":"queued"}""");
         var config = Channel<TwilioChannelConfig>($"{{ type: twilio, account_sid: AC123, auth_token: t0ken, from: '+15550001111', to: ['+15552223333', '+15554445555'], api_url: '{_receiver.Url("/")}' }}");
@@ -195,7 +203,7 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     [Fact]
     public async Task SmsWebhook_JsonAndForm_OneRequestPerNumber()
     {
-        using var sender = new SmsWebhookSender();
+        var sender = Sender<SmsWebhookSender>();
         var json = Channel<SmsWebhookChannelConfig>($"{{ type: sms_webhook, url: '{_receiver.Url("/sms")}', to: ['+15552223333'], fields: {{ sender: BALLAST }}, headers: {{ X-Api-Key: k }} }}");
         var form = Channel<SmsWebhookChannelConfig>($"{{ type: sms_webhook, url: '{_receiver.Url("/send")}', to: ['+15552223333', '+15554445555'], format: form, to_field: msisdn, text_field: message }}");
 
@@ -216,8 +224,7 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     [Fact]
     public async Task Sns_PublishSignedWithSigV4()
     {
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero));
-        using var sender = new SnsSender(time);
+        var sender = Sender<SnsSender>();
         _receiver.Answer(200, "<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult></PublishResponse>");
         var config = Channel<SnsChannelConfig>($"{{ type: sns, region: eu-west-1, access_key_id: AKIDEXAMPLE, secret_access_key: s3cret, to: ['+15552223333'], api_url: '{_receiver.Url("/")}' }}");
 
@@ -240,7 +247,7 @@ public sealed class ChannelFormatTests : IAsyncLifetime
     [Fact]
     public async Task ServiceRefusal_4xxIsPermanent_5xxIsRetried()
     {
-        using var sender = new SlackSender();
+        var sender = Sender<SlackSender>();
         var config = Channel<SlackChannelConfig>($"{{ type: slack, webhook_url: '{_receiver.Url("/services/x")}' }}");
         _receiver.Answer(404, "no_service");
         _receiver.Answer(503, "busy");
@@ -252,5 +259,29 @@ public sealed class ChannelFormatTests : IAsyncLifetime
         Assert.Equal("503 Service Unavailable: busy", transient.Message);
     }
 
-    public async ValueTask DisposeAsync() => await _receiver.DisposeAsync();
+    [Fact]
+    public async Task Webhook_ServiceSetsACookie_NextNotificationCarriesNone()
+    {
+        // The senders' client is the one the composition root registers: a webhook's session must not follow later messages.
+        var cookies = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var service = await TestWebServer.StartAsync(app => app.MapPost("/hook", (HttpContext context) =>
+        {
+            cookies.Enqueue(context.Request.Headers.Cookie.ToString());
+            context.Response.Headers.SetCookie = "session=abc; Path=/";
+            return Results.Ok();
+        }));
+        var sender = Sender<WebhookSender>();
+        var config = Channel<WebhookChannelConfig>($"{{ type: webhook, url: '{service.Url("/hook")}' }}");
+
+        await sender.SendAsync("c", config, Message(NotificationKind.Firing), CancellationToken.None);
+        await sender.SendAsync("c", config, Message(NotificationKind.Resolved), CancellationToken.None);
+
+        Assert.Equal(["", ""], cookies.ToArray());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channels.DisposeAsync();
+        await _receiver.DisposeAsync();
+    }
 }

@@ -3,7 +3,6 @@ using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
 using Ballast.Storage.Alerting;
 using Ballast.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 
@@ -18,6 +17,7 @@ public sealed class EmailChannelTests : IAsyncLifetime
     private readonly TestCertificates _certs;
     private TempAlertStore _temp = null!;
     private SqlNotificationStore _store = null!;
+    private readonly List<AlertingServices> _services = [];
 
     public EmailChannelTests() => _certs = new TestCertificates(_time);
 
@@ -29,7 +29,9 @@ public sealed class EmailChannelTests : IAsyncLifetime
 
     private NotificationDispatcher Dispatcher(string smtp)
     {
-        var dispatcher = new NotificationDispatcher(_store, [new EmailSender(_time)], _time, NullLogger<NotificationDispatcher>.Instance);
+        var services = new AlertingServices(_store, _time);
+        _services.Add(services);
+        var dispatcher = services.Dispatcher;
         dispatcher.Configure(ConfigLoader.Parse($$"""
             channels:
               oncall: { type: email, smtp: {{smtp}}, from: ballast@example.com, to: [oncall@example.com, lead@example.com] }
@@ -136,6 +138,7 @@ public sealed class EmailChannelTests : IAsyncLifetime
 
     public ValueTask DisposeAsync()
     {
+        foreach (var services in _services) services.Dispose();
         _temp.Dispose();
         _certs.Dispose();
         _dir.Dispose();

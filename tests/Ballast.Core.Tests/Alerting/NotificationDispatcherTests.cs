@@ -3,7 +3,8 @@ using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
 using Ballast.Storage.Alerting;
 using Ballast.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ballast.Core.Tests.Alerting;
@@ -16,16 +17,16 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
     private TestReceiver _receiver = null!;
     private TempAlertStore _temp = null!;
     private SqlNotificationStore _store = null!;
+    private AlertingServices _services = null!;
     private NotificationDispatcher _dispatcher = null!;
-    private WebhookSender _webhook = null!;
 
     public async ValueTask InitializeAsync()
     {
         _receiver = await TestReceiver.StartAsync();
         _temp = await TempAlertStore.CreateAsync();
         _store = _temp.Store;
-        _webhook = new WebhookSender(_time);
-        _dispatcher = new NotificationDispatcher(_store, [_webhook], _time, NullLogger<NotificationDispatcher>.Instance);
+        _services = new AlertingServices(_store, _time);
+        _dispatcher = _services.Dispatcher;
         _dispatcher.Configure(Config("24h"));
     }
 
@@ -99,6 +100,56 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ServiceKeepsFailing_LeftAloneAfterFiveFailures_TriedAgainAfterItsRest()
+    {
+        _receiver.DefaultStatus = 503;
+        var item = new AlertItem("i1", "api", "http", Severity.Critical, "[STATUS] == 200 failed: got 503", T0, T0, null, 2, null);
+        await _store.AddAsync(Enumerable.Range(1, 8).Select(i => new Notification($"n{i}", "hooks",
+            new AlertMessage(NotificationKind.Firing, [item], "http://127.0.0.1:7700/", T0), $"i{i}", NotificationStatus.Pending, 0, T0, T0)).ToArray());
+
+        foreach (var n in await _store.DueAsync(_time.GetUtcNow(), 10)) await _dispatcher.SendAsync(n, CancellationToken.None);
+
+        // A backlog to a dead service costs five requests, not one each: the rest are kept for their next attempt.
+        Assert.Equal(ChannelHttp.BreakAfter, _receiver.Requests.Count);
+        var waiting = await _store.ListAsync(NotificationStatus.Pending);
+        Assert.Equal(8, waiting.Count(n => n.Channel == "hooks" && n.Attempts == 1));
+        var authority = _receiver.Url("/").GetLeftPart(UriPartial.Authority);
+        Assert.Equal(3, waiting.Count(n => n.LastError == $"not sent: the last 5 requests to {authority} failed, so it is left alone for 30s more"));
+
+        _receiver.DefaultStatus = 200;
+        _time.Advance(ChannelHttp.BreakDuration);
+        foreach (var n in (await _store.DueAsync(_time.GetUtcNow(), 10)).Where(n => n.Channel == "hooks"))
+            await _dispatcher.SendAsync(n, CancellationToken.None);
+
+        Assert.Equal(8, (await _store.ListAsync(NotificationStatus.Delivered)).Count);
+        Assert.Equal(ChannelHttp.BreakAfter + 8, _receiver.Requests.Count);
+    }
+
+    [Fact]
+    public async Task ServiceHangs_LeftAloneAfterFiveTimeouts()
+    {
+        await using var hanging = await TestWebServer.StartAsync(app => app.MapPost("/hook", (HttpContext context) =>
+            Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted)));
+        _dispatcher.Configure(ConfigLoader.Parse($"channels:\n  hooks: {{ type: webhook, url: '{hanging.Url("/hook")}', timeout: 10s }}\n",
+            "ballast.yaml").Require());
+        var item = new AlertItem("i1", "api", "http", Severity.Critical, "[STATUS] == 200 failed: got 503", T0, T0, null, 2, null);
+        await _store.AddAsync(Enumerable.Range(1, 6).Select(i => new Notification($"n{i}", "hooks",
+            new AlertMessage(NotificationKind.Firing, [item], "http://127.0.0.1:7700/", T0), $"i{i}", NotificationStatus.Pending, 0, T0, T0)).ToArray());
+
+        foreach (var n in (await _store.DueAsync(_time.GetUtcNow(), 10)).OrderBy(n => n.Id))
+        {
+            // Each attempt's deadline is on Ballast's clock: moving it past the channel's timeout ends a hung request.
+            var sending = _dispatcher.SendAsync(n, CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(10));
+            await sending.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        }
+
+        var errors = (await _store.ListAsync(NotificationStatus.Pending)).OrderBy(n => n.Id).Select(n => n.LastError).ToArray();
+        Assert.Equal(Enumerable.Repeat("timed out after 10s", 5), errors[..5]);
+        Assert.StartsWith("not sent: the last 5 requests to ", errors[5]);
+    }
+
+    [Fact]
     public async Task ClientError_IsPermanent()
     {
         await Queue();
@@ -141,7 +192,7 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        _webhook.Dispose();
+        _services.Dispose();
         await _receiver.DisposeAsync();
         _temp.Dispose();
     }

@@ -1,13 +1,9 @@
-using Ballast.Core;
 using Ballast.Core.Alerting;
-using Ballast.Core.Alerting.Channels;
 using Ballast.Core.Config;
 using Ballast.Storage;
 using Ballast.Storage.Alerting;
 using Ballast.Storage.Monitoring;
 using Ballast.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ballast.Core.Tests.Alerting;
@@ -18,7 +14,7 @@ namespace Ballast.Core.Tests.Alerting;
 /// </summary>
 public sealed class SmsRetryTests : IAsyncLifetime
 {
-    private ServiceProvider _channels = null!;
+    private readonly List<AlertingServices> _servers = [];
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 8, 0, 0, TimeSpan.Zero);
     private static readonly string[] Recipients = ["+15552223333", "+15554445555", "+15556667777"];
     private readonly FakeTimeProvider _time = new(T0);
@@ -27,7 +23,6 @@ public sealed class SmsRetryTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _channels = new ServiceCollection().AddBallastChannels(_time).BuildServiceProvider();
         _receiver = await TestReceiver.StartAsync();
     }
 
@@ -44,7 +39,9 @@ public sealed class SmsRetryTests : IAsyncLifetime
         var dialect = new SqliteDialect(_dir.File("ballast.db"));
         await new SchemaMigrator(dialect).MigrateAsync();
         var store = new SqlNotificationStore(dialect);
-        var dispatcher = new NotificationDispatcher(store, _channels.GetServices<IChannelSender>(), _time, NullLogger<NotificationDispatcher>.Instance);
+        var server = new AlertingServices(store, _time);
+        _servers.Add(server);
+        var dispatcher = server.Dispatcher;
         dispatcher.Configure(ConfigLoader.Parse($"channels:\n  sms: {Channel(type)}\n", "ballast.yaml").Require());
         return (dispatcher, store);
     }
@@ -87,7 +84,7 @@ public sealed class SmsRetryTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _channels.DisposeAsync();
+        foreach (var server in _servers) server.Dispose();
         await _receiver.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _dir.Dispose();

@@ -5,8 +5,8 @@ using Ballast.Core.Monitoring;
 using Ballast.Storage;
 using Ballast.Storage.Alerting;
 using Ballast.Storage.Monitoring;
+using Ballast.Core.Tests.Alerting;
 using Ballast.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ballast.Core.Tests.Deploy;
@@ -15,6 +15,7 @@ namespace Ballast.Core.Tests.Deploy;
 public sealed class ReplicasMonitorTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
+    private AlertingServices? _services;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero));
 
     private async Task<(AlertPlanner, SqlNotificationStore)> PlannerAsync(bool maintenance)
@@ -34,7 +35,8 @@ public sealed class ReplicasMonitorTests : IDisposable
         var dialect = Stores.DialectFor(loaded.Config!.Server, loaded.Config.SourcePath);
         await new SchemaMigrator(dialect).MigrateAsync();
         var store = new SqlNotificationStore(dialect);
-        var planner = new AlertPlanner(store, _time, NullLogger<AlertPlanner>.Instance);
+        _services = new AlertingServices(store, _time);
+        var planner = _services.Planner;
         planner.Configure(loaded.Config);
         return (planner, store);
     }
@@ -54,5 +56,9 @@ public sealed class ReplicasMonitorTests : IDisposable
         Assert.Equal(notified, (await store.ListAsync()).Count);
     }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        _services?.Dispose();
+        _dir.Dispose();
+    }
 }

@@ -2,7 +2,6 @@ using Ballast.Core.Conditions;
 using Ballast.Core.Config;
 using Ballast.Core.Monitoring;
 using Ballast.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ballast.Core.Tests.Monitoring;
@@ -13,10 +12,14 @@ public sealed class HeartbeatTests : IAsyncDisposable
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 0, 0, 0, TimeSpan.Zero);
     private readonly FakeTimeProvider _time = new(T0);
     private readonly RecordingSink _sink = new();
+    private readonly MonitoringServices _services;
     private readonly MonitoringEngine _engine;
 
-    public HeartbeatTests() => _engine = new MonitoringEngine([], _sink, _time, NullLogger<MonitoringEngine>.Instance,
-        new MonitoringEngineOptions { WakeGranularity = TimeSpan.Zero });
+    public HeartbeatTests()
+    {
+        _services = new MonitoringServices(_time, _sink, new MonitoringEngineOptions { WakeGranularity = TimeSpan.Zero });
+        _engine = _services.Engine;
+    }
 
     private void Start(HeartbeatMonitorConfig monitor) =>
         _engine.Start([monitor], 4, new Dictionary<string, MonitorStatus>(), new Dictionary<string, Incident>());
@@ -152,5 +155,5 @@ public sealed class HeartbeatTests : IAsyncDisposable
         await _engine.WhenParkedAsync();
     }
 
-    public async ValueTask DisposeAsync() => await _engine.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
 }

@@ -22,7 +22,8 @@ public sealed class MonitorLoopTests : IAsyncLifetime
     private readonly TimerWatch _clock;
     private readonly TroubledSink _sink;
     private readonly LogCollector _logs = new();
-    private readonly LoopSupervisor _supervisor;
+    private MonitoringServices _services = null!;
+    private LoopSupervisor _supervisor = null!;
     private MonitoringEngine _engine = null!;
     private TestWebServer _target = null!;
 
@@ -30,14 +31,14 @@ public sealed class MonitorLoopTests : IAsyncLifetime
     {
         _clock = new TimerWatch(_fake);
         _sink = new TroubledSink(_clock);
-        _supervisor = new LoopSupervisor(_clock, _logs.For<LoopSupervisor>());
     }
 
     public async ValueTask InitializeAsync()
     {
         _target = await TestWebServer.StartAsync(app => app.MapGet("/health", () => Results.Ok()));
-        _engine = new MonitoringEngine([new HttpProbe(_clock)], _sink, _clock, _logs.For<MonitoringEngine>(),
-            new MonitoringEngineOptions { WakeGranularity = TimeSpan.Zero }, _supervisor);
+        _services = new MonitoringServices(_clock, _sink, new MonitoringEngineOptions { WakeGranularity = TimeSpan.Zero }, _logs);
+        _engine = _services.Engine;
+        _supervisor = _services.Supervisor;
     }
 
     private HttpMonitorConfig Api() => new()
@@ -119,8 +120,7 @@ public sealed class MonitorLoopTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         _sink.Release();
-        await _engine.DisposeAsync();
-        _supervisor.Dispose();
+        await _services.DisposeAsync();
         await _target.DisposeAsync();
     }
 

@@ -5,7 +5,6 @@ using Ballast.Core.Monitoring.Probes;
 using Ballast.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ballast.Core.Tests.Monitoring;
@@ -18,17 +17,16 @@ public sealed class MonitoringEngineTests : IAsyncLifetime
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero));
     private readonly RecordingSink _sink = new();
-    private readonly HttpProbe _http;
+    private MonitoringServices _services = null!;
     private MonitoringEngine _engine = null!;
     private TestWebServer _target = null!;
     private volatile int _status = 200;
 
-    public MonitoringEngineTests() => _http = new HttpProbe(_time);
-
     public async ValueTask InitializeAsync()
     {
         _target = await TestWebServer.StartAsync(app => app.MapGet("/health", () => Results.StatusCode(_status)));
-        _engine = new MonitoringEngine([_http, new TcpProbe(_time)], _sink, _time, NullLogger<MonitoringEngine>.Instance, Exact);
+        _services = new MonitoringServices(_time, _sink, Exact);
+        _engine = _services.Engine;
     }
 
     private HttpMonitorConfig Api(int failureThreshold = 2, int successThreshold = 1) => new()
@@ -108,8 +106,8 @@ public sealed class MonitoringEngineTests : IAsyncLifetime
     [Fact]
     public async Task WakeGranularity_ChecksDueTogetherStartTogetherOnTheGrid()
     {
-        await using var coalescing = new MonitoringEngine([_http], _sink, _time, NullLogger<MonitoringEngine>.Instance,
-            new MonitoringEngineOptions { WakeGranularity = TimeSpan.FromMilliseconds(10) });
+        await using var services = new MonitoringServices(_time, _sink, new MonitoringEngineOptions { WakeGranularity = TimeSpan.FromMilliseconds(10) });
+        var coalescing = services.Engine;
         var monitors = Enumerable.Range(0, 40).Select(i => Api() with { Name = $"api-{i}" }).ToArray();
         coalescing.Start(monitors, 64, new Dictionary<string, MonitorStatus>(), new Dictionary<string, Incident>());
 
@@ -191,8 +189,7 @@ public sealed class MonitoringEngineTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _engine.DisposeAsync();
+        await _services.DisposeAsync();
         await _target.DisposeAsync();
-        _http.Dispose();
     }
 }

@@ -3,7 +3,7 @@ using Ballast.Core.Config;
 namespace Ballast.Core.Alerting.Channels;
 
 /// <summary><c>type: discord</c>: <c>content</c> (at most 2,000 characters) plus an embed coloured by state; Discord answers 204.</summary>
-public sealed class DiscordSender : HttpChannelSender<DiscordChannelConfig>
+public sealed class DiscordSender(IHttpClientFactory clients) : HttpChannelSender<DiscordChannelConfig>(clients)
 {
     public override string Type => "discord";
 

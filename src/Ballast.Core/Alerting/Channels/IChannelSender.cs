@@ -25,14 +25,9 @@ public abstract class ChannelSender<TConfig> : IChannelSender where TConfig : Ch
     protected abstract Task<DeliveryReceipt> SendAsync(string channel, TConfig config, Notification notification, CancellationToken cancellationToken);
 }
 
-/// <summary>HTTP plumbing shared by the senders that POST JSON.</summary>
-public abstract class HttpChannelSender<TConfig> : ChannelSender<TConfig>, IDisposable where TConfig : ChannelConfig
+/// <summary>HTTP plumbing shared by the senders that POST JSON; the client comes from <see cref="ChannelHttp"/>'s registration.</summary>
+public abstract class HttpChannelSender<TConfig>(IHttpClientFactory clients) : ChannelSender<TConfig> where TConfig : ChannelConfig
 {
-    protected HttpClient Http { get; } = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), UseCookies = false })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
-
     /// <summary>POSTs JSON and reads the answer (see <see cref="PostAsync(HttpRequestMessage, CancellationToken)"/>).</summary>
     protected Task<DeliveryReceipt> PostJsonAsync(Uri url, object body, CancellationToken cancellationToken, Action<HttpRequestMessage>? configure = null)
     {
@@ -48,7 +43,7 @@ public abstract class HttpChannelSender<TConfig> : ChannelSender<TConfig>, IDisp
     /// <summary>Sends and reads the answer; 4xx other than 408/429 is permanent, anything else failed is worth a retry.</summary>
     protected async Task<DeliveryReceipt> PostAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        using var response = await Http.SendAsync(request, cancellationToken);
+        using var response = await SendThroughBreakerAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         body = ShortText.Truncate(body, 500);
         var answer = $"{(int)response.StatusCode} {response.ReasonPhrase}{(body.Length > 0 ? ": " + body : "")}";
@@ -100,9 +95,16 @@ public abstract class HttpChannelSender<TConfig> : ChannelSender<TConfig>, IDisp
         throw new PartialDeliveryException(accepted, message, refused.All(r => r.Error is PermanentDeliveryException), refused[0].Error);
     }
 
-    public void Dispose()
+    private async Task<HttpResponseMessage> SendThroughBreakerAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        Http.Dispose();
-        GC.SuppressFinalize(this);
+        try
+        {
+            return await clients.CreateClient(ChannelHttp.ClientName).SendAsync(request, cancellationToken);
+        }
+        catch (Polly.CircuitBreaker.BrokenCircuitException e)
+        {
+            // Not permanent: the notification is retried on its schedule, and goes out once the service answers again.
+            throw new HttpRequestException(ChannelHttp.Refused(request.RequestUri!, e), e);
+        }
     }
 }

@@ -4,7 +4,7 @@ using Ballast.Core.Config;
 namespace Ballast.Core.Alerting.Channels;
 
 /// <summary><c>type: ntfy</c>: the message as the body of a POST to the topic URL, with Title, Priority, Tags and Click headers.</summary>
-public sealed class NtfySender : HttpChannelSender<NtfyChannelConfig>
+public sealed class NtfySender(IHttpClientFactory clients) : HttpChannelSender<NtfyChannelConfig>(clients)
 {
     public override string Type => "ntfy";
 

@@ -6,7 +6,7 @@ namespace Ballast.Core.Alerting.Channels;
 /// <c>type: opsgenie</c>: Alert API v2 with <c>Authorization: GenieKey KEY</c>. One alert per incident, its
 /// <c>alias</c> the incident's id (Opsgenie deduplicates on it); resolving closes the alert by alias.
 /// </summary>
-public sealed class OpsgenieSender : HttpChannelSender<OpsgenieChannelConfig>
+public sealed class OpsgenieSender(IHttpClientFactory clients) : HttpChannelSender<OpsgenieChannelConfig>(clients)
 {
     public override string Type => "opsgenie";
 

@@ -8,7 +8,7 @@ namespace Ballast.Core.Alerting.Channels;
 /// retried or grouped message can never page twice and the resolve closes exactly what the trigger opened.
 /// Reminders are not sent: PagerDuty escalates by itself.
 /// </summary>
-public sealed class PagerDutySender : HttpChannelSender<PagerDutyChannelConfig>
+public sealed class PagerDutySender(IHttpClientFactory clients) : HttpChannelSender<PagerDutyChannelConfig>(clients)
 {
     public override string Type => "pagerduty";
 

@@ -5,7 +5,7 @@ using Ballast.Core.Config;
 namespace Ballast.Core.Alerting.Channels;
 
 /// <summary><c>type: slack</c>: an incoming webhook; Slack answers <c>ok</c>, or a 4xx such as <c>invalid_payload</c> or <c>no_service</c>.</summary>
-public sealed class SlackSender : HttpChannelSender<SlackChannelConfig>
+public sealed class SlackSender(IHttpClientFactory clients) : HttpChannelSender<SlackChannelConfig>(clients)
 {
     public override string Type => "slack";
 

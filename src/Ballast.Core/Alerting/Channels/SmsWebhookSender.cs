@@ -5,7 +5,7 @@ using Ballast.Core.Config;
 namespace Ballast.Core.Alerting.Channels;
 
 /// <summary><c>type: sms_webhook</c>: one POST per recipient not yet accepted, the number and the text in the fields the gateway names.</summary>
-public sealed class SmsWebhookSender : HttpChannelSender<SmsWebhookChannelConfig>
+public sealed class SmsWebhookSender(IHttpClientFactory clients) : HttpChannelSender<SmsWebhookChannelConfig>(clients)
 {
     public override string Type => "sms_webhook";
 

@@ -8,7 +8,7 @@ namespace Ballast.Core.Alerting.Channels;
 /// <c>type: sns</c>: one <c>Publish</c> per number not yet accepted (Query API, form-encoded, Version 2010-03-31, SMS type
 /// Transactional), signed with Signature Version 4 for service <c>sns</c>. SNS answers XML with a MessageId.
 /// </summary>
-public sealed class SnsSender(TimeProvider time) : HttpChannelSender<SnsChannelConfig>
+public sealed class SnsSender(TimeProvider time, IHttpClientFactory clients) : HttpChannelSender<SnsChannelConfig>(clients)
 {
     public override string Type => "sns";
 

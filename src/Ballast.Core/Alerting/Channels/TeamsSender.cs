@@ -3,7 +3,7 @@ using Ballast.Core.Config;
 namespace Ballast.Core.Alerting.Channels;
 
 /// <summary><c>type: teams</c>: a message with one Adaptive Card attachment, the body a Teams workflow posts to its channel.</summary>
-public sealed class TeamsSender : HttpChannelSender<TeamsChannelConfig>
+public sealed class TeamsSender(IHttpClientFactory clients) : HttpChannelSender<TeamsChannelConfig>(clients)
 {
     public override string Type => "teams";
 

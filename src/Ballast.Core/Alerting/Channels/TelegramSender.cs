@@ -4,7 +4,7 @@ using Ballast.Core.Config;
 namespace Ballast.Core.Alerting.Channels;
 
 /// <summary><c>type: telegram</c>: Bot API <c>sendMessage</c> with HTML formatting; Telegram answers <c>{"ok":true,...}</c>.</summary>
-public sealed class TelegramSender : HttpChannelSender<TelegramChannelConfig>
+public sealed class TelegramSender(IHttpClientFactory clients) : HttpChannelSender<TelegramChannelConfig>(clients)
 {
     public override string Type => "telegram";
 

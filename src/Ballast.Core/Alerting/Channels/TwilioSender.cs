@@ -8,7 +8,7 @@ namespace Ballast.Core.Alerting.Channels;
 /// <c>type: twilio</c>: Messages API, <c>POST /2010-04-01/Accounts/{AccountSid}/Messages.json</c> with form fields
 /// To, From and Body and HTTP basic auth (SID and token); one message per recipient not yet accepted. SMS is short: the subject only.
 /// </summary>
-public sealed class TwilioSender : HttpChannelSender<TwilioChannelConfig>
+public sealed class TwilioSender(IHttpClientFactory clients) : HttpChannelSender<TwilioChannelConfig>(clients)
 {
     public override string Type => "twilio";
 

@@ -11,7 +11,7 @@ namespace Ballast.Core.Alerting.Channels;
 /// carries <c>X-Ballast-Timestamp</c> (unix seconds) and <c>X-Ballast-Signature: sha256=HEX</c>, the HMAC-SHA256 of
 /// <c>timestamp + "." + body</c>, so a receiver can check origin and reject replays (docs/alerts.md).
 /// </summary>
-public sealed class WebhookSender(TimeProvider time) : HttpChannelSender<WebhookChannelConfig>
+public sealed class WebhookSender(TimeProvider time, IHttpClientFactory clients) : HttpChannelSender<WebhookChannelConfig>(clients)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
