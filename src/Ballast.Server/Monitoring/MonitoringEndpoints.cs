@@ -86,8 +86,8 @@ public static class MonitoringEndpoints
             return Results.Json(IncidentView.Of(incident), MonitoringJson.Default.IncidentView);
         });
 
-        api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer) =>
-            Results.Json(new StatsView(engine.Stats.Snapshot(), writer.Status), MonitoringJson.Default.StatsView));
+        api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer, StoreRefusals refusals) =>
+            Results.Json(new StatsView(engine.Stats.Snapshot(), writer.Status, refusals.Status), MonitoringJson.Default.StatsView));
 
         return app;
     }
