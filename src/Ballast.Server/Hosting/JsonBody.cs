@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Ballast.Server.Hosting;
 
@@ -10,9 +11,13 @@ namespace Ballast.Server.Hosting;
 /// </summary>
 internal readonly record struct JsonBody<T>(T? Value, IResult? Problem)
 {
+    private const long MaxBytes = 1 << 20;
+
     /// <summary>The body, or the problem to answer; with <paramref name="optional"/> an empty body is a null value.</summary>
     public static async Task<JsonBody<T>> ReadAsync(HttpRequest request, JsonTypeInfo<T> type, bool optional, CancellationToken cancellationToken)
     {
+        // These bodies are a few fields; a huge one is refused by Kestrel (413) before it is held in memory.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBytes;
         using var reader = new StreamReader(request.Body);
         var text = await reader.ReadToEndAsync(cancellationToken);
         if (string.IsNullOrWhiteSpace(text))
