@@ -1,4 +1,5 @@
 using System.Reflection;
+using Ballast.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -42,29 +43,22 @@ public static class BallastHealthExtensions
     public static IEndpointRouteBuilder MapBallastHealth(this WebApplication app)
     {
         const string Health = "application/health+json";
-        app.MapGet("/health/live", () => Results.Json(new { status = "pass" }, contentType: Health));
-        app.MapGet("/health/startup", (StartupPhases startup) => Results.Json(new
-        {
-            status = startup.Completed ? "pass" : "fail",
-            startedAt = startup.StartedAt,
-            phases = startup.Reached.Select(p => new { phase = p.Name, at = p.At }),
-            stuckAfter = startup.Completed ? null : startup.LastPhase,
-        }, contentType: Health, statusCode: startup.Completed ? 200 : 503));
+        var json = HealthDocumentJson.Default;
+        app.MapGet("/health/live", () => Results.Json(new LiveDocument("pass"), json.LiveDocument, contentType: Health));
+        app.MapGet("/health/startup", (StartupPhases startup) => Results.Json(
+            new StartupDocument(startup.Completed ? "pass" : "fail", startup.StartedAt, [.. startup.Reached.Select(p => new StartupPhaseEntry(p.Name, p.At))],
+                startup.Completed ? null : startup.LastPhase),
+            json.StartupDocument, contentType: Health, statusCode: startup.Completed ? 200 : 503));
         app.MapGet("/health/ready", async (Readiness readiness, BallastHealthOptions options, CancellationToken ct) =>
         {
             var (ready, checks) = await readiness.EvaluateAsync(ct);
-            return Results.Json(new { status = ready ? "pass" : "fail", output = Readiness.Summary(checks), serviceId = options.ServiceName, releaseId = options.Release, checks },
-                contentType: Health, statusCode: ready ? 200 : 503);
+            return Results.Json(new ReadyDocument(ready ? "pass" : "fail", Readiness.Summary(checks), options.ServiceName, options.Release, checks),
+                json.ReadyDocument, contentType: Health, statusCode: ready ? 200 : 503);
         });
-        app.MapGet("/version", (BallastHealthOptions options, StartupPhases startup, Readiness readiness) => Results.Json(new
-        {
-            service = options.ServiceName,
-            version = Assembly.GetEntryAssembly()?.GetName().Version?.ToString(),
-            release = options.Release,
-            commit = options.Commit ?? Environment.GetEnvironmentVariable("BALLAST_COMMIT"),
-            startedAt = startup.StartedAt,
-            envFingerprint = readiness.EnvFingerprint(),
-        }));
+        app.MapGet("/version", (BallastHealthOptions options, StartupPhases startup, Readiness readiness) => Results.Json(
+            new VersionDocument(options.ServiceName, Assembly.GetEntryAssembly()?.GetName().Version?.ToString(), options.Release,
+                options.Commit ?? Environment.GetEnvironmentVariable("BALLAST_COMMIT"), startup.StartedAt, readiness.EnvFingerprint()),
+            json.VersionDocument));
         app.Services.GetRequiredService<StartupPhases>().Phase("All routes mapped");
         return app;
     }

@@ -5,9 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace Ballast.AspNetCore;
 
-/// <summary>One entry of the health+json <c>checks</c> object.</summary>
-public sealed record CheckView(string Status, object? ObservedValue, string? Output, DateTimeOffset Time);
-
 /// <summary>
 /// The truth behind /health/ready: startup complete, every contract variable present and well-formed, every
 /// health check tagged "ready" passing. Dependency checks run at most once per <c>CacheFor</c>, however many probes ask,
@@ -22,10 +19,10 @@ public sealed partial class Readiness(BallastHealthOptions options, StartupPhase
     /// <summary>Runs of the dependency checks so far (what the cache saves).</summary>
     public long CheckRuns => _checks.Runs;
 
-    public async Task<(bool Ready, Dictionary<string, CheckView[]> Checks)> EvaluateAsync(CancellationToken cancellationToken)
+    internal async Task<(bool Ready, Dictionary<string, IReadOnlyList<HealthCheckEntry>> Checks)> EvaluateAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var result = new Dictionary<string, CheckView[]>(StringComparer.Ordinal);
+        var result = new Dictionary<string, IReadOnlyList<HealthCheckEntry>>(StringComparer.Ordinal);
         var ready = true;
 
         var stuck = startup.Completed ? null : $"stuck after \"{startup.LastPhase}\" for {Math.Round(startup.Elapsed.TotalSeconds)}s";
@@ -48,7 +45,7 @@ public sealed partial class Readiness(BallastHealthOptions options, StartupPhase
     }
 
     /// <summary>What failed, one clause per failed check ("redis: no answer within 1s"), for the body's <c>output</c>; null when all pass.</summary>
-    public static string? Summary(IReadOnlyDictionary<string, CheckView[]> checks)
+    internal static string? Summary(IReadOnlyDictionary<string, IReadOnlyList<HealthCheckEntry>> checks)
     {
         var failed = checks.Where(c => c.Value.Any(v => v.Status == "fail"))
             .Select(c => $"{c.Key.Split(':', 2)[0]}: {c.Value.First(v => v.Status == "fail").Output ?? "failed"}").ToArray();

@@ -78,6 +78,7 @@ public static class BallastCoreServices
     public static IServiceCollection AddBallastAlerting(this IServiceCollection services, TimeProvider? time = null)
     {
         services.AddBallastChannels(time);
+        services.TryAddSingleton<StoreRefusals>();
         services.TryAddSingleton<AlertPlanner>();
         services.TryAddSingleton<NotificationDispatcher>();
         services.AddSingleton<IIncidentListener>(sp => sp.GetRequiredService<AlertPlanner>());

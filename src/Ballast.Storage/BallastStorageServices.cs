@@ -1,3 +1,4 @@
+using Ballast.Core;
 using Ballast.Core.Alerting;
 using Ballast.Core.Config;
 using Ballast.Core.Deploy;
@@ -20,6 +21,7 @@ public static class BallastStorageServices
     {
         services.TryAddSingleton(_ => Stores.DialectFor(config.Server, config.SourcePath));
         services.TryAddSingleton<SchemaMigrator>();
+        services.TryAddSingleton(StorageFailure.Classifier);
         services.TryAddSingleton<IMonitoringStore>(sp => new SqlMonitoringStore(sp.GetRequiredService<SqlDialect>()));
         services.TryAddSingleton(sp => new SqlNotificationStore(sp.GetRequiredService<SqlDialect>()));
         services.TryAddSingleton<INotificationStore>(sp => sp.GetRequiredService<SqlNotificationStore>());

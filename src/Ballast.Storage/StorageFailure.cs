@@ -1,6 +1,4 @@
 using System.Data.Common;
-using System.Net.Sockets;
-using System.Text;
 using Ballast.Core;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -12,7 +10,8 @@ namespace Ballast.Storage;
 /// value out of range, a broken constraint): retrying it changes nothing, so it must not hold up the others. Anything
 /// else (no connection, a server shutting down, a read-only or full disk, a lock) is the database being
 /// <em>unavailable</em>: every record is kept and tried again. Only failures known to be about the data count as
-/// refusals, so a failure nobody foresaw keeps data rather than discarding it.
+/// refusals, so a failure nobody foresaw keeps data rather than discarding it. The drivers' codes are here; the rest is
+/// <see cref="StoreFailureClassifier"/>'s, so there is one classification for the writer and the alerting loops.
 /// </summary>
 public static class StorageFailure
 {
@@ -30,14 +29,19 @@ public static class StorageFailure
                 // SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH, SQLITE_RANGE (primary codes, extended bits masked off).
                 case SqliteException sqlite:
                     return (sqlite.SqliteErrorCode & 0xff) is 18 or 19 or 20 or 25;
-                // The driver could not even encode a value: the same record fails the same way every time.
-                case EncoderFallbackException or InvalidCastException or OverflowException or FormatException:
-                    return true;
-                case SocketException or IOException or TimeoutException:
-                    return false;
             }
+            if (StoreFailureClassifier.Classify(e) is { } refusal) return refusal;
         }
         return false;
+    }
+
+    /// <summary>This classification for whoever takes an <see cref="IStoreFailureClassifier"/> (the alerting loops).</summary>
+    public static readonly IStoreFailureClassifier Classifier = new DriverClassifier();
+
+    private sealed class DriverClassifier : StoreFailureClassifier
+    {
+        public override bool IsRefusal(Exception exception) => StorageFailure.IsRefusal(exception);
+        public override string Describe(Exception exception) => StorageFailure.Describe(exception);
     }
 
     /// <summary>

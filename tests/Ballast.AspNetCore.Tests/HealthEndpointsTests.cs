@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Ballast.Core.Deploy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ballast.AspNetCore.Tests;
 
@@ -21,9 +23,10 @@ public sealed class HealthEndpointsTests : IAsyncDisposable
     private volatile bool _dependencyUp = true;
 
     private async Task<HttpClient> StartAsync(Action<BallastHealthOptions>? configure = null, bool withDatabasePhase = false,
-        Action<IHealthChecksBuilder>? moreChecks = null)
+        Action<IHealthChecksBuilder>? moreChecks = null, TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        if (time is not null) builder.Services.AddSingleton(time);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders().AddProvider(new ListLogger(_logs));
         builder.Services.AddBallastHealth(o =>
@@ -235,6 +238,47 @@ public sealed class HealthEndpointsTests : IAsyncDisposable
             Environment.SetEnvironmentVariable(url, null);
             Environment.SetEnvironmentVariable(optional, null);
         }
+    }
+
+    [Fact]
+    public async Task Bodies_AreTheDocumentedHealthJson_ByteForByte()
+    {
+        var t0 = new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
+        using var client = await StartAsync(time: new FakeTimeProvider(t0));
+        var port = client.BaseAddress!.Port;
+        const string At = "2026-11-29T10:00:00+00:00";
+
+        var live = await client.GetAsync("/health/live");
+        var startup = await client.GetAsync("/health/startup");
+        var ready = await client.GetAsync("/health/ready");
+        var version = await client.GetStringAsync("/version");
+
+        Assert.Equal("application/health+json", live.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("""{"status":"pass"}""", await live.Content.ReadAsStringAsync());
+        Assert.Equal("application/health+json", startup.Content.Headers.ContentType?.MediaType);
+        Assert.Equal($$$"""{"status":"pass","startedAt":"{{{At}}}","phases":[{"phase":"All routes mapped","at":"{{{At}}}"},{"phase":"Application successfully started","at":"{{{At}}}"},{"phase":"Listening on port {{{port}}}","at":"{{{At}}}"}],"stuckAfter":null}""",
+            await startup.Content.ReadAsStringAsync());
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "application/health+json"), (ready.StatusCode, ready.Content.Headers.ContentType?.MediaType));
+        // The dependency's observed value is its duration in milliseconds: a real measurement, so only its form is pinned.
+        var readyBody = Regex.Replace(await ready.Content.ReadAsStringAsync(), "(\"redis:responding\":\\[\\{\"status\":\"pass\",\"observedValue\":)[0-9.Ee+-]+,", "$1MS,");
+        Assert.Equal($$$"""{"status":"fail","output":"environment: {{{_var}}} is missing","serviceId":"api","releaseId":"165","checks":{"startup:completed":[{"status":"pass","observedValue":true,"output":null,"time":"{{{At}}}"}],"environment:contract":[{"status":"fail","observedValue":0,"output":"{{{_var}}} is missing","time":"{{{At}}}"}],"redis:responding":[{"status":"pass","observedValue":MS,"output":null,"time":"{{{At}}}"}]}}""",
+            readyBody);
+        var assemblyVersion = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Version?.ToString();
+        var versionField = assemblyVersion is null ? "null" : $"\"{assemblyVersion}\"";
+        // No contract variable is set: the fingerprint is SHA-256 of the empty list of names.
+        Assert.Equal($$$"""{"service":"api","version":{{{versionField}}},"release":"165","commit":null,"startedAt":"{{{At}}}","envFingerprint":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}""",
+            version);
+    }
+
+    [Fact]
+    public async Task Ready_ReadByTheDeployer_NamesTheContractFailure()
+    {
+        using var client = await StartAsync();
+
+        var answer = ReadyAnswer.Explain(await (await client.GetAsync("/health/ready")).Content.ReadAsStringAsync());
+
+        Assert.Equal(($"environment:contract: {_var} is missing", true), (answer.Text, answer.ContractFails));
+        Assert.Equal(("<html>busy</html>", false), (ReadyAnswer.Explain("<html>busy</html>").Text, ReadyAnswer.Explain("<html>busy</html>").ContractFails));
     }
 
     [Fact]

@@ -60,4 +60,37 @@ public class ApiContractTests
         Assert.Equal($"/api/v1/silences/{silence!.Id}", created.Headers.Location?.OriginalString);
         Assert.Equal(("api-*", "ops", true), (silence.Match, silence.CreatedBy, silence.Active));
     }
+
+    [Fact]
+    public async Task MalformedBodies_Answer400NamingTheField_NeverA500()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitor);
+
+        async Task<(HttpStatusCode Status, string? Detail)> Post(string path, string body)
+        {
+            using var response = await server.Client.PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            var text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, text.Length == 0 ? null : System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString());
+        }
+
+        var badDate = await Post("/api/v1/silences", """{"match":"api-*","reason":"db move","endsAt":"tomorrow"}""");
+        var badType = await Post("/api/v1/incidents/i1/ack", """{"by":42}""");
+        var notJson = await Post("/api/v1/silences", """{"match":"api-*","reason": }""");
+        var noBody = await Post("/api/v1/silences", "");
+        var noRelease = await Post("/api/v1/services/api/rollouts", """{"env":{}}""");
+        var badEnv = await Post("/api/v1/services/api/rollouts", """{"release":"api.7","env":["A=1"]}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, badDate.Status);
+        Assert.StartsWith("endsAt: expected a date and time such as 2026-11-29T16:00:00Z (line 1, byte ", badDate.Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badType.Status);
+        Assert.StartsWith("by: expected a string (line 1, byte ", badType.Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, notJson.Status);
+        Assert.StartsWith("reason: not valid JSON (line 1, byte ", notJson.Detail, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.BadRequest, "the request has no body: send a JSON object (fields: match, for, endsAt, reason, by)"), noBody);
+        Assert.Equal((HttpStatusCode.BadRequest, "the body lacks required fields: 'release'"), noRelease);
+        Assert.Equal(HttpStatusCode.BadRequest, badEnv.Status);
+        Assert.StartsWith("env: expected an object of strings", badEnv.Detail, StringComparison.Ordinal);
+        // An acknowledgement may come without a body.
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.PostAsync("/api/v1/incidents/i1/ack", null)).StatusCode);
+    }
 }

@@ -13,7 +13,7 @@ namespace Ballast.Core.Alerting;
 /// Incidents arrive from the engine without waiting; all planning happens on one loop, so no locks are needed.
 /// </summary>
 public sealed partial class AlertPlanner(INotificationStore store, TimeProvider time, ILogger<AlertPlanner> log,
-    IEnumerable<INotificationListener>? notificationListeners = null) : IIncidentListener, IConfigChangeListener
+    IEnumerable<INotificationListener>? notificationListeners = null, StoreRefusals? refusals = null) : IIncidentListener, IConfigChangeListener
 {
     private readonly INotificationListener[] _notificationListeners = notificationListeners?.ToArray() ?? [];
     private readonly Channel<object> _events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
@@ -24,7 +24,7 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
     private readonly Dictionary<string, DateTimeOffset> _flapping = new(StringComparer.Ordinal); // monitor → its last change
     private BallastConfig _config = new();
     private IReadOnlyList<Silence> _silences = [];
-    private readonly Polly.ResiliencePipeline _storeRetry = StoreRetry.Create(time, log, "alert planner");
+    private readonly StoreRetry _storeRetry = new(time, log, "alert planner", refusals ?? new StoreRefusals());
 
     public void Configure(BallastConfig config) => Volatile.Write(ref _config, config);
 
@@ -192,9 +192,26 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
         if (notifications.Count == 0) return;
         // What was planned above is already taken off the groups, so it must reach the store: retried, never dropped.
         // Storing twice is harmless (the ids are fixed), in case a commit succeeded but its answer was lost.
-        await _storeRetry.ExecuteAsync(async ct => await store.AddAsync(notifications, ct), cancellationToken);
-        Log.Planned(log, notifications.Count, string.Join(", ", notifications.Select(n => $"{n.Message.Kind}→{n.Channel}").Distinct()));
+        var stored = await StoreAsync(notifications, cancellationToken);
+        if (stored.Count == 0) return;
+        Log.Planned(log, stored.Count, string.Join(", ", stored.Select(n => $"{n.Message.Kind}→{n.Channel}").Distinct()));
         foreach (var listener in _notificationListeners) listener.OnNotificationsAdded();
+    }
+
+    /// <summary>
+    /// The notifications the store took. A batch it refuses is stored one by one, so a notification it can never take
+    /// is set aside alone and costs the others nothing.
+    /// </summary>
+    private async Task<IReadOnlyList<Notification>> StoreAsync(List<Notification> notifications, CancellationToken cancellationToken)
+    {
+        var whole = await _storeRetry.WriteAsync(ct => store.AddAsync(notifications, ct),
+            notifications.Count == 1 ? () => StoreRetry.Describe(notifications[0]) : null, cancellationToken);
+        if (whole is null) return notifications;
+        if (notifications.Count == 1) return [];
+        var stored = new List<Notification>();
+        foreach (var n in notifications)
+            if (await _storeRetry.WriteAsync(ct => store.AddAsync([n], ct), () => StoreRetry.Describe(n), cancellationToken) is null) stored.Add(n);
+        return stored;
     }
 
     private static IEnumerable<Notification> Notify(NotificationKind kind, IEnumerable<AlertItem> incidents, IEnumerable<string> channels, string dashboard, DateTimeOffset now)

@@ -14,7 +14,7 @@ namespace Ballast.Core.Alerting;
 /// accepted a failed attempt; they are stored with the notification and skipped by its retries.
 /// </summary>
 public sealed partial class NotificationDispatcher(INotificationStore store, IEnumerable<IChannelSender> senders, TimeProvider time,
-    ILogger<NotificationDispatcher> log) : INotificationListener, IConfigChangeListener
+    ILogger<NotificationDispatcher> log, StoreRefusals? refusals = null) : INotificationListener, IConfigChangeListener
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(5);
@@ -27,7 +27,9 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
     private readonly Dictionary<string, IChannelSender> _senders = senders.ToDictionary(s => s.Type, StringComparer.Ordinal);
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private BallastConfig _config = new();
-    private readonly Polly.ResiliencePipeline _storeRetry = StoreRetry.Create(time, log, "notification dispatcher");
+    private readonly StoreRetry _storeRetry = new(time, log, "notification dispatcher", refusals ?? new StoreRefusals());
+    // Notifications whose record of an attempt the store refused twice: this process sends them no more.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _setAside = new(StringComparer.Ordinal);
 
     public void Configure(BallastConfig config) => Volatile.Write(ref _config, config);
 
@@ -43,11 +45,14 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
         while (!cancellationToken.IsCancellationRequested)
         {
             var wake = Volatile.Read(ref _wake).Task;
-            var due = await _storeRetry.ExecuteAsync(async ct => await store.DueAsync(time.GetUtcNow(), 100, ct), cancellationToken);
+            var due = await _storeRetry.ReadAsync(ct => store.DueAsync(time.GetUtcNow(), 100, ct), cancellationToken);
+            var sendable = due.Where(n => !_setAside.ContainsKey(n.Id)).ToArray();
             // Channels are independent: a slow one must not hold up the others.
-            await Task.WhenAll(due.GroupBy(n => n.Channel).Select(g => SendAllAsync(g, cancellationToken)));
-            if (due.Count == 100) continue;
-            var next = await _storeRetry.ExecuteAsync(async ct => await store.NextDueAsync(ct), cancellationToken);
+            await Task.WhenAll(sendable.GroupBy(n => n.Channel).Select(g => SendAllAsync(g, cancellationToken)));
+            if (due.Count == 100 && sendable.Length > 0) continue;
+            // Set-aside notifications stay due in the store: looking again at once would spin on them.
+            var next = sendable.Length < due.Count ? time.GetUtcNow() + LongestRetry
+                : await _storeRetry.ReadAsync(ct => store.NextDueAsync(ct), cancellationToken);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var waits = new List<Task> { wake, Task.Delay(Timeout.InfiniteTimeSpan, stop.Token) };
             if (next is { } at) waits.Add(Task.Delay(at > time.GetUtcNow() ? at - time.GetUtcNow() : TimeSpan.Zero, time, stop.Token));
@@ -64,11 +69,12 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
     /// <summary>One attempt for one notification, recorded whatever happens.</summary>
     public async Task SendAsync(Notification n, CancellationToken cancellationToken)
     {
+        if (_setAside.ContainsKey(n.Id)) return;
         var config = Volatile.Read(ref _config);
         var attempts = n.Attempts + 1;
         if (!config.Channels.TryGetValue(n.Channel, out var channel) || !_senders.TryGetValue(channel.Type, out var sender))
         {
-            await _storeRetry.ExecuteAsync(async ct => await store.MarkFailedAsync(n.Id, attempts, $"channel \"{n.Channel}\" is no longer configured", ct), cancellationToken);
+            await RecordAsync(n, attempts, "failure", ct => store.MarkFailedAsync(n.Id, attempts, $"channel \"{n.Channel}\" is no longer configured", ct), cancellationToken);
             Log.Failed(log, n.Channel, n.Id, "no longer configured");
             return;
         }
@@ -90,7 +96,8 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
             var partial = e as PartialDeliveryException;
             // Recorded before anything else, so neither a retry nor a restart sends again to whoever already has it.
             if (partial is { Accepted.Count: > 0 })
-                await _storeRetry.ExecuteAsync(async ct => await store.RecordAcceptedAsync(n.Id, partial.Accepted, ct), cancellationToken);
+                await _storeRetry.WriteAsync(ct => store.RecordAcceptedAsync(n.Id, partial.Accepted, ct),
+                    () => $"the recipients who accepted {StoreRetry.Describe(n)}", cancellationToken);
             // Errors quote what the service answered: cleaned like every outside text, or the store would refuse them forever.
             var error = StoredText.Clean((partial?.InnerException ?? e) is OperationCanceledException
                 ? $"timed out after {Duration.Format(channel.Timeout)}{(partial is null ? "" : $" ({partial.Message})")}"
@@ -100,21 +107,35 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
             if (attempts >= FailingAfter || permanent) await ReportFailingAsync(n, error, config, now, cancellationToken);
             if (permanent || now - n.CreatedAt >= config.Alerting.GiveUpAfter)
             {
-                await _storeRetry.ExecuteAsync(async ct => await store.MarkFailedAsync(n.Id, attempts, error, ct), cancellationToken);
+                await RecordAsync(n, attempts, "failure", ct => store.MarkFailedAsync(n.Id, attempts, error, ct), cancellationToken);
                 Log.Failed(log, n.Channel, n.Id, error);
                 return;
             }
             var delay = TimeSpan.FromTicks(Math.Min(LongestRetry.Ticks, FirstRetry.Ticks << Math.Min(attempts - 1, 20)));
-            await _storeRetry.ExecuteAsync(async ct => await store.MarkRetryAsync(n.Id, attempts, now + delay, error, ct), cancellationToken);
+            await RecordAsync(n, attempts, "retry", ct => store.MarkRetryAsync(n.Id, attempts, now + delay, error, ct), cancellationToken);
             Log.Retrying(log, n.Channel, attempts, error, delay.TotalSeconds);
             return;
         }
         // Sent: the mark is retried until the store takes it, never taken for a failed send, which would send it again.
         var at = time.GetUtcNow();
         var response = StoredText.Clean(receipt.Response)!;
-        await _storeRetry.ExecuteAsync(async ct => await store.MarkDeliveredAsync(n.Id, attempts, at, response, ct), cancellationToken);
+        await RecordAsync(n, attempts, "delivery", ct => store.MarkDeliveredAsync(n.Id, attempts, at, response, ct), cancellationToken);
         Log.Delivered(log, n.Message.Kind.ToString(), n.Channel, attempts);
         lock (_failingLock) _failing.Remove(n.Channel);
+    }
+
+    /// <summary>
+    /// Records an attempt. When the store refuses that record, the notification is marked failed with the reason
+    /// instead, so it is not sent again for want of its record; when the store refuses that too, this process sends it
+    /// no more (it stays in the store as it was).
+    /// </summary>
+    private async Task RecordAsync(Notification n, int attempts, string record, Func<CancellationToken, Task> mark, CancellationToken cancellationToken)
+    {
+        var reason = await _storeRetry.WriteAsync(mark, () => $"the {record} record of {StoreRetry.Describe(n)}", cancellationToken);
+        if (reason is null) return;
+        var failed = StoredText.Clean($"set aside: the store refused its {record} record ({reason})")!;
+        if (await _storeRetry.WriteAsync(ct => store.MarkFailedAsync(n.Id, attempts, failed, ct), null, cancellationToken) is not null)
+            _setAside.TryAdd(n.Id, true);
     }
 
     /// <summary>
@@ -132,7 +153,8 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
             .Select(c => new Notification(Guid.CreateVersion7(now).ToString("N"), c, message, item.IncidentId, NotificationStatus.Pending, 0, now, now))
             .ToArray();
         if (reports.Length == 0) return;
-        await _storeRetry.ExecuteAsync(async ct => await store.AddAsync(reports, ct), cancellationToken);
+        if (await _storeRetry.WriteAsync(ct => store.AddAsync(reports, ct), () => $"the reports that channel {failed.Channel} is failing", cancellationToken) is not null)
+            return;
         Log.ChannelFailing(log, failed.Channel, reports.Length);
         Wake();
     }

@@ -18,6 +18,7 @@ public static class LogEvents
         public const int Pruned = 2101;
         public const int PruneFailed = 2102;
         public const int NotificationStoreFailed = 2201;
+        public const int NotificationSetAside = 2202;
     }
 
     /// <summary>The server host: configuration reloads.</summary>

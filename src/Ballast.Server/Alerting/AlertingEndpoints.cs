@@ -1,4 +1,5 @@
 using Ballast.Core.Alerting;
+using Ballast.Server.Hosting;
 
 namespace Ballast.Server.Alerting;
 
@@ -28,9 +29,11 @@ public static class AlertingEndpoints
             return Results.Json((await store.ListSilencesAsync(active == true ? now : null, ct)).Select(s => SilenceView.Of(s, now)).ToArray(),
                 AlertingJson.Default.IReadOnlyListSilenceView);
         });
-        silences.MapPost("", async (SilenceRequest body, ISilenceStore store, AlertPlanner planner, TimeProvider time, HttpResponse response,
+        silences.MapPost("", async (HttpRequest request, ISilenceStore store, AlertPlanner planner, TimeProvider time, HttpResponse response,
             CancellationToken ct) =>
         {
+            var (body, invalid) = await JsonBody<SilenceRequest>.ReadAsync(request, AlertingJson.Default.SilenceRequest, optional: false, ct);
+            if (body is null) return invalid!;
             var now = time.GetUtcNow();
             if (string.IsNullOrWhiteSpace(body.Match)) return Results.Problem("match is required: a monitor name glob such as api-*", statusCode: 400);
             if (string.IsNullOrWhiteSpace(body.Reason)) return Results.Problem("reason is required: say why alerts are held back", statusCode: 400);

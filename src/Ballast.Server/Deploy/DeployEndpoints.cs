@@ -1,4 +1,5 @@
 using Ballast.Core.Deploy;
+using Ballast.Server.Hosting;
 
 namespace Ballast.Server.Deploy;
 
@@ -13,12 +14,14 @@ public static class DeployEndpoints
         var services = app.MapGroup("/api/v1/services/{name}");
         services.MapGet("", async (string name, ProcessRuntime runtime) =>
             await Known(name, async () => Results.Json(await runtime.StatusAsync(name), ProcessRuntimeJson.Default.ServiceStatus)));
-        services.MapPost("/rollouts", async (string name, RolloutRequest request, ProcessRuntime runtime, CancellationToken ct) =>
+        services.MapPost("/rollouts", async (string name, HttpRequest http, ProcessRuntime runtime, CancellationToken ct) =>
             await Known(name, async () =>
             {
+                var (request, invalid) = await JsonBody<RolloutRequest>.ReadAsync(http, ProcessRuntimeJson.Default.RolloutRequest, optional: false, ct);
+                if (invalid is not null) return invalid;
                 try
                 {
-                    return Results.Json(await runtime.RolloutAsync(name, request, ct), ProcessRuntimeJson.Default.RolloutResult);
+                    return Results.Json(await runtime.RolloutAsync(name, request!, ct), ProcessRuntimeJson.Default.RolloutResult);
                 }
                 catch (RolloutException e)
                 {

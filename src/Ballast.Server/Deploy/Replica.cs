@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text.Json;
-using Ballast.Core;
 using Ballast.Core.Deploy;
 
 namespace Ballast.Server.Deploy;
@@ -115,7 +113,7 @@ internal sealed partial class Replica(string release, int index, int port, Proce
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
                 using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{Port}{healthPath}"), attempt.Token);
                 if ((int)response.StatusCode == 200) return;
-                var (explained, contractFails) = Explain(await response.Content.ReadAsStringAsync(attempt.Token));
+                var (explained, contractFails) = ReadyAnswer.Explain(await response.Content.ReadAsStringAsync(attempt.Token));
                 last = $"{(int)response.StatusCode} {explained}";
                 // A process's environment is fixed when it starts: a replica whose contract check fails will never be
                 // ready, so waiting out startup_timeout would only delay the rollback.
@@ -131,35 +129,6 @@ internal sealed partial class Replica(string release, int index, int port, Proce
             await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
         }
     }
-
-    /// <summary>
-    /// The failing checks of an application/health+json body ("environment:contract: AI_MAX_TOKENS_CHAT is missing"),
-    /// else the body; and whether the environment contract is among them.
-    /// </summary>
-    private static (string Text, bool ContractFails) Explain(string body)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.TryGetProperty("checks", out var checks) && checks.ValueKind == JsonValueKind.Object)
-            {
-                var failing = checks.EnumerateObject()
-                    .SelectMany(c => c.Value.EnumerateArray().Where(x => x.TryGetProperty("status", out var s) && s.GetString() == "fail")
-                        .Select(x => (c.Name, Output: x.TryGetProperty("output", out var o) ? o.GetString() : "fail")))
-                    .ToArray();
-                if (failing.Length > 0)
-                    return (string.Join("; ", failing.Select(f => $"{f.Name}: {f.Output}")), failing.Any(f => f.Name == ContractCheck));
-            }
-        }
-        catch (JsonException)
-        {
-            // Not health+json: the body itself says it best.
-        }
-        return (ShortText.Truncate(body, 300), false);
-    }
-
-    /// <summary>The readiness library's check of the environment contract, in its health+json body.</summary>
-    private const string ContractCheck = "environment:contract";
 
     /// <summary>SIGTERM, then SIGKILL when it has not exited within its stop timeout.</summary>
     public async Task StopAsync()

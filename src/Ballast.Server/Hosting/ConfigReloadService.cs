@@ -15,7 +15,10 @@ public sealed partial class ConfigReloadService(ConfigState state, LoopSuperviso
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
-    private (DateTime, long)? _handled;
+    // Taken when the host is built, right after the config was loaded, not when the loop first runs: an edit saved in
+    // between is then an edit like any other. Kept across restarts of the loop: an edit whose reading or applying threw
+    // is tried again, not taken as seen.
+    private (DateTime, long)? _handled = state.Current.SourcePath is { } path ? Stamp(path) : null;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => supervisor.RunAsync("config-reload", WatchAsync, stoppingToken);
 
@@ -23,8 +26,6 @@ public sealed partial class ConfigReloadService(ConfigState state, LoopSuperviso
     {
         var path = state.Current.SourcePath;
         if (path is null) return;
-        // Kept across restarts of this loop: an edit whose reading or applying threw is tried again, not taken as seen.
-        _handled ??= Stamp(path);
         using var timer = new PeriodicTimer(PollInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

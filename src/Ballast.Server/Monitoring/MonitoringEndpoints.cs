@@ -75,9 +75,12 @@ public static class MonitoringEndpoints
             Results.Json((await store.ListIncidentsAsync(open, monitor, Math.Clamp(limit ?? 500, 1, 100_000), ct)).Select(IncidentView.Of).ToArray(),
                 MonitoringJson.Default.IReadOnlyListIncidentView));
 
-        api.MapPost("/incidents/{id}/ack", async (string id, AckRequest? body, IMonitoringStore store, AlertPlanner planner,
+        api.MapPost("/incidents/{id}/ack", async (string id, HttpRequest request, IMonitoringStore store, AlertPlanner planner,
             TimeProvider time, CancellationToken ct) =>
         {
+            // The body is optional: who acknowledged, "api" when nobody says.
+            var (body, invalid) = await JsonBody<AckRequest>.ReadAsync(request, MonitoringJson.Default.AckRequest, optional: true, ct);
+            if (invalid is not null) return invalid;
             var by = string.IsNullOrWhiteSpace(body?.By) ? "api" : body.By.Trim();
             if (!await store.AcknowledgeAsync(id, time.GetUtcNow(), by, ct))
                 return Results.Problem($"no open incident with id \"{id}\"", statusCode: 404);
@@ -86,8 +89,8 @@ public static class MonitoringEndpoints
             return Results.Json(IncidentView.Of(incident), MonitoringJson.Default.IncidentView);
         });
 
-        api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer) =>
-            Results.Json(new StatsView(engine.Stats.Snapshot(), writer.Status), MonitoringJson.Default.StatsView));
+        api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer, StoreRefusals refusals) =>
+            Results.Json(new StatsView(engine.Stats.Snapshot(), writer.Status, refusals.Status), MonitoringJson.Default.StatsView));
 
         return app;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ballast.Core.Alerting;
 using Ballast.Core.Monitoring;
 using Ballast.Storage.Monitoring;
 
@@ -30,8 +31,11 @@ public sealed record UptimeView(string Range, double? Uptime, long Checks, doubl
 public sealed record MonitorDetail(MonitorSummary Monitor, int ConsecutiveFailures, DateTimeOffset? LastSuccessAt, DateTimeOffset? ChangedAt,
     string Severity, IReadOnlyList<string> Tags, string? Runbook, IReadOnlyList<string> Conditions, IReadOnlyList<UptimeView> Uptime, IncidentView? OpenIncident);
 
-/// <summary>Body of <c>GET /api/v1/stats</c>: the scheduler's figures and the store writer's state.</summary>
-public sealed record StatsView(SchedulerSnapshot Scheduler, WriterStatus Writer);
+/// <summary>
+/// Body of <c>GET /api/v1/stats</c>: the scheduler's figures, the store writer's state, and the notifications and
+/// delivery records the store refused and the alerting loops set aside.
+/// </summary>
+public sealed record StatsView(SchedulerSnapshot Scheduler, WriterStatus Writer, SetAsideStatus Alerting);
 
 /// <summary>The monitoring API (under /api/v1) as the server writes it and the CLI and tests read it.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]

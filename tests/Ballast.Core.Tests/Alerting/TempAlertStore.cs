@@ -10,6 +10,16 @@ internal sealed class TempAlertStore(TempDirectory dir, SqlNotificationStore sto
 {
     public SqlNotificationStore Store { get; } = store;
 
+    /// <summary>Runs <paramref name="sql"/> on the database directly (a trigger that makes it refuse some rows, say).</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dir.File("ballast.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     public static async Task<TempAlertStore> CreateAsync()
     {
         var dir = new TempDirectory();

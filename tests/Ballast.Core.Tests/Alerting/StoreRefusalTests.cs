@@ -1,0 +1,112 @@
+using Ballast.Core.Alerting;
+using Ballast.Core.Alerting.Channels;
+using Ballast.Core.Config;
+using Ballast.Core.Diagnostics;
+using Ballast.Core.Monitoring;
+using Ballast.Storage;
+using Ballast.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ballast.Core.Tests.Alerting;
+
+/// <summary>
+/// A real SQLite database that refuses some rows (a trigger raising an abort, the constraint failure a database gives
+/// for data it will never take): the planner and the dispatcher set the refused one aside, log and count it, and go on
+/// with the others instead of retrying it forever.
+/// </summary>
+public sealed class StoreRefusalTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 29, 8, 0, 0, TimeSpan.Zero);
+    // Every wait here is on the fake clock, so a refusal retried like an outage would never finish: bounded in real time.
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private readonly FakeTimeProvider _time = new(T0);
+    private readonly StoreRefusals _refusals = new(StorageFailure.Classifier);
+    private TestReceiver _receiver = null!;
+    private TempAlertStore _temp = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _receiver = await TestReceiver.StartAsync();
+        _temp = await TempAlertStore.CreateAsync();
+    }
+
+    private BallastConfig Config() => ConfigLoader.Parse($$"""
+        channels:
+          hooks: { type: webhook, url: "{{_receiver.Url("/hooks")}}" }
+          stubborn: { type: webhook, url: "{{_receiver.Url("/stubborn")}}" }
+          refused: { type: webhook, url: "{{_receiver.Url("/refused")}}" }
+        alerting:
+          group_wait: 0s
+          routes: [ { channels: [hooks, stubborn, refused] } ]
+        monitors:
+          - { name: api, type: tcp, target: "h:1" }
+        """, "ballast.yaml").Require();
+
+    [Fact]
+    public async Task Planner_StoreRefusesOneNotification_OthersStoredAndDelivered_RefusedOneLoggedAndCounted()
+    {
+        await _temp.ExecuteAsync("""
+            CREATE TRIGGER refuse_channel BEFORE INSERT ON notifications WHEN NEW.channel = 'refused'
+            BEGIN SELECT RAISE(ABORT, 'this database refuses the channel'); END
+            """);
+        var plannerLog = new RecordingLogger<AlertPlanner>();
+        var planner = new AlertPlanner(_temp.Store, _time, plannerLog, refusals: _refusals);
+        planner.Configure(Config());
+        planner.Observe(new Incident("i1", "api", T0.AddMinutes(-1), T0, null, "connection refused (h:1)"),
+            new TcpMonitorConfig { Name = "api", Target = "h:1", Severity = Severity.Critical }, 2);
+
+        await planner.StepAsync(CancellationToken.None).WaitAsync(Bound);
+
+        var stored = await _temp.Store.ListAsync();
+        Assert.Equal(["hooks", "stubborn"], stored.Select(n => n.Channel).Order(StringComparer.Ordinal));
+        var setAside = Assert.Single(plannerLog.Entries, e => e.Id.Id == LogEvents.Storage.NotificationSetAside).Message;
+        Assert.Contains("Firing notification", setAside, StringComparison.Ordinal);
+        Assert.Contains("to refused for api (incident i1)", setAside, StringComparison.Ordinal);
+        Assert.Contains("this database refuses the channel", setAside, StringComparison.Ordinal);
+        Assert.Equal(1, _refusals.Status.SetAside);
+        Assert.Contains("to refused", _refusals.Status.LastSetAside, StringComparison.Ordinal);
+
+        var dispatcher = new NotificationDispatcher(_temp.Store, [new WebhookSender(_time)], _time, new RecordingLogger<NotificationDispatcher>(), _refusals);
+        dispatcher.Configure(Config());
+        foreach (var n in await _temp.Store.DueAsync(_time.GetUtcNow(), 10)) await dispatcher.SendAsync(n, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.Equal(["/hooks", "/stubborn"], _receiver.Requests.Select(r => r.Path).Order(StringComparer.Ordinal));
+        Assert.All(await _temp.Store.ListAsync(), n => Assert.Equal(NotificationStatus.Delivered, n.Status));
+    }
+
+    [Fact]
+    public async Task Dispatcher_StoreRefusesTheDeliveryRecord_MarkedFailedWithTheReason_NeverSentAgain_OthersDelivered()
+    {
+        await _temp.ExecuteAsync("""
+            CREATE TRIGGER refuse_delivery BEFORE UPDATE ON notifications WHEN NEW.channel = 'stubborn' AND NEW.status = 'Delivered'
+            BEGIN SELECT RAISE(ABORT, 'this database refuses the delivery record'); END
+            """);
+        var planner = new AlertPlanner(_temp.Store, _time, new RecordingLogger<AlertPlanner>(), refusals: _refusals);
+        planner.Configure(Config());
+        planner.Observe(new Incident("i1", "api", T0.AddMinutes(-1), T0, null, "connection refused (h:1)"),
+            new TcpMonitorConfig { Name = "api", Target = "h:1", Severity = Severity.Critical }, 2);
+        await planner.StepAsync(CancellationToken.None).WaitAsync(Bound);
+        var log = new RecordingLogger<NotificationDispatcher>();
+        var dispatcher = new NotificationDispatcher(_temp.Store, [new WebhookSender(_time)], _time, log, _refusals);
+        dispatcher.Configure(Config());
+
+        foreach (var n in await _temp.Store.DueAsync(_time.GetUtcNow(), 10)) await dispatcher.SendAsync(n, CancellationToken.None).WaitAsync(Bound);
+        _time.Advance(TimeSpan.FromHours(1));
+        foreach (var n in await _temp.Store.DueAsync(_time.GetUtcNow(), 10)) await dispatcher.SendAsync(n, CancellationToken.None).WaitAsync(Bound);
+
+        var byChannel = (await _temp.Store.ListAsync()).ToDictionary(n => n.Channel, StringComparer.Ordinal);
+        Assert.Equal(NotificationStatus.Failed, byChannel["stubborn"].Status);
+        Assert.Contains("this database refuses the delivery record", byChannel["stubborn"].LastError, StringComparison.Ordinal);
+        Assert.Equal((NotificationStatus.Delivered, NotificationStatus.Delivered), (byChannel["hooks"].Status, byChannel["refused"].Status));
+        Assert.Single(_receiver.Requests, r => r.Path == "/stubborn");
+        Assert.Contains("the delivery record of Firing notification", Assert.Single(log.Entries, e => e.Id.Id == LogEvents.Storage.NotificationSetAside).Message,
+            StringComparison.Ordinal);
+        Assert.Equal(1, _refusals.Status.SetAside);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        _temp.Dispose();
+    }
+}
