@@ -5,6 +5,8 @@ using Ballast.Core.Diagnostics;
 using Ballast.Core.Monitoring;
 using Ballast.Storage;
 using Ballast.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ballast.Core.Tests.Alerting;
@@ -21,13 +23,20 @@ public sealed class StoreRefusalTests : IAsyncLifetime
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly FakeTimeProvider _time = new(T0);
     private readonly StoreRefusals _refusals = new(StorageFailure.Classifier);
+    private readonly RecordingLogger<AlertPlanner> _plannerLog = new();
+    private readonly RecordingLogger<NotificationDispatcher> _dispatcherLog = new();
     private TestReceiver _receiver = null!;
     private TempAlertStore _temp = null!;
+    private AlertingServices _services = null!;
 
     public async ValueTask InitializeAsync()
     {
         _receiver = await TestReceiver.StartAsync();
         _temp = await TempAlertStore.CreateAsync();
+        _services = new AlertingServices(_temp.Store, _time, s => s
+            .AddSingleton(_refusals)
+            .AddSingleton<ILogger<AlertPlanner>>(_plannerLog)
+            .AddSingleton<ILogger<NotificationDispatcher>>(_dispatcherLog));
     }
 
     private BallastConfig Config() => ConfigLoader.Parse($$"""
@@ -49,8 +58,7 @@ public sealed class StoreRefusalTests : IAsyncLifetime
             CREATE TRIGGER refuse_channel BEFORE INSERT ON notifications WHEN NEW.channel = 'refused'
             BEGIN SELECT RAISE(ABORT, 'this database refuses the channel'); END
             """);
-        var plannerLog = new RecordingLogger<AlertPlanner>();
-        var planner = new AlertPlanner(_temp.Store, _time, plannerLog, refusals: _refusals);
+        var planner = _services.Planner;
         planner.Configure(Config());
         planner.Observe(new Incident("i1", "api", T0.AddMinutes(-1), T0, null, "connection refused (h:1)"),
             new TcpMonitorConfig { Name = "api", Target = "h:1", Severity = Severity.Critical }, 2);
@@ -59,14 +67,14 @@ public sealed class StoreRefusalTests : IAsyncLifetime
 
         var stored = await _temp.Store.ListAsync();
         Assert.Equal(["hooks", "stubborn"], stored.Select(n => n.Channel).Order(StringComparer.Ordinal));
-        var setAside = Assert.Single(plannerLog.Entries, e => e.Id.Id == LogEvents.Storage.NotificationSetAside).Message;
+        var setAside = Assert.Single(_plannerLog.Entries, e => e.Id.Id == LogEvents.Storage.NotificationSetAside).Message;
         Assert.Contains("Firing notification", setAside, StringComparison.Ordinal);
         Assert.Contains("to refused for api (incident i1)", setAside, StringComparison.Ordinal);
         Assert.Contains("this database refuses the channel", setAside, StringComparison.Ordinal);
         Assert.Equal(1, _refusals.Status.SetAside);
         Assert.Contains("to refused", _refusals.Status.LastSetAside, StringComparison.Ordinal);
 
-        var dispatcher = new NotificationDispatcher(_temp.Store, [new WebhookSender(_time)], _time, new RecordingLogger<NotificationDispatcher>(), _refusals);
+        var dispatcher = _services.Dispatcher;
         dispatcher.Configure(Config());
         foreach (var n in await _temp.Store.DueAsync(_time.GetUtcNow(), 10)) await dispatcher.SendAsync(n, CancellationToken.None).WaitAsync(Bound);
 
@@ -81,13 +89,12 @@ public sealed class StoreRefusalTests : IAsyncLifetime
             CREATE TRIGGER refuse_delivery BEFORE UPDATE ON notifications WHEN NEW.channel = 'stubborn' AND NEW.status = 'Delivered'
             BEGIN SELECT RAISE(ABORT, 'this database refuses the delivery record'); END
             """);
-        var planner = new AlertPlanner(_temp.Store, _time, new RecordingLogger<AlertPlanner>(), refusals: _refusals);
+        var planner = _services.Planner;
         planner.Configure(Config());
         planner.Observe(new Incident("i1", "api", T0.AddMinutes(-1), T0, null, "connection refused (h:1)"),
             new TcpMonitorConfig { Name = "api", Target = "h:1", Severity = Severity.Critical }, 2);
         await planner.StepAsync(CancellationToken.None).WaitAsync(Bound);
-        var log = new RecordingLogger<NotificationDispatcher>();
-        var dispatcher = new NotificationDispatcher(_temp.Store, [new WebhookSender(_time)], _time, log, _refusals);
+        var dispatcher = _services.Dispatcher;
         dispatcher.Configure(Config());
 
         foreach (var n in await _temp.Store.DueAsync(_time.GetUtcNow(), 10)) await dispatcher.SendAsync(n, CancellationToken.None).WaitAsync(Bound);
@@ -99,13 +106,14 @@ public sealed class StoreRefusalTests : IAsyncLifetime
         Assert.Contains("this database refuses the delivery record", byChannel["stubborn"].LastError, StringComparison.Ordinal);
         Assert.Equal((NotificationStatus.Delivered, NotificationStatus.Delivered), (byChannel["hooks"].Status, byChannel["refused"].Status));
         Assert.Single(_receiver.Requests, r => r.Path == "/stubborn");
-        Assert.Contains("the delivery record of Firing notification", Assert.Single(log.Entries, e => e.Id.Id == LogEvents.Storage.NotificationSetAside).Message,
+        Assert.Contains("the delivery record of Firing notification", Assert.Single(_dispatcherLog.Entries, e => e.Id.Id == LogEvents.Storage.NotificationSetAside).Message,
             StringComparison.Ordinal);
         Assert.Equal(1, _refusals.Status.SetAside);
     }
 
     public async ValueTask DisposeAsync()
     {
+        _services.Dispose();
         await _receiver.DisposeAsync();
         _temp.Dispose();
     }
