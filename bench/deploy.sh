@@ -36,7 +36,8 @@ $( [ "$1" = yes ] && printf "      AI_MAX_TOKENS_CHAT: '4000'\n      AI_MAX_TOKE
 YML
 }
 config yes
-(cd "$work" && dotnet "$BALLAST_DLL" serve --config ballast.yaml > serve.log 2>&1) &
+# exec: $! must be the server itself, or stopping it leaves it (and its replicas) running after the benchmark.
+(cd "$work" && exec dotnet "$BALLAST_DLL" serve --config ballast.yaml > serve.log 2>&1) &
 _ballast_stops+=("kill $!")
 wait_http "http://127.0.0.1:$server_port/health/live"
 deploy() { (cd "$work" && dotnet "$BALLAST_DLL" deploy api --config ballast.yaml --json "$@" 2>>deploy.log) || true; }

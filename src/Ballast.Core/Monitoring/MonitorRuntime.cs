@@ -35,31 +35,31 @@ internal sealed class MonitorRuntime(MonitorConfig config, string fingerprint, M
         Cancellation.Cancel();
     }
 
-    // Which wait the loop is parked in (0: not parked). A timer that fires or is cancelled late only unparks its own wait.
-    private int _parkedIn;
-    private int _waits;
+    // What the loop is parked on: the timer it awaits, or a restart marker; null while it works. A timer that fires or
+    // is cancelled late only clears its own wait, since it compares with itself.
+    private object? _parkedOn;
 
     /// <summary>True while the loop waits on the clock (not probing, not recording): what a test waits for before moving a fake clock.</summary>
-    public bool Parked => Volatile.Read(ref _parkedIn) != 0 || Loop is null || Loop.IsCompleted;
+    public bool Parked => Volatile.Read(ref _parkedOn) is not null || Loop is null || Loop.IsCompleted;
 
     /// <summary>The loop failed and waits out the supervisor's backoff: that is waiting on the clock too.</summary>
-    public void ParkForRestart() => Volatile.Write(ref _parkedIn, Interlocked.Increment(ref _waits));
+    public void ParkForRestart() => Volatile.Write(ref _parkedOn, new object());
 
     /// <summary>The loop (re)started and is working until its next wait.</summary>
-    public void Unpark() => Volatile.Write(ref _parkedIn, 0);
+    public void Unpark() => Volatile.Write(ref _parkedOn, null);
 
     public void Wake()
     {
-        Volatile.Write(ref _parkedIn, 0);
+        Volatile.Write(ref _parkedOn, null);
         Interlocked.Exchange(ref _wake, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     /// <summary>Awaits a timer already registered; unparks the moment it fires, even before the loop resumes.</summary>
     public Task Park(Task timer)
     {
-        var wait = Interlocked.Increment(ref _waits);
-        Volatile.Write(ref _parkedIn, wait);
-        timer.ContinueWith((_, w) => Interlocked.CompareExchange(ref _parkedIn, 0, (int)w!), wait,
+        Volatile.Write(ref _parkedOn, timer);
+        // Static, with the runtime as state: a wait keeps no closure of its own for the seconds it lasts.
+        timer.ContinueWith(static (fired, runtime) => { Interlocked.CompareExchange(ref ((MonitorRuntime)runtime!)._parkedOn, null, fired); }, this,
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return timer;
     }

@@ -142,16 +142,19 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         return PushOutcome.Recorded;
     }
 
-    private Task StartLoop(MonitorRuntime runtime, Task? replaced) => Task.Run(async () =>
+    private async Task StartLoop(MonitorRuntime runtime, Task? replaced)
     {
+        // Off the caller's thread (Apply starts every loop under its lock) and off any synchronization context it has.
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         // One loop per monitor: the one being replaced ends (it was cancelled and can no longer record) before this one starts.
         if (replaced is not null) await replaced.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await _supervisor.RunAsync("monitor/" + runtime.Config.Name, _ =>
+        // Static delegates and the state passed in: 10,000 loops keep no closure each.
+        await _supervisor.RunAsync("monitor/" + runtime.Config.Name, static (s, _) =>
         {
-            runtime.Unpark();
-            return runtime.Config is HeartbeatMonitorConfig ? RunHeartbeatAsync(runtime) : RunProbesAsync(runtime);
-        }, runtime.Cancellation.Token, e => RecordFault(runtime, e));
-    });
+            s.Runtime.Unpark();
+            return s.Runtime.Config is HeartbeatMonitorConfig ? s.Engine.RunHeartbeatAsync(s.Runtime) : s.Engine.RunProbesAsync(s.Runtime);
+        }, (Engine: this, Runtime: runtime), runtime.Cancellation.Token, static (s, e) => s.Engine.RecordFault(s.Runtime, e));
+    }
 
     /// <summary>A loop threw: the check it was making is recorded as failed (so it shows, and counts towards an incident).</summary>
     private Task RecordFault(MonitorRuntime runtime, Exception exception)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.ExceptionServices;
 using Ballast.Core.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -29,6 +30,7 @@ public sealed partial class LoopSupervisor : IDisposable
     private static readonly ResiliencePropertyKey<long> RunStartedAt = new("ballast.loop.started");
     private static readonly ResiliencePropertyKey<int> Streak = new("ballast.loop.streak");
     private static readonly ResiliencePropertyKey<Func<Exception, Task>?> OnFault = new("ballast.loop.onfault");
+    private static readonly ResiliencePropertyKey<ExceptionDispatchInfo?> FirstFailure = new("ballast.loop.first");
 
     /// <summary>The supervised loop this code runs in, if any (flows with the loop's awaits).</summary>
     private static readonly AsyncLocal<(LoopSupervisor Supervisor, string Name)?> Current = new();
@@ -66,21 +68,62 @@ public sealed partial class LoopSupervisor : IDisposable
     /// restarts it after the backoff. <paramref name="onFault"/> runs after each failure (before the wait); its own
     /// failure is logged, never rethrown.
     /// </summary>
-    public async Task RunAsync(string name, Func<CancellationToken, Task> loop, CancellationToken cancellationToken,
-        Func<Exception, Task>? onFault = null)
+    public Task RunAsync(string name, Func<CancellationToken, Task> loop, CancellationToken cancellationToken,
+        Func<Exception, Task>? onFault = null) =>
+        RunAsync(name, static (s, ct) => s.Loop(ct), (Loop: loop, OnFault: onFault), cancellationToken,
+            onFault is null ? null : static (s, e) => s.OnFault!(e));
+
+    /// <summary>
+    /// <see cref="RunAsync(string, Func{CancellationToken, Task}, CancellationToken, Func{Exception, Task}?)"/> with the
+    /// loop's state passed in, so that thousands of loops (one per monitor) run on static delegates and keep no closure.
+    /// </summary>
+    public async Task RunAsync<TState>(string name, Func<TState, CancellationToken, Task> loop, TState state,
+        CancellationToken cancellationToken, Func<TState, Exception, Task>? onFault = null)
     {
+        // The first run is outside the pipeline: a loop that never fails (almost all of them) holds no resilience context
+        // and none of the pipeline's state machines for its whole life, which at 10,000 monitor loops was 25 MB.
+        var started = _time.GetTimestamp();
+        ExceptionDispatchInfo? first = null;
+        try
+        {
+            Current.Value = (this, name);
+            await loop(state, cancellationToken);
+            return;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return; // stopping: the only way out besides returning
+        }
+        catch (Exception e)
+        {
+            first = ExceptionDispatchInfo.Capture(e);
+        }
+        finally
+        {
+            // A wait reported from a run that then ended leaves no stale entry behind.
+            if (first is null) _faults.TryRemove(name, out _);
+        }
+
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(LoopName, name);
         context.Properties.Set(Streak, 0);
-        context.Properties.Set(OnFault, onFault);
+        context.Properties.Set(RunStartedAt, started);
+        context.Properties.Set(FirstFailure, first);
+        context.Properties.Set(OnFault, Bind(onFault, state));
         try
         {
-            await _pipeline.ExecuteAsync(static async (ctx, state) =>
+            await _pipeline.ExecuteAsync(static async (ctx, s) =>
             {
-                ctx.Properties.Set(RunStartedAt, state.Supervisor._time.GetTimestamp());
-                Current.Value = (state.Supervisor, state.Name);
-                await state.Loop(ctx.CancellationToken);
-            }, context, (Loop: loop, Supervisor: this, Name: name));
+                // The failure of the run above goes through the pipeline like any other: same log, record and backoff.
+                if (ctx.Properties.GetValue(FirstFailure, null) is { } failure)
+                {
+                    ctx.Properties.Set(FirstFailure, null);
+                    failure.Throw();
+                }
+                ctx.Properties.Set(RunStartedAt, s.Supervisor._time.GetTimestamp());
+                Current.Value = (s.Supervisor, s.Name);
+                await s.Loop(s.State, ctx.CancellationToken);
+            }, context, (Loop: loop, State: state, Supervisor: this, Name: name));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -92,6 +135,10 @@ public sealed partial class LoopSupervisor : IDisposable
             _faults.TryRemove(name, out _);
         }
     }
+
+    // A lambda over the parameters inside RunAsync would allocate its closure on entry, for every loop, failing or not.
+    private static Func<Exception, Task>? Bind<TState>(Func<TState, Exception, Task>? onFault, TState state) =>
+        onFault is null ? null : e => onFault(state, e);
 
     /// <summary>
     /// Called from inside a supervised loop that waits out a failure itself instead of throwing (a store call retried
