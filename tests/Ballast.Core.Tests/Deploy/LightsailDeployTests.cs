@@ -281,6 +281,57 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         Assert.False(DeploymentFileEnvironment().ContainsKey("BALLAST_COMMIT"));
     }
 
+    /// <summary>What the container Lightsail runs for the ACTIVE deployment tells about itself on /version.</summary>
+    private async Task<(string? Release, string? Commit)> ActiveVersionAsync()
+    {
+        using var http = new HttpClient();
+        var version = JsonNode.Parse(await http.GetStringAsync(new Uri(await ContainerAsync(), "/version")))!;
+        return (version["release"]?.GetValue<string>(), version["commit"]?.GetValue<string>());
+    }
+
+    private const string FirstCommit = "1111111111111111111111111111111111111111";
+    private const string SecondCommit = "2222222222222222222222222222222222222222";
+
+    [Fact]
+    public async Task Rollback_ToAReleaseBuiltWithACommit_DeliversThatCommitAgain()
+    {
+        var first = await ConfigAsync(build: $", commit: '{FirstCommit}'");
+        var (pipeline, store) = await PipelineAsync(first);
+        Assert.Equal(DeployOutcome.Deployed, (await pipeline.DeployAsync(first, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None)).Outcome);
+        var second = await ConfigAsync(build: $", commit: '{SecondCommit}'");
+        var replaced = await pipeline.DeployAsync(second, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None);
+        Assert.Equal(DeployOutcome.Deployed, replaced.Outcome);
+        Assert.Equal(SecondCommit, (await ActiveVersionAsync()).Commit);
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.RollbackAsync(second, "api", to: null, forceUnlock: false, reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
+        Assert.Equal(Pushed, record.Release);
+        Assert.Equal(FirstCommit, DeploymentFileEnvironment()["BALLAST_COMMIT"]!.GetValue<string>());
+        Assert.Equal((Pushed, FirstCommit), await ActiveVersionAsync());
+        // The rollback's record keeps the commit too, so a later restore or rollback finds it there.
+        Assert.Equal(FirstCommit, (await store.HistoryAsync("api", 1, CancellationToken.None))[0].Commit);
+    }
+
+    [Fact]
+    public async Task Deploy_FailingVerification_RollsBackWithTheCommitTheLastVerifiedReleaseWasBuiltFrom()
+    {
+        var first = await ConfigAsync(build: $", commit: '{FirstCommit}'");
+        var (pipeline, _) = await PipelineAsync(first);
+        Assert.Equal(DeployOutcome.Deployed, (await pipeline.DeployAsync(first, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None)).Outcome);
+        var second = await ConfigAsync(build: $", commit: '{SecondCommit}'");
+        _unreadyImage = ":api.web.166";
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(second, new DeployRequest("api"), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.RolledBack, reporter.Text);
+        Assert.Equal((":api.web.166", SecondCommit, Pushed), (record.Release, record.Commit, record.RolledBackTo));
+        Assert.Equal(FirstCommit, DeploymentFileEnvironment()["BALLAST_COMMIT"]!.GetValue<string>());
+        Assert.Equal((Pushed, FirstCommit), await ActiveVersionAsync());
+    }
+
     [Fact]
     public async Task Deploy_AwsCallThatHangs_IsStoppedAtCallTimeout_AndTheDeployRefused()
     {
