@@ -6,35 +6,13 @@ namespace Ballast.Cli.Tests;
 /// <summary>`ballast serve` stopping never leaves a replica behind, whatever went wrong before it stopped.</summary>
 public sealed class DeployStopTests : IDisposable
 {
-    private const string Release = """
-        import hashlib, json, os, sys
-        from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
-        if "--ballast-contract" in sys.argv:
-            print(json.dumps({"service": os.environ.get("SERVICE", "slow"), "env": {}, "endpoints": {"ready": "/health", "version": "/version"}}))
-            sys.exit(0)
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = json.dumps({"release": os.environ["BALLAST_RELEASE"], "envFingerprint": hashlib.sha256(b"").hexdigest()}).encode() \
-                    if self.path == "/version" else b"ok"
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
-        """;
-
     private readonly ProcessServiceHarness _service = new();
 
     [Fact]
     public async Task Serve_StoppingAfterOneServiceFailedToRestore_StopsTheOtherServicesReplicas_AndLogsWhy()
     {
         var otherPort = Ballast.Testing.TestTcpServer.ClosedPort();
-        var serve = await _service.ServeAsync(new Dictionary<string, string> { ["server.py"] = Release }, "/usr/bin/python3", "[server.py]", "", $$"""
+        var serve = await _service.ServeAsync(new Dictionary<string, string> { ["server.py"] = PythonRelease.Versioned }, "/usr/bin/python3", "[server.py]", "", $$"""
               other:
                 provider: process
                 process:
