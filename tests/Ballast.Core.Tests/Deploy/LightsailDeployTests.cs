@@ -291,20 +291,30 @@ public sealed class LightsailDeployTests : IAsyncDisposable
 
     private const string FirstCommit = "1111111111111111111111111111111111111111";
     private const string SecondCommit = "2222222222222222222222222222222222222222";
+    private const string Rebuilt = ":api.web.166";
 
-    [Fact]
-    public async Task Rollback_ToAReleaseBuiltWithACommit_DeliversThatCommitAgain()
+    /// <summary>
+    /// <see cref="Pushed"/> built from <see cref="FirstCommit"/> and deployed; returns the config whose next build is
+    /// <see cref="Rebuilt"/> from <see cref="SecondCommit"/>.
+    /// </summary>
+    private async Task<(BallastConfig Next, DeployPipeline Pipeline, IDeployStore Store)> WithReleaseBuiltFromFirstCommitAsync()
     {
         var first = await ConfigAsync(build: $", commit: '{FirstCommit}'");
         var (pipeline, store) = await PipelineAsync(first);
         Assert.Equal(DeployOutcome.Deployed, (await pipeline.DeployAsync(first, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None)).Outcome);
-        var second = await ConfigAsync(build: $", commit: '{SecondCommit}'");
-        var replaced = await pipeline.DeployAsync(second, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None);
-        Assert.Equal(DeployOutcome.Deployed, replaced.Outcome);
-        Assert.Equal(SecondCommit, (await ActiveVersionAsync()).Commit);
+        Assert.Equal((Pushed, FirstCommit), await ActiveVersionAsync());
+        return (await ConfigAsync(build: $", commit: '{SecondCommit}'"), pipeline, store);
+    }
+
+    [Fact]
+    public async Task Rollback_ToAReleaseBuiltWithACommit_DeliversThatCommitAgain()
+    {
+        var (config, pipeline, store) = await WithReleaseBuiltFromFirstCommitAsync();
+        Assert.Equal(DeployOutcome.Deployed, (await pipeline.DeployAsync(config, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None)).Outcome);
+        Assert.Equal((Rebuilt, SecondCommit), await ActiveVersionAsync());
         var reporter = new RecordingReporter();
 
-        var record = await pipeline.RollbackAsync(second, "api", to: null, forceUnlock: false, reporter, CancellationToken.None);
+        var record = await pipeline.RollbackAsync(config, "api", to: null, forceUnlock: false, reporter, CancellationToken.None);
 
         Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
         Assert.Equal(Pushed, record.Release);
@@ -317,18 +327,27 @@ public sealed class LightsailDeployTests : IAsyncDisposable
     [Fact]
     public async Task Deploy_FailingVerification_RollsBackWithTheCommitTheLastVerifiedReleaseWasBuiltFrom()
     {
-        var first = await ConfigAsync(build: $", commit: '{FirstCommit}'");
-        var (pipeline, _) = await PipelineAsync(first);
-        Assert.Equal(DeployOutcome.Deployed, (await pipeline.DeployAsync(first, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None)).Outcome);
-        var second = await ConfigAsync(build: $", commit: '{SecondCommit}'");
-        _unreadyImage = ":api.web.166";
+        var (config, pipeline, _) = await WithReleaseBuiltFromFirstCommitAsync();
+        _unreadyImage = Rebuilt;
         var reporter = new RecordingReporter();
 
-        var record = await pipeline.DeployAsync(second, new DeployRequest("api"), reporter, CancellationToken.None);
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), reporter, CancellationToken.None);
 
         Assert.True(record.Outcome == DeployOutcome.RolledBack, reporter.Text);
-        Assert.Equal((":api.web.166", SecondCommit, Pushed), (record.Release, record.Commit, record.RolledBackTo));
+        Assert.Equal((Rebuilt, SecondCommit, Pushed), (record.Release, record.Commit, record.RolledBackTo));
         Assert.Equal(FirstCommit, DeploymentFileEnvironment()["BALLAST_COMMIT"]!.GetValue<string>());
+        Assert.Equal((Pushed, FirstCommit), await ActiveVersionAsync());
+    }
+
+    [Fact]
+    public async Task Deploy_AnImageBuiltEarlierWithACommit_DeliversThatCommit()
+    {
+        var (config, pipeline, _) = await WithReleaseBuiltFromFirstCommitAsync();
+        Assert.Equal(DeployOutcome.Deployed, (await pipeline.DeployAsync(config, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None)).Outcome);
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), CancellationToken.None);
+
+        Assert.Equal((DeployOutcome.Deployed, FirstCommit), (record.Outcome, record.Commit));
         Assert.Equal((Pushed, FirstCommit), await ActiveVersionAsync());
     }
 
