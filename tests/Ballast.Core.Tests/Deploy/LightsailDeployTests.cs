@@ -160,11 +160,14 @@ public sealed class LightsailDeployTests : IAsyncDisposable
     }
 
     /// <param name="awsClock">The aws calls' clock (their timeouts), when a test drives it.</param>
-    private async Task<(DeployPipeline Pipeline, IDeployStore Store)> PipelineAsync(BallastConfig config, TimeProvider? awsClock = null)
+    /// <param name="faults">Wraps the real store to make one of its calls fail, when a test needs that.</param>
+    private async Task<(DeployPipeline Pipeline, IDeployStore Store)> PipelineAsync(BallastConfig config, TimeProvider? awsClock = null,
+        Func<IDeployStore, IDeployStore>? faults = null)
     {
         var dialect = Stores.DialectFor(config.Server, config.SourcePath);
         await new SchemaMigrator(dialect).MigrateAsync();
-        var store = new SqlDeployStore(dialect);
+        IDeployStore store = new SqlDeployStore(dialect);
+        store = faults?.Invoke(store) ?? store;
         var environment = new Dictionary<string, string?>
         {
             ["AWS_STANDIN_STATE"] = _state,
@@ -568,6 +571,49 @@ public sealed class LightsailDeployTests : IAsyncDisposable
             Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1) && !deploy.IsCompleted, "the lock was never renewed");
         }
         Assert.Equal(DeployOutcome.Deployed, (await deploy).Outcome);
+    }
+
+    /// <summary>
+    /// The real store, except that renewing the lock throws what a driver throws when it cancels a command itself
+    /// (an <see cref="OperationCanceledException"/> nobody asked for); <paramref name="signal"/> is created then.
+    /// </summary>
+    private sealed class RenewalCancelledByTheDriver(IDeployStore inner, string signal) : IDeployStore
+    {
+        public Task<bool> RenewLockAsync(string service, string holder, DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            File.WriteAllText(signal, "");
+            throw new OperationCanceledException("the driver cancelled the command");
+        }
+
+        public Task<DeployLock?> TryLockAsync(string service, string holder, DateTimeOffset now, CancellationToken cancellationToken) =>
+            inner.TryLockAsync(service, holder, now, cancellationToken);
+        public Task UnlockAsync(string service, string holder, CancellationToken cancellationToken) => inner.UnlockAsync(service, holder, cancellationToken);
+        public Task ForceUnlockAsync(string service, CancellationToken cancellationToken) => inner.ForceUnlockAsync(service, cancellationToken);
+        public Task<long> AddAsync(DeployRecord record, CancellationToken cancellationToken) => inner.AddAsync(record, cancellationToken);
+        public Task UpdateAsync(DeployRecord record, CancellationToken cancellationToken) => inner.UpdateAsync(record, cancellationToken);
+        public Task<IReadOnlyList<DeployRecord>> HistoryAsync(string service, int limit, CancellationToken cancellationToken) =>
+            inner.HistoryAsync(service, limit, cancellationToken);
+        public Task AddBackupAsync(long deployId, string service, SpecBackup backup, DateTimeOffset at, CancellationToken cancellationToken) =>
+            inner.AddBackupAsync(deployId, service, backup, at, cancellationToken);
+        public Task<IReadOnlyList<StoredBackup>> BackupsAsync(string service, int limit, CancellationToken cancellationToken) =>
+            inner.BackupsAsync(service, limit, cancellationToken);
+        public Task<IReadOnlyList<string>> ServicesAsync(CancellationToken cancellationToken) => inner.ServicesAsync(cancellationToken);
+        public Task<long> PruneAsync(string service, int keepRecords, int keepReleases, CancellationToken cancellationToken) =>
+            inner.PruneAsync(service, keepRecords, keepReleases, cancellationToken);
+    }
+
+    [Fact]
+    public async Task Deploy_WhoseLockRenewalTheStoreCancelled_FinishesAndReleasesItsLock()
+    {
+        // The checklist runs until the heartbeat has tried to renew the lock (a third of lock_ttl in).
+        var config = await ConfigAsync(checklist: "{ pre: ['while [ ! -e renewal-tried ]; do sleep 0.05; done'] }", service: "    lock_ttl: 3s");
+        var (pipeline, store) = await PipelineAsync(config, faults: real => new RenewalCancelledByTheDriver(real, _dir.File("renewal-tried")));
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
+        Assert.Null(await store.TryLockAsync("api", "next", TimeProvider.System.GetUtcNow(), CancellationToken.None));
     }
 
     [Fact]
