@@ -1,9 +1,13 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Ballast.Cli.Tests;
 
-/// <summary>`ballast serve` stopping never leaves a replica behind, whatever went wrong before it stopped.</summary>
+/// <summary>
+/// No replica outlives what started it: a rollout that fails for any reason stops the replicas it started, and
+/// `ballast serve` stopping stops every replica, whatever went wrong before it stopped.
+/// </summary>
 public sealed class DeployStopTests : IDisposable
 {
     private readonly ProcessServiceHarness _service = new();
@@ -55,14 +59,64 @@ public sealed class DeployStopTests : IDisposable
 
             await serve.TerminateAsync();
 
-            Assert.False(Directory.Exists($"/proc/{pid}"), $"replica {pid} of slow outlived ballast serve: " + serve.Stdout + serve.Stderr);
+            Assert.False(Running(pid), $"replica {pid} of slow outlived ballast serve: " + serve.Stdout + serve.Stderr);
             Assert.Equal(0, serve.ExitCode);
         }
         finally
         {
             serve.Dispose();
-            if (pid != 0 && Directory.Exists($"/proc/{pid}"))
-                using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+            await KillAsync(pid);
+        }
+    }
+
+    private static bool Running(int pid) => Directory.Exists($"/proc/{pid}");
+
+    private static async Task KillAsync(int pid)
+    {
+        if (pid == 0 || !Running(pid)) return;
+        using var kill = System.Diagnostics.Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    private Task<HttpResponseMessage> StartRolloutAsync(string release, Dictionary<string, string>? env = null) =>
+        _service.Http.PostAsJsonAsync(_service.Api("/rollouts"), new { release, env = env ?? [], artifact = _service.Artifact });
+
+    [Fact]
+    public async Task Rollout_OneReplicaFailingOutsideHttp_StopsTheOtherReplicaItStarted()
+    {
+        // Two replicas: the first to start is ready at once; the other answers its readiness check with a character set
+        // nobody knows, so reading the answer fails with an error that is neither HTTP's nor the rollout's.
+        var release = PythonRelease.Script("""
+            def claim():
+                try:
+                    fd = os.open("first-replica.pid", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+                except FileExistsError:
+                    return False
+                os.write(fd, str(os.getpid()).encode())
+                os.close(fd)
+                return True
+
+            first = claim()
+
+            def answer(path):
+                return b"ok" if first else (503, {"Content-Type": "text/plain; charset=no-such-charset"}, b"starting")
+            """);
+        using var serve = await _service.ServeAsync(new Dictionary<string, string> { ["server.py"] = release }, "/usr/bin/python3", "[server.py]", "", "    scale: 2");
+        var pidFile = Path.Combine(_service.Directory, ".ballast", "releases", "slow", "r1", "first-replica.pid");
+        var pid = 0;
+        try
+        {
+            using var response = await StartRolloutAsync("r1");
+
+            Assert.False(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            pid = int.Parse(File.ReadAllText(pidFile), CultureInfo.InvariantCulture);
+            Assert.False(Running(pid), $"replica {pid}, ready, outlived the rollout that failed: " + serve.Stdout);
+            Assert.Equal(0, (await _service.StatusAsync()).GetProperty("replicas").GetArrayLength());
+            await serve.TerminateAsync();
+        }
+        finally
+        {
+            await KillAsync(pid);
         }
     }
 

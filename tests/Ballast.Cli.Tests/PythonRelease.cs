@@ -1,8 +1,8 @@
 namespace Ballast.Cli.Tests;
 
 /// <summary>
-/// Process releases written as small Python HTTP services: a server on <c>$PORT</c> that answers every GET with 200
-/// and the body the test's <c>answer(path)</c> returns, and, when the test gives one, a contract printed for
+/// Process releases written as small Python HTTP services: a server on <c>$PORT</c> that answers every GET as the
+/// test's <c>answer(path)</c> says, and, when the test gives one, a contract printed for
 /// <c>--ballast-contract</c>. Like a real release it knows only its environment (BALLAST_RELEASE, BALLAST_COMMIT...).
 /// </summary>
 internal static class PythonRelease
@@ -20,7 +20,10 @@ internal static class PythonRelease
                                "envFingerprint": hashlib.sha256(b"").hexdigest()}).encode()
         """, contract: """{"service": os.environ.get("SERVICE", "slow"), "env": {}, "endpoints": {"ready": "/health", "version": "/version"}}""");
 
-    /// <param name="answer">Python defining <c>answer(path)</c>, which returns the body (bytes) of the answer to a GET of path.</param>
+    /// <param name="answer">
+    /// Python defining <c>answer(path)</c>, which returns the answer to a GET of path: its body (bytes, status 200), or
+    /// a tuple (status, headers, body).
+    /// </param>
     /// <param name="contract">A Python expression for the contract printed for <c>--ballast-contract</c>; none when null.</param>
     public static string Script(string answer, string? contract = null)
     {
@@ -38,8 +41,11 @@ internal static class PythonRelease
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):
-                body = answer(self.path)
-                self.send_response(200)
+                reply = answer(self.path)
+                status, headers, body = reply if isinstance(reply, tuple) else (200, {}, reply)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
