@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ballast.Testing;
 
 namespace Ballast.Cli.Tests;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Ballast.Testing;
 
 namespace Ballast.Cli.Tests;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using Ballast.Testing;
 using Microsoft.Data.Sqlite;
 
 namespace Ballast.Cli.Tests;

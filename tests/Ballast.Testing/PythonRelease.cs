@@ -1,11 +1,11 @@
-namespace Ballast.Cli.Tests;
+namespace Ballast.Testing;
 
 /// <summary>
 /// Process releases written as small Python HTTP services: a server on <c>$PORT</c> that answers every GET as the
 /// test's <c>answer(path)</c> says, and, when the test gives one, a contract printed for
 /// <c>--ballast-contract</c>. Like a real release it knows only its environment (BALLAST_RELEASE, BALLAST_COMMIT...).
 /// </summary>
-internal static class PythonRelease
+public static class PythonRelease
 {
     /// <summary>
     /// A release whose /version reports what its environment tells it (release, commit, and the fingerprint of a
