@@ -83,6 +83,36 @@ public sealed class DeployStopTests : IDisposable
         _service.Http.PostAsJsonAsync(_service.Api("/rollouts"), new { release, env = env ?? [], artifact = _service.Artifact });
 
     [Fact]
+    public async Task Serve_Stopped_WaitsForAReplicaSlowToExit_AndKillsItAtStopTimeout()
+    {
+        // A release that takes its time to shut down (here: forever) after SIGTERM.
+        var release = PythonRelease.Script("""
+            import signal
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+            def answer(path):
+                return b"ok"
+            """);
+        var serve = await _service.ServeAsync(new Dictionary<string, string> { ["server.py"] = release }, "/usr/bin/python3", "[server.py]", "      stop_timeout: 5s");
+        var pid = 0;
+        try
+        {
+            await _service.RolloutAsync("r1");
+            pid = (await _service.StatusAsync()).GetProperty("replicas")[0].GetProperty("pid").GetInt32();
+
+            await serve.TerminateAsync();
+
+            Assert.False(Running(pid), $"replica {pid} outlived ballast serve (exit {serve.ExitCode}): " + serve.Stdout + serve.Stderr);
+            Assert.Equal(0, serve.ExitCode);
+        }
+        finally
+        {
+            serve.Dispose();
+            await KillAsync(pid);
+        }
+    }
+
+    [Fact]
     public async Task Rollout_OneReplicaFailingOutsideHttp_StopsTheOtherReplicaItStarted()
     {
         // Two replicas: the first to start is ready at once; the other answers its readiness check with a character set
