@@ -58,10 +58,7 @@ public sealed class DeployStopTests : IDisposable
             }, serve);
             await ProcessServiceHarness.UntilAsync(() => Task.FromResult(serve.Stdout.Contains("other: the last release was not started again", StringComparison.Ordinal)), serve);
 
-            await serve.TerminateAsync();
-
-            Assert.False(Running(pid), $"replica {pid} of slow outlived ballast serve: " + serve.Stdout + serve.Stderr);
-            Assert.Equal(0, serve.ExitCode);
+            await StopsWithAsync(serve, pid);
         }
         finally
         {
@@ -77,6 +74,14 @@ public sealed class DeployStopTests : IDisposable
         if (pid == 0 || !Running(pid)) return;
         using var kill = System.Diagnostics.Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Stops the server with SIGTERM: it exits 0, and replica <paramref name="pid"/> with it.</summary>
+    private static async Task StopsWithAsync(BallastProcess serve, int pid)
+    {
+        await serve.TerminateAsync();
+        Assert.False(Running(pid), $"replica {pid} outlived ballast serve (exit {serve.ExitCode}): " + serve.Stdout + serve.Stderr);
+        Assert.Equal(0, serve.ExitCode);
     }
 
     private Task<HttpResponseMessage> StartRolloutAsync(string release, Dictionary<string, string>? env = null) =>
@@ -100,10 +105,7 @@ public sealed class DeployStopTests : IDisposable
             await _service.RolloutAsync("r1");
             pid = (await _service.StatusAsync()).GetProperty("replicas")[0].GetProperty("pid").GetInt32();
 
-            await serve.TerminateAsync();
-
-            Assert.False(Running(pid), $"replica {pid} outlived ballast serve (exit {serve.ExitCode}): " + serve.Stdout + serve.Stderr);
-            Assert.Equal(0, serve.ExitCode);
+            await StopsWithAsync(serve, pid);
         }
         finally
         {
