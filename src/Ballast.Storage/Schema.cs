@@ -10,7 +10,14 @@ namespace Ballast.Storage;
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version7()];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version7(), Version8()];
+
+    /// <summary>Deploys remember the commit their release was built from, so a restart or a rollback delivers it again.</summary>
+    private static string[] Version8() =>
+    [
+        // Quoted: COMMIT is a keyword, which SQLite refuses as a bare column name.
+        """ALTER TABLE deploys ADD COLUMN "commit" TEXT""",
+    ];
 
     /// <summary>Notifications remember the recipients that already accepted them (a JSON array), so retries skip them.</summary>
     private static string[] Version7() =>

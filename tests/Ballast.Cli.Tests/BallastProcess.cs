@@ -68,7 +68,8 @@ public sealed class BallastProcess : IDisposable
     public async Task TerminateAsync()
     {
         using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        // As long as the server may take to stop: its monitoring waits up to 30 s for storage to take the last results.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await _process.WaitForExitAsync(timeout.Token);
         _process.WaitForExit();
     }

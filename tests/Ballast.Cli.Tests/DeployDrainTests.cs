@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Ballast.Testing;
 
 namespace Ballast.Cli.Tests;
 
@@ -9,33 +10,14 @@ namespace Ballast.Cli.Tests;
 /// </summary>
 public sealed class DeployDrainTests : IDisposable
 {
-    private const string Service = """
-        import json, os, sys, time
-        from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
-        from urllib.parse import urlparse, parse_qs
-
-        release = os.environ.get("BALLAST_RELEASE", "")
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):
-                url = urlparse(self.path)
-                if url.path == "/slow":
-                    print(f"slow request started on {release}", flush=True)
-                    time.sleep(float(parse_qs(url.query)["seconds"][0]))
-                body = json.dumps({"release": release}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
-        """;
+    private static readonly string Service = PythonRelease.Script("""
+        def answer(path):
+            url = urlparse(path)
+            if url.path == "/slow":
+                print(f"slow request started on {release}", flush=True)
+                time.sleep(float(parse_qs(url.query)["seconds"][0]))
+            return json.dumps({"release": release}).encode()
+        """);
 
     private readonly ProcessServiceHarness _service = new();
 

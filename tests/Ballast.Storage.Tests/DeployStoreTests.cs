@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Ballast.Core.Deploy;
 using Ballast.Storage.Deploy;
 
@@ -8,6 +9,7 @@ public sealed class DeployStoreTests : IDisposable
 {
     private readonly StoreBackends _backends = new();
     private static readonly DateTimeOffset T0 = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+    private const string Commit = "0123456789abcdef0123456789abcdef01234567";
 
     private async Task<SqlDeployStore> OpenAsync(string backend)
     {
@@ -55,7 +57,7 @@ public sealed class DeployStoreTests : IDisposable
         var id = await store.AddAsync(first, CancellationToken.None);
         var done = first with
         {
-            Id = id, FinishedAt = T0.AddSeconds(7), Outcome = DeployOutcome.RolledBack, RolledBackTo = "api.0", EnvNames = ["DATABASE_URL"],
+            Id = id, FinishedAt = T0.AddSeconds(7), Outcome = DeployOutcome.RolledBack, RolledBackTo = "api.0", EnvNames = ["DATABASE_URL"], Commit = Commit,
             Steps = [new DeployStep("rollout", StepOutcome.Failed, T0.AddSeconds(1), TimeSpan.FromMilliseconds(1500), "not ready")],
         };
         await store.UpdateAsync(done, CancellationToken.None);
@@ -69,6 +71,8 @@ public sealed class DeployStoreTests : IDisposable
         var stored = history[1];
         Assert.Equal((done.Outcome, done.RolledBackTo, done.FinishedAt, "alice"), (stored.Outcome, stored.RolledBackTo, stored.FinishedAt, stored.Who));
         Assert.Equal(done.EnvNames, stored.EnvNames);
+        Assert.Equal(Commit, stored.Commit);
+        Assert.Null(history[0].Commit);
         Assert.Equal(done.Steps, stored.Steps);
         Assert.Equal(id, history[0].RollbackOf);
         Assert.Empty(await store.HistoryAsync("web", 10, CancellationToken.None));
@@ -107,6 +111,46 @@ public sealed class DeployStoreTests : IDisposable
         Assert.Single(await store.HistoryAsync("web", 100, CancellationToken.None));
         Assert.Equal(0, await store.PruneAsync("api", keepRecords: 4, keepReleases: 2, CancellationToken.None));
         Assert.Equal(["api", "web"], await store.ServicesAsync(CancellationToken.None));
+    }
+
+    /// <summary>The schema as a Ballast that knew only its first <paramref name="steps"/> steps left it.</summary>
+    private sealed class EarlierSchema(SqlDialect dialect, int steps) : SqlDialect
+    {
+        public override string Name => dialect.Name;
+        public override Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => dialect.OpenAsync(cancellationToken);
+        public override IReadOnlyList<string[]> Migrations => [.. dialect.Migrations.Take(steps)];
+        public override string Describe() => dialect.Describe();
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Migrate_DatabaseFromBeforeTheCommitColumn_KeepsEveryDeploy_WithNoCommit_AndStoresCommitsFromThen(string backend)
+    {
+        var dialect = await _backends.DialectAsync(backend);
+        var commitStep = dialect.Migrations.ToList().FindIndex(step => step.Any(s => s.Contains("""deploys ADD COLUMN "commit" """, StringComparison.Ordinal)));
+        Assert.True(commitStep > 0);
+        await new SchemaMigrator(new EarlierSchema(dialect, commitStep)).MigrateAsync();
+        // Rows as the earlier Ballast wrote them: a verified release (a rollback target) and the deploy that replaced it.
+        await using (var connection = await dialect.OpenAsync(CancellationToken.None))
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = """
+                INSERT INTO deploys (service, kind, release_ref, started_at, finished_at, who, outcome, rollback_of, rolled_back_to, env_names, steps) VALUES
+                  ('api', 'deploy', 'api.1', 1700000000000, 1700000060000, 'ci', 'Deployed', NULL, NULL, '["DATABASE_URL"]', '[]'),
+                  ('api', 'deploy', 'api.2', 1700000100000, 1700000160000, 'ci', 'Deployed', NULL, NULL, '["DATABASE_URL"]', '[]')
+                """;
+            Assert.Equal(2, await insert.ExecuteNonQueryAsync());
+        }
+
+        await new SchemaMigrator(dialect).MigrateAsync();
+
+        var store = new SqlDeployStore(dialect);
+        var kept = await store.HistoryAsync("api", 10, CancellationToken.None);
+        Assert.Equal(["api.2", "api.1"], kept.Select(r => r.Release));
+        Assert.All(kept, r => Assert.Null(r.Commit));
+        Assert.All(kept, r => Assert.Equal(["DATABASE_URL"], r.EnvNames));
+        var id = await store.AddAsync(new DeployRecord { Service = "api", Release = "api.3", Commit = Commit, StartedAt = T0, Who = "ci" }, CancellationToken.None);
+        Assert.Equal((id, Commit), (await store.HistoryAsync("api", 1, CancellationToken.None)).Select(r => (r.Id, r.Commit)).Single());
     }
 
     public void Dispose() => _backends.Dispose();

@@ -50,6 +50,9 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
                 return built;
             });
             run.Release = release;
+            // An existing release deployed again (--image) keeps the commit its build recorded.
+            commit ??= request.Image is null ? null : ReleaseIdentity.RecordedCommit(await store.HistoryAsync(request.Service, 200, cancellationToken), release);
+            run.Commit = commit;
             reporter.Detail(commit is null ? $"release {release}" : $"release {release} (commit {commit})");
 
             var env = ReleaseIdentity.Delivered(context.Env, release, commit);
@@ -116,6 +119,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
                 history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed && r.Release != live?.Release)?.Release
                 ?? throw new DeployException("no earlier release passed verification; name one with --to RELEASE")));
             run.Release = target;
+            run.Commit = ReleaseIdentity.RecordedCommit(history, target);
             run.Changed = true;
             await RollBackToAsync(run, context, provider, target, cancellationToken);
             return await run.FinishAsync(DeployOutcome.Deployed, cancellationToken);
@@ -139,9 +143,11 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         try
         {
             var (context, provider) = run.Chose(await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken)));
-            var live = (await store.HistoryAsync(service, 50, cancellationToken)).FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
+            var history = await store.HistoryAsync(service, 200, cancellationToken);
+            var live = history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
             release ??= live?.Release ?? throw new DeployException($"nothing deployed for {service} yet; name the release with --release");
-            var envNames = live?.Release == release ? live.EnvNames : ServiceContract.SetNames(ReleaseIdentity.Delivered(context.Env, release, commit: null));
+            var envNames = live?.Release == release ? live.EnvNames
+                : ServiceContract.SetNames(ReleaseIdentity.Delivered(context.Env, release, ReleaseIdentity.RecordedCommit(history, release)));
             var contract = await TryContractAsync(context, provider, release, cancellationToken);
             await run.Step("verify", () => VerifyStepAsync(context, provider, release, contract, envNames, reporter, cancellationToken));
             return (true, release);
@@ -179,8 +185,9 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
 
     private async Task RollBackToAsync(DeployRun run, DeployContext context, IDeployProvider provider, string target, CancellationToken cancellationToken)
     {
-        var env = ReleaseIdentity.Delivered(context.Env, target, commit: null);
         var history = await store.HistoryAsync(context.Service, 200, cancellationToken);
+        // The release goes back with the commit it was built from, as its first deploy delivered it.
+        var env = ReleaseIdentity.Delivered(context.Env, target, ReleaseIdentity.RecordedCommit(history, target));
         await run.Step("rollback", async () =>
         {
             context.Reporter.Detail($"rolling back to {target}");

@@ -46,6 +46,12 @@ public sealed record DeployRecord
     /// <summary>The release (process) or image reference (lightsail) deployed.</summary>
     public string? Release { get; init; }
 
+    /// <summary>
+    /// The commit <see cref="Release"/> was built from, when its build knew it: delivered as <c>BALLAST_COMMIT</c>
+    /// again whenever the release is started later (a restart of <c>ballast serve</c>, a rollback to it).
+    /// </summary>
+    public string? Commit { get; init; }
+
     public required DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     public required string Who { get; init; }

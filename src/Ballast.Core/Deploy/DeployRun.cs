@@ -19,6 +19,10 @@ internal sealed class DeployRun(IDeployStore store, TimeProvider time, BallastCo
 
     public string Service => service;
     public string? Release { get; set; }
+
+    /// <summary>The commit <see cref="Release"/> was built from, when known.</summary>
+    public string? Commit { get; set; }
+
     public string? RolledBackTo { get; set; }
     public IReadOnlyList<string> EnvNames { get; set; } = [];
 
@@ -123,7 +127,7 @@ internal sealed class DeployRun(IDeployStore store, TimeProvider time, BallastCo
         Finished(step);
         if (_record is not null)
         {
-            _record = _record with { Release = Release, EnvNames = EnvNames, Steps = _steps.ToArray() };
+            _record = _record with { Release = Release, Commit = Commit, EnvNames = EnvNames, Steps = _steps.ToArray() };
             await store.UpdateAsync(_record, CancellationToken.None);
         }
     }
@@ -133,6 +137,7 @@ internal sealed class DeployRun(IDeployStore store, TimeProvider time, BallastCo
         var record = (_record ?? new DeployRecord { Service = service, StartedAt = time.GetUtcNow(), Who = DeployPipeline.Who }) with
         {
             Release = Release,
+            Commit = Commit,
             Outcome = outcome,
             FinishedAt = time.GetUtcNow(),
             RolledBackTo = RolledBackTo,

@@ -93,7 +93,9 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
                 return;
             }
             var env = ReleaseEnvironment.Resolve(service, Path.GetDirectoryName(_config.Current.SourcePath) ?? Directory.GetCurrentDirectory());
-            await RolloutAsync(name, new RolloutRequest(release, ReleaseIdentity.Delivered(env, release, commit: null), null), _stopping.Token);
+            // With the commit it was deployed with, so /version after a restart reports what it did before.
+            var commit = ReleaseIdentity.RecordedCommit(history, release);
+            await RolloutAsync(name, new RolloutRequest(release, ReleaseIdentity.Delivered(env, release, commit), null), _stopping.Token);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {

@@ -42,15 +42,15 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Sql.Command(connection, """
-            INSERT INTO deploys (service, kind, release_ref, started_at, finished_at, who, outcome, rollback_of, rolled_back_to, env_names, steps)
-            VALUES (@service, @kind, @release, @started, @finished, @who, @outcome, @rollback_of, @rolled_back_to, @env_names, @steps) RETURNING id
+            INSERT INTO deploys (service, kind, release_ref, "commit", started_at, finished_at, who, outcome, rollback_of, rolled_back_to, env_names, steps)
+            VALUES (@service, @kind, @release, @commit, @started, @finished, @who, @outcome, @rollback_of, @rolled_back_to, @env_names, @steps) RETURNING id
             """, Parameters(record));
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public Task UpdateAsync(DeployRecord record, CancellationToken cancellationToken) =>
         ExecuteAsync("""
-            UPDATE deploys SET release_ref = @release, finished_at = @finished, outcome = @outcome, rollback_of = @rollback_of,
+            UPDATE deploys SET release_ref = @release, "commit" = @commit, finished_at = @finished, outcome = @outcome, rollback_of = @rollback_of,
               rolled_back_to = @rolled_back_to, env_names = @env_names, steps = @steps WHERE id = @id
             """, cancellationToken, [.. Parameters(record), ("@id", record.Id)]);
 
@@ -58,7 +58,7 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Sql.Command(connection, """
-            SELECT id, service, kind, release_ref, started_at, finished_at, who, outcome, rollback_of, rolled_back_to, env_names, steps
+            SELECT id, service, kind, release_ref, started_at, finished_at, who, outcome, rollback_of, rolled_back_to, env_names, steps, "commit"
             FROM deploys WHERE service = @service ORDER BY id DESC LIMIT @limit
             """, ("@service", service), ("@limit", limit));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -78,6 +78,7 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
                 RolledBackTo = Sql.Text(reader, 9),
                 EnvNames = JsonSerializer.Deserialize<string[]>(reader.GetString(10), Json) ?? [],
                 Steps = JsonSerializer.Deserialize<DeployStep[]>(reader.GetString(11), Json) ?? [],
+                Commit = Sql.Text(reader, 12),
             });
         return list;
     }
@@ -142,7 +143,7 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
 
     private static (string, object?)[] Parameters(DeployRecord r) =>
     [
-        ("@service", r.Service), ("@kind", r.Kind), ("@release", r.Release), ("@started", r.StartedAt.ToUnixTimeMilliseconds()),
+        ("@service", r.Service), ("@kind", r.Kind), ("@release", r.Release), ("@commit", r.Commit), ("@started", r.StartedAt.ToUnixTimeMilliseconds()),
         ("@finished", r.FinishedAt?.ToUnixTimeMilliseconds()), ("@who", r.Who), ("@outcome", r.Outcome.ToString()), ("@rollback_of", r.RollbackOf),
         ("@rolled_back_to", r.RolledBackTo), ("@env_names", JsonSerializer.Serialize(r.EnvNames, Json)), ("@steps", JsonSerializer.Serialize(r.Steps, Json)),
     ];

@@ -163,7 +163,9 @@ public sealed class LightsailDeployTests : IAsyncDisposable
 
     /// <summary>The pipeline as <c>ballast deploy</c> gets it (the same registrations), with the stand-in AWS CLI on PATH.</summary>
     /// <param name="clock">The deploy's clock (the aws calls' timeouts among others), when a test drives it.</param>
-    private async Task<(DeployPipeline Pipeline, IDeployStore Store)> PipelineAsync(BallastConfig config, TimeProvider? clock = null)
+    /// <param name="faults">Wraps the registered store to make one of its calls fail, when a test needs that.</param>
+    private async Task<(DeployPipeline Pipeline, IDeployStore Store)> PipelineAsync(BallastConfig config, TimeProvider? clock = null,
+        Func<IDeployStore, IDeployStore>? faults = null)
     {
         var environment = new Dictionary<string, string?>
         {
@@ -172,11 +174,12 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         };
         var services = new ServiceCollection()
             .AddSingleton(new LightsailProviderOptions { Environment = environment })
-            .AddBallastStorage(config).AddBallastDeploy(clock)
-            .BuildServiceProvider();
-        _containers.Add(services);
-        await services.GetRequiredService<SchemaMigrator>().MigrateAsync();
-        return (services.GetRequiredService<DeployPipeline>(), services.GetRequiredService<IDeployStore>());
+            .AddBallastStorage(config).AddBallastDeploy(clock);
+        if (faults is not null) services.AddSingleton(sp => faults(new SqlDeployStore(sp.GetRequiredService<SqlDialect>())));
+        var provider = services.BuildServiceProvider();
+        _containers.Add(provider);
+        await provider.GetRequiredService<SchemaMigrator>().MigrateAsync();
+        return (provider.GetRequiredService<DeployPipeline>(), provider.GetRequiredService<IDeployStore>());
     }
 
     private JsonObject DeploymentFileEnvironment() =>
@@ -285,6 +288,76 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         Assert.Equal(DeployOutcome.Deployed, record.Outcome);
         Assert.Equal(Pushed, DeploymentFileEnvironment()["BALLAST_RELEASE"]!.GetValue<string>());
         Assert.False(DeploymentFileEnvironment().ContainsKey("BALLAST_COMMIT"));
+    }
+
+    /// <summary>What the container Lightsail runs for the ACTIVE deployment tells about itself on /version.</summary>
+    private async Task<(string? Release, string? Commit)> ActiveVersionAsync()
+    {
+        using var http = new HttpClient();
+        var version = JsonNode.Parse(await http.GetStringAsync(new Uri(await ContainerAsync(), "/version")))!;
+        return (version["release"]?.GetValue<string>(), version["commit"]?.GetValue<string>());
+    }
+
+    private const string FirstCommit = "1111111111111111111111111111111111111111";
+    private const string SecondCommit = "2222222222222222222222222222222222222222";
+    private const string Rebuilt = ":api.web.166";
+
+    /// <summary>
+    /// <see cref="Pushed"/> built from <see cref="FirstCommit"/> and deployed; returns the config whose next build is
+    /// <see cref="Rebuilt"/> from <see cref="SecondCommit"/>.
+    /// </summary>
+    private async Task<(BallastConfig Next, DeployPipeline Pipeline, IDeployStore Store)> WithReleaseBuiltFromFirstCommitAsync()
+    {
+        var first = await ConfigAsync(build: $", commit: '{FirstCommit}'");
+        var (pipeline, store) = await PipelineAsync(first);
+        Assert.Equal(DeployOutcome.Deployed, (await pipeline.DeployAsync(first, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None)).Outcome);
+        Assert.Equal((Pushed, FirstCommit), await ActiveVersionAsync());
+        return (await ConfigAsync(build: $", commit: '{SecondCommit}'"), pipeline, store);
+    }
+
+    [Fact]
+    public async Task Rollback_ToAReleaseBuiltWithACommit_DeliversThatCommitAgain()
+    {
+        var (config, pipeline, store) = await WithReleaseBuiltFromFirstCommitAsync();
+        Assert.Equal(DeployOutcome.Deployed, (await pipeline.DeployAsync(config, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None)).Outcome);
+        Assert.Equal((Rebuilt, SecondCommit), await ActiveVersionAsync());
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.RollbackAsync(config, "api", to: null, forceUnlock: false, reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
+        Assert.Equal(Pushed, record.Release);
+        Assert.Equal(FirstCommit, DeploymentFileEnvironment()["BALLAST_COMMIT"]!.GetValue<string>());
+        Assert.Equal((Pushed, FirstCommit), await ActiveVersionAsync());
+        // The rollback's record keeps the commit too, so a later restore or rollback finds it there.
+        Assert.Equal(FirstCommit, (await store.HistoryAsync("api", 1, CancellationToken.None))[0].Commit);
+    }
+
+    [Fact]
+    public async Task Deploy_FailingVerification_RollsBackWithTheCommitTheLastVerifiedReleaseWasBuiltFrom()
+    {
+        var (config, pipeline, _) = await WithReleaseBuiltFromFirstCommitAsync();
+        _unreadyImage = Rebuilt;
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api"), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.RolledBack, reporter.Text);
+        Assert.Equal((Rebuilt, SecondCommit, Pushed), (record.Release, record.Commit, record.RolledBackTo));
+        Assert.Equal(FirstCommit, DeploymentFileEnvironment()["BALLAST_COMMIT"]!.GetValue<string>());
+        Assert.Equal((Pushed, FirstCommit), await ActiveVersionAsync());
+    }
+
+    [Fact]
+    public async Task Deploy_AnImageBuiltEarlierWithACommit_DeliversThatCommit()
+    {
+        var (config, pipeline, _) = await WithReleaseBuiltFromFirstCommitAsync();
+        Assert.Equal(DeployOutcome.Deployed, (await pipeline.DeployAsync(config, new DeployRequest("api"), new RecordingReporter(), CancellationToken.None)).Outcome);
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), CancellationToken.None);
+
+        Assert.Equal((DeployOutcome.Deployed, FirstCommit), (record.Outcome, record.Commit));
+        Assert.Equal((Pushed, FirstCommit), await ActiveVersionAsync());
     }
 
     [Fact]
@@ -504,6 +577,49 @@ public sealed class LightsailDeployTests : IAsyncDisposable
             Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1) && !deploy.IsCompleted, "the lock was never renewed");
         }
         Assert.Equal(DeployOutcome.Deployed, (await deploy).Outcome);
+    }
+
+    /// <summary>
+    /// The real store, except that renewing the lock throws what a driver throws when it cancels a command itself
+    /// (an <see cref="OperationCanceledException"/> nobody asked for); <paramref name="signal"/> is created then.
+    /// </summary>
+    private sealed class RenewalCancelledByTheDriver(IDeployStore inner, string signal) : IDeployStore
+    {
+        public Task<bool> RenewLockAsync(string service, string holder, DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            File.WriteAllText(signal, "");
+            throw new OperationCanceledException("the driver cancelled the command");
+        }
+
+        public Task<DeployLock?> TryLockAsync(string service, string holder, DateTimeOffset now, CancellationToken cancellationToken) =>
+            inner.TryLockAsync(service, holder, now, cancellationToken);
+        public Task UnlockAsync(string service, string holder, CancellationToken cancellationToken) => inner.UnlockAsync(service, holder, cancellationToken);
+        public Task ForceUnlockAsync(string service, CancellationToken cancellationToken) => inner.ForceUnlockAsync(service, cancellationToken);
+        public Task<long> AddAsync(DeployRecord record, CancellationToken cancellationToken) => inner.AddAsync(record, cancellationToken);
+        public Task UpdateAsync(DeployRecord record, CancellationToken cancellationToken) => inner.UpdateAsync(record, cancellationToken);
+        public Task<IReadOnlyList<DeployRecord>> HistoryAsync(string service, int limit, CancellationToken cancellationToken) =>
+            inner.HistoryAsync(service, limit, cancellationToken);
+        public Task AddBackupAsync(long deployId, string service, SpecBackup backup, DateTimeOffset at, CancellationToken cancellationToken) =>
+            inner.AddBackupAsync(deployId, service, backup, at, cancellationToken);
+        public Task<IReadOnlyList<StoredBackup>> BackupsAsync(string service, int limit, CancellationToken cancellationToken) =>
+            inner.BackupsAsync(service, limit, cancellationToken);
+        public Task<IReadOnlyList<string>> ServicesAsync(CancellationToken cancellationToken) => inner.ServicesAsync(cancellationToken);
+        public Task<long> PruneAsync(string service, int keepRecords, int keepReleases, CancellationToken cancellationToken) =>
+            inner.PruneAsync(service, keepRecords, keepReleases, cancellationToken);
+    }
+
+    [Fact]
+    public async Task Deploy_WhoseLockRenewalTheStoreCancelled_FinishesAndReleasesItsLock()
+    {
+        // The checklist runs until the heartbeat has tried to renew the lock (a third of lock_ttl in).
+        var config = await ConfigAsync(checklist: "{ pre: ['while [ ! -e renewal-tried ]; do sleep 0.05; done'] }", service: "    lock_ttl: 3s");
+        var (pipeline, store) = await PipelineAsync(config, faults: real => new RenewalCancelledByTheDriver(real, _dir.File("renewal-tried")));
+        var reporter = new RecordingReporter();
+
+        var record = await pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), reporter, CancellationToken.None);
+
+        Assert.True(record.Outcome == DeployOutcome.Deployed, reporter.Text);
+        Assert.Null(await store.TryLockAsync("api", "next", TimeProvider.System.GetUtcNow(), CancellationToken.None));
     }
 
     [Fact]
