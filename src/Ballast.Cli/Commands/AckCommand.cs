@@ -12,10 +12,8 @@ internal static class AckCommand
         var incident = new Argument<string>("incident") { Description = "Incident id (GET /api/v1/incidents?open=true lists them)" };
         var by = new Option<string>("--by") { Description = "Who takes it", DefaultValueFactory = _ => Environment.UserName };
         var command = new Command("ack", "Acknowledge an open incident: no more reminders for it") { incident, by, config };
-        command.SetAction(async (parse, ct) =>
+        ConfigOption.SetAction(command, config, async (loaded, parse, ct) =>
         {
-            var loaded = ConfigOption.Load(parse.GetValue(config)!);
-            if (loaded is null) return ExitCodes.ConfigInvalid;
             var answer = await ServerApi.CallAsync(loaded, HttpMethod.Post, $"/api/v1/incidents/{Uri.EscapeDataString(parse.GetValue(incident)!)}/ack",
                 new AckRequest(parse.GetValue(by)), MonitoringJson.Default.AckRequest, MonitoringJson.Default.IncidentView, "ack", ct);
             if (answer is not { } a) return ExitCodes.Unreachable;

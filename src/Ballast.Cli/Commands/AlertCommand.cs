@@ -15,10 +15,8 @@ internal static class AlertCommand
         var config = ConfigOption.Create();
         var channel = new Argument<string>("channel") { Description = "Channel name under channels:" };
         var test = new Command("test", "Send a test message through a channel and show the service's answer") { channel, config };
-        test.SetAction(async (parse, ct) =>
+        ConfigOption.SetAction(test, config, async (loaded, parse, ct) =>
         {
-            var loaded = ConfigOption.Load(parse.GetValue(config)!);
-            if (loaded is null) return ExitCodes.ConfigInvalid;
             var name = parse.GetValue(channel)!;
             if (!loaded.Channels.TryGetValue(name, out var settings))
             {

@@ -21,4 +21,8 @@ internal static class ConfigOption
         Console.Error.WriteLine($"{result.Errors.Count} problem{(result.Errors.Count == 1 ? "" : "s")} in {path}");
         return null;
     }
+
+    /// <summary>The verb's action, run with the loaded config; a config that is not valid prints its problems and exits with ConfigInvalid.</summary>
+    public static void SetAction(Command command, Option<string> config, Func<BallastConfig, ParseResult, CancellationToken, Task<int>> action) =>
+        command.SetAction(async (parse, ct) => Load(parse.GetValue(config)!) is { } loaded ? await action(loaded, parse, ct) : ExitCodes.ConfigInvalid);
 }

@@ -30,16 +30,14 @@ internal static class DeployCommands
         var json = new Option<bool>("--json") { Description = "Print the deploy record as JSON on stdout" };
         var command = new Command("deploy", "Build, check, roll out and verify a release; roll back by itself when it fails")
             { service, image, dryRun, skipContract, forceUnlock, json, config };
-        command.SetAction((parse, ct) => StorageGuard.RunAsync(async () =>
+        SetAction(command, config, async (loaded, services, parse, ct) =>
         {
-            if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
-            await using var services = await ServicesAsync(loaded, ct);
             var pipeline = services.GetRequiredService<DeployPipeline>();
             var request = new DeployRequest(parse.GetValue(service)!, parse.GetValue(image), parse.GetValue(dryRun), parse.GetValue(skipContract),
                 parse.GetValue(forceUnlock));
             var record = await ConsoleReporter.ShowAsync(reporter => pipeline.DeployAsync(loaded, request, reporter, ct));
             return Finish(record, parse.GetValue(json));
-        }));
+        });
         return command;
     }
 
@@ -51,15 +49,13 @@ internal static class DeployCommands
         var forceUnlock = new Option<bool>("--force-unlock") { Description = "Break a lock left by a deploy that crashed" };
         var json = new Option<bool>("--json") { Description = "Print the rollback record as JSON on stdout" };
         var command = new Command("rollback", "Put an earlier release back and verify it") { service, to, forceUnlock, json, config };
-        command.SetAction((parse, ct) => StorageGuard.RunAsync(async () =>
+        SetAction(command, config, async (loaded, services, parse, ct) =>
         {
-            if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
-            await using var services = await ServicesAsync(loaded, ct);
             var pipeline = services.GetRequiredService<DeployPipeline>();
             var record = await ConsoleReporter.ShowAsync(reporter =>
                 pipeline.RollbackAsync(loaded, parse.GetValue(service)!, parse.GetValue(to), parse.GetValue(forceUnlock), reporter, ct));
             return Finish(record, parse.GetValue(json));
-        }));
+        });
         return command;
     }
 
@@ -69,16 +65,14 @@ internal static class DeployCommands
         var config = ConfigOption.Create();
         var release = new Option<string?>("--release") { Description = "The release that should be live (default: the last one deployed)" };
         var command = new Command("verify", "Check the live service: ready, /version, CORS and the service's own checks") { service, release, config };
-        command.SetAction((parse, ct) => StorageGuard.RunAsync(async () =>
+        SetAction(command, config, async (loaded, services, parse, ct) =>
         {
-            if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
-            await using var services = await ServicesAsync(loaded, ct);
             var pipeline = services.GetRequiredService<DeployPipeline>();
             var (passed, verified) = await ConsoleReporter.ShowAsync(reporter =>
                 pipeline.VerifyAsync(loaded, parse.GetValue(service)!, parse.GetValue(release), reporter, ct));
             Console.Error.WriteLine(passed ? $"{verified} verified" : $"verification failed{(verified is null ? "" : $" for {verified}")}");
             return passed ? ExitCodes.Ok : ExitCodes.CheckFailed;
-        }));
+        });
         return command;
     }
 
@@ -89,10 +83,8 @@ internal static class DeployCommands
         var limit = new Option<int>("--limit") { Description = "How many, newest first", DefaultValueFactory = _ => 20 };
         var json = new Option<bool>("--json") { Description = "Print JSON on stdout, every step included" };
         var command = new Command("history", "Releases deployed and rolled back: when, who, outcome, steps") { service, limit, json, config };
-        command.SetAction((parse, ct) => StorageGuard.RunAsync(async () =>
+        SetAction(command, config, async (loaded, services, parse, ct) =>
         {
-            if (ConfigOption.Load(parse.GetValue(config)!) is not { } loaded) return ExitCodes.ConfigInvalid;
-            await using var services = await ServicesAsync(loaded, ct);
             var store = services.GetRequiredService<IDeployStore>();
             var records = await store.HistoryAsync(parse.GetValue(service)!, Math.Max(1, parse.GetValue(limit)), ct);
             if (parse.GetValue(json))
@@ -115,9 +107,17 @@ internal static class DeployCommands
             if (Console.IsOutputRedirected) stdout.Profile.Width = 1000;
             stdout.Write(table);
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
+
+    /// <summary>The verb's action, with the loaded config and the deploy registrations over Ballast's storage.</summary>
+    private static void SetAction(Command command, Option<string> config, Func<BallastConfig, ServiceProvider, ParseResult, CancellationToken, Task<int>> action) =>
+        ConfigOption.SetAction(command, config, (loaded, parse, ct) => StorageGuard.RunAsync(async () =>
+        {
+            await using var services = await ServicesAsync(loaded, ct);
+            return await action(loaded, services, parse, ct);
+        }));
 
     /// <summary>Spectre on stderr; when it is not a terminal, lines are not wrapped at 80 columns.</summary>
     private static IAnsiConsole Stderr()

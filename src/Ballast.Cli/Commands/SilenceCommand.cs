@@ -15,10 +15,8 @@ internal static class SilenceCommand
         var reason = new Option<string>("--reason") { Description = "Why (shown in the list)", Required = true };
         var by = new Option<string>("--by") { Description = "Who", DefaultValueFactory = _ => Environment.UserName };
         var add = new Command("add", "Hold back alerts for monitors matching a glob") { match, duration, reason, by, config };
-        add.SetAction(async (parse, ct) =>
+        ConfigOption.SetAction(add, config, async (loaded, parse, ct) =>
         {
-            var loaded = ConfigOption.Load(parse.GetValue(config)!);
-            if (loaded is null) return ExitCodes.ConfigInvalid;
             var request = new SilenceRequest(parse.GetValue(match), parse.GetValue(duration), EndsAt: null, parse.GetValue(reason), parse.GetValue(by));
             var answer = await ServerApi.CallAsync(loaded, HttpMethod.Post, "/api/v1/silences", request, AlertingJson.Default.SilenceRequest,
                 AlertingJson.Default.SilenceView, "silence add", ct);
@@ -32,10 +30,8 @@ internal static class SilenceCommand
         var json = new Option<bool>("--json") { Description = "Print JSON on stdout" };
         var all = new Option<bool>("--all") { Description = "Include expired and ended silences" };
         var list = new Command("list", "Show silences (active ones unless --all)") { all, json, listConfig };
-        list.SetAction(async (parse, ct) =>
+        ConfigOption.SetAction(list, listConfig, async (loaded, parse, ct) =>
         {
-            var loaded = ConfigOption.Load(parse.GetValue(listConfig)!);
-            if (loaded is null) return ExitCodes.ConfigInvalid;
             var answer = await ServerApi.CallAsync(loaded, HttpMethod.Get, parse.GetValue(all) ? "/api/v1/silences" : "/api/v1/silences?active=true",
                 AlertingJson.Default.IReadOnlyListSilenceView, "silence list", ct);
             if (answer is not { } a) return ExitCodes.Unreachable;
@@ -54,10 +50,8 @@ internal static class SilenceCommand
         var expireConfig = ConfigOption.Create();
         var id = new Argument<string>("id") { Description = "Silence id (from silence list)" };
         var expire = new Command("expire", "End a silence now") { id, expireConfig };
-        expire.SetAction(async (parse, ct) =>
+        ConfigOption.SetAction(expire, expireConfig, async (loaded, parse, ct) =>
         {
-            var loaded = ConfigOption.Load(parse.GetValue(expireConfig)!);
-            if (loaded is null) return ExitCodes.ConfigInvalid;
             var answer = await ServerApi.CallAsync<object>(loaded, HttpMethod.Post, $"/api/v1/silences/{Uri.EscapeDataString(parse.GetValue(id)!)}/expire",
                 response: null, "silence expire", ct);
             if (answer is not { } a) return ExitCodes.Unreachable;
