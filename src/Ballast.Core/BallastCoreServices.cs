@@ -98,6 +98,7 @@ public static class BallastCoreServices
     {
         services.AddBallastCore(time);
         services.TryAddSingleton(new LightsailProviderOptions());
+        services.AddHttpClient(ProcessProvider.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddEnumerable(
         [
             ServiceDescriptor.Singleton<IDeployProvider, ProcessProvider>(),

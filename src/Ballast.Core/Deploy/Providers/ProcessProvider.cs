@@ -10,9 +10,12 @@ namespace Ballast.Core.Deploy.Providers;
 /// The <c>process</c> provider: releases run as replicas under <c>ballast serve</c> (its process runtime, behind
 /// YARP). This side asks the server over its API; the build is the user's command and a copy of the artifact folder.
 /// </summary>
-public sealed class ProcessProvider : DeployProvider<ProcessServiceConfig>, IDisposable
+public sealed class ProcessProvider(IHttpClientFactory clients) : DeployProvider<ProcessServiceConfig>
 {
-    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    /// <summary>The named client for Ballast's own API; every call here is bounded by its own token, not a client timeout.</summary>
+    public const string ClientName = "ballast-server";
+
+    private HttpClient Http => clients.CreateClient(ClientName);
 
     private static Uri Server(DeployContext context, string path) => new(context.Ballast.Server.Listen, path);
 
@@ -27,7 +30,7 @@ public sealed class ProcessProvider : DeployProvider<ProcessServiceConfig>, IDis
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            using var response = await _http.GetAsync(Server(context, $"/api/v1/services/{context.Service}"), timeout.Token);
+            using var response = await Http.GetAsync(Server(context, $"/api/v1/services/{context.Service}"), timeout.Token);
             if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
                 problems.Add($"ballast serve at {context.Ballast.Server.Listen} does not run {context.Service}: is it running another ballast.yaml?");
             else if (!response.IsSuccessStatusCode)
@@ -97,7 +100,7 @@ public sealed class ProcessProvider : DeployProvider<ProcessServiceConfig>, IDis
         CancellationToken cancellationToken)
     {
         var artifact = context.Resolve(process.Artifact);
-        using var response = await _http.PostAsJsonAsync(Server(context, $"/api/v1/services/{context.Service}/rollouts"),
+        using var response = await Http.PostAsJsonAsync(Server(context, $"/api/v1/services/{context.Service}/rollouts"),
             new RolloutRequest(release, env, Directory.Exists(artifact) ? artifact : null), ProcessRuntimeJson.Default.RolloutRequest, cancellationToken);
         if (!response.IsSuccessStatusCode) throw new DeployException(await Detail(response, cancellationToken));
         var result = await response.Content.ReadFromJsonAsync(ProcessRuntimeJson.Default.RolloutResult, cancellationToken)
@@ -111,13 +114,13 @@ public sealed class ProcessProvider : DeployProvider<ProcessServiceConfig>, IDis
     }
 
     private async Task<ServiceStatus> StatusAsync(DeployContext context, CancellationToken cancellationToken) =>
-        await _http.GetFromJsonAsync(Server(context, $"/api/v1/services/{context.Service}"), ProcessRuntimeJson.Default.ServiceStatus, cancellationToken)
+        await Http.GetFromJsonAsync(Server(context, $"/api/v1/services/{context.Service}"), ProcessRuntimeJson.Default.ServiceStatus, cancellationToken)
         ?? throw new DeployException($"ballast serve answered nothing for {context.Service}");
 
     protected override async Task<IReadOnlyList<string>> LogsAsync(DeployContext context, ProcessServiceConfig process, string release,
         CancellationToken cancellationToken)
     {
-        var logs = await _http.GetFromJsonAsync(Server(context, $"/api/v1/services/{context.Service}/logs?release={Uri.EscapeDataString(release)}"),
+        var logs = await Http.GetFromJsonAsync(Server(context, $"/api/v1/services/{context.Service}/logs?release={Uri.EscapeDataString(release)}"),
             ProcessRuntimeJson.Default.ReleaseLogs, cancellationToken);
         return logs?.Lines ?? [];
     }
@@ -138,6 +141,4 @@ public sealed class ProcessProvider : DeployProvider<ProcessServiceConfig>, IDis
         }
         return $"the server answered {(int)response.StatusCode}";
     }
-
-    public void Dispose() => _http.Dispose();
 }
