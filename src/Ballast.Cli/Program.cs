@@ -14,7 +14,6 @@ var root = new RootCommand("Ballast keeps HTTP services up: outside monitoring, 
     SilenceCommand.Create(),
 };
 foreach (var command in DeployCommands.Create()) root.Subcommands.Add(command);
-// Termination owns Ctrl+C and SIGTERM (see there): System.CommandLine's handling is off (a null timeout), so a second
-// signal or a stop past its bound ends the process after the verb's replicas are killed, not 2 s or 2 minutes in
-// with them left running.
+// Termination owns Ctrl+C, SIGTERM and SIGQUIT (see there). System.CommandLine's own handling is off (a null timeout):
+// at its timeout it would return from Main with serve's replicas still running.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, termination.Requested);

@@ -23,7 +23,7 @@ internal static class ServeCommand
             if (loaded is null) return ExitCodes.ConfigInvalid;
             // Termination answers the signals; the host stops when ct is cancelled (WaitForShutdownAsync).
             await using var app = BallastServer.Build(loaded, configureServices: s => s.AddSingleton<IHostLifetime, SignalFreeLifetime>());
-            // Before the app is disposed: killing replicas needs the runtime that knows them.
+            // Declared after the app, so they are undone before it is disposed: killing replicas needs the runtime that knows them.
             using var bound = termination.BoundBy(app.StopBound);
             using var force = termination.ForceWith(() => Console.Error.WriteLine($"ballast serve: killed {app.KillReplicas()} replica(s) (SIGKILL)"));
             try
