@@ -38,4 +38,16 @@ public static class ExitCodes
     /// <c>serve</c>: it could not be opened, migrated or read at start.
     /// </summary>
     public const int StorageFailed = 10;
+
+    /// <summary>
+    /// Any verb: a second Ctrl+C or SIGTERM came while it was stopping, and it exited at once; <c>serve</c> first
+    /// killed (SIGKILL) every replica it had started, and results not yet written to storage are lost.
+    /// </summary>
+    public const int StopForced = 11;
+
+    /// <summary>
+    /// Any verb: after Ctrl+C or SIGTERM it was still stopping when its bound passed (for <c>serve</c>, derived from its
+    /// config: see docs/configuration.md; 2 minutes for the others), and it exited; <c>serve</c> first killed its replicas.
+    /// </summary>
+    public const int StopTimedOut = 12;
 }

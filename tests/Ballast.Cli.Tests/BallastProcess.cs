@@ -64,6 +64,29 @@ public sealed class BallastProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGTERM, without waiting for what it does.</summary>
+    public async Task SignalAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the exit; false when it is still running after <paramref name="timeout"/>.</summary>
+    public async Task<bool> ExitsWithinAsync(TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        _process.WaitForExit(); // drains the output readers
+        return true;
+    }
+
     /// <summary>SIGTERM, as a service manager stops it; waits for the exit.</summary>
     public async Task TerminateAsync()
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ballast.Server.Hosting;
 using Ballast.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Ballast.Cli.Commands;
@@ -11,7 +12,7 @@ namespace Ballast.Cli.Commands;
 /// </summary>
 internal static class ServeCommand
 {
-    public static Command Create()
+    public static Command Create(Termination termination)
     {
         var config = ConfigOption.Create();
         var command = new Command("serve", "Run the Ballast server: monitors, incidents, API") { config };
@@ -20,7 +21,11 @@ internal static class ServeCommand
             var path = parse.GetValue(config)!;
             var loaded = ConfigOption.Load(path);
             if (loaded is null) return ExitCodes.ConfigInvalid;
-            await using var app = BallastServer.Build(loaded);
+            // Termination answers the signals; the host stops when ct is cancelled (WaitForShutdownAsync).
+            await using var app = BallastServer.Build(loaded, configureServices: s => s.AddSingleton<IHostLifetime, SignalFreeLifetime>());
+            // Declared after the app, so they are undone before it is disposed: killing replicas needs the runtime that knows them.
+            using var bound = termination.BoundBy(app.StopBound);
+            using var force = termination.ForceWith(() => Console.Error.WriteLine($"ballast serve: killed {app.KillReplicas()} replica(s) (SIGKILL)"));
             try
             {
                 await app.StartAsync(ct);

@@ -77,5 +77,6 @@ public static class LogEvents
         public const int IncidentsNotResumed = 6011;
         public const int RestoreFailed = 6012;
         public const int StopFailed = 6013;
+        public const int ReplicasKilled = 6014;
     }
 }

@@ -43,4 +43,7 @@ internal static partial class DeployLog
 
     [LoggerMessage(LogEvents.Deploy.StopFailed, LogLevel.Error, "{Service}: stopping its replicas or proxy failed")]
     public static partial void StopFailed(ILogger logger, Exception exception, string service);
+
+    [LoggerMessage(LogEvents.Deploy.ReplicasKilled, LogLevel.Warning, "Killed {Count} replica(s) with SIGKILL: the server could not wait for them to stop")]
+    public static partial void ReplicasKilled(ILogger logger, int count);
 }

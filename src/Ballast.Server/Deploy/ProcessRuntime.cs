@@ -28,12 +28,13 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
     private readonly ReplicaLauncher _launcher;
     private readonly ReplicaSupervisor _supervisor;
     private readonly ReplicaIncidents _incidents;
+    private readonly LiveReplicas _live = new();
 
     public ProcessRuntime(ConfigState config, IDeployStore deploys, IMonitoringSink checks, IMonitoringStore monitoring, AlertPlanner alerts, TimeProvider time,
         ILoggerFactory loggers, ILogger<ProcessRuntime> log, IHttpClientFactory clients)
     {
         (_config, _deploys, _time, _loggers, _log) = (config, deploys, time, loggers, log);
-        _launcher = new ReplicaLauncher(new ReplicaPorts(), clients.CreateClient(ReplicaLauncher.ClientName), time, log);
+        _launcher = new ReplicaLauncher(new ReplicaPorts(), _live, clients.CreateClient(ReplicaLauncher.ClientName), time, log);
         _incidents = new ReplicaIncidents(checks, monitoring, alerts, time);
         _supervisor = new ReplicaSupervisor(_launcher, name => config.Current.Services.GetValueOrDefault(name)?.ProviderConfig as ProcessServiceConfig, _incidents, time, log, _stopping.Token);
     }
@@ -111,6 +112,12 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops every service's replicas and proxy, all services at once (each under its own rollout lock), so the stop
+    /// takes as long as the slowest service rather than the sum of them; <see cref="StopBound"/> says how long that is.
+    /// The host's token is left alone: it bounds requests in flight, not the replicas' stop_timeout, and a stop that
+    /// must not wait any longer kills the replicas through <see cref="KillReplicas"/> instead.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
@@ -120,19 +127,41 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         }
         finally
         {
-            // Each service on its own: one that fails to stop must not leave the others' replicas running.
-            foreach (var (name, service) in _services)
-            {
-                try
-                {
-                    await (await service.Value).DisposeAsync();
-                }
-                catch (Exception e)
-                {
-                    DeployLog.StopFailed(_log, e, name);
-                }
-            }
+            await Task.WhenAll(_services.Select(service => StopServiceAsync(service.Key, service.Value)));
         }
+    }
+
+    /// <summary>Never throws: one service that fails to stop must not leave the others' replicas running.</summary>
+    private async Task StopServiceAsync(string name, Lazy<Task<ServiceRuntime>> service)
+    {
+        try
+        {
+            await (await service.Value).DisposeAsync();
+        }
+        catch (Exception e)
+        {
+            DeployLog.StopFailed(_log, e, name);
+        }
+    }
+
+    /// <summary>
+    /// The longest <see cref="StopAsync"/> takes with <paramref name="config"/>'s services: a rollout caught by the stop
+    /// finishes its drain and stops the old replicas (drain_timeout + stop_timeout) before the live ones are stopped
+    /// (stop_timeout more), and services stop side by side, so the slowest one counts.
+    /// </summary>
+    public static TimeSpan StopBound(BallastConfig config) =>
+        config.Services.Values.Select(s => s.ProviderConfig).OfType<ProcessServiceConfig>()
+            .Select(p => p.DrainTimeout + p.StopTimeout * 2).DefaultIfEmpty(TimeSpan.Zero).Max();
+
+    /// <summary>
+    /// SIGKILL to every replica still running, whoever holds it, for a stop that cannot wait any longer (asked to stop
+    /// at once, or past its bound); returns how many were killed.
+    /// </summary>
+    public int KillReplicas()
+    {
+        var killed = _live.KillAll();
+        if (killed > 0) DeployLog.ReplicasKilled(_log, killed);
+        return killed;
     }
 
     public ValueTask DisposeAsync()

@@ -9,7 +9,7 @@ namespace Ballast.Server.Deploy;
 /// last lines kept in memory (for post_log and the API). Stopped with SIGTERM first, so it can finish its requests.
 /// </summary>
 internal sealed partial class Replica(string release, int index, int port, Process process, StreamWriter log, TimeSpan stopTimeout, TimeProvider time,
-    ReplicaPorts ports) : IAsyncDisposable
+    ReplicaPorts ports, LiveReplicas live) : IAsyncDisposable
 {
     private const int KeptLines = 5000;
     private readonly Queue<string> _lines = new();
@@ -20,6 +20,7 @@ internal sealed partial class Replica(string release, int index, int port, Proce
     private readonly TimeSpan _stopTimeout = stopTimeout;
     private readonly TimeProvider _time = time;
     private readonly ReplicaPorts _ports = ports;
+    private readonly LiveReplicas _live = live;
 
     public string Release { get; } = release;
     public int Index { get; } = index;
@@ -35,7 +36,7 @@ internal sealed partial class Replica(string release, int index, int port, Proce
     public bool Stopping { get; private set; }
 
     /// <param name="stopTimeout">How long it may take to exit after SIGTERM before it gets SIGKILL.</param>
-    public static Replica Start(string release, int index, ReplicaPorts ports, string directory, string command, IReadOnlyList<string> args,
+    public static Replica Start(string release, int index, ReplicaPorts ports, LiveReplicas live, string directory, string command, IReadOnlyList<string> args,
         IReadOnlyDictionary<string, string> env, TimeSpan stopTimeout, TimeProvider time)
     {
         var port = ports.Take();
@@ -57,10 +58,14 @@ internal sealed partial class Replica(string release, int index, int port, Proce
         Directory.CreateDirectory(Path.Combine(directory, "logs"));
         var log = new StreamWriter(Path.Combine(directory, "logs", $"replica-{index}-{port}.log"), append: true) { AutoFlush = true };
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var replica = new Replica(release, index, port, process, log, stopTimeout, time, ports);
+        var replica = new Replica(release, index, port, process, log, stopTimeout, time, ports, live);
         process.OutputDataReceived += (_, e) => replica.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => replica.Keep(e.Data);
-        process.Exited += (_, _) => replica._exited.TrySetResult(process.ExitCode);
+        process.Exited += (_, _) =>
+        {
+            live.Remove(process);
+            replica._exited.TrySetResult(process.ExitCode);
+        };
         try
         {
             process.Start();
@@ -71,6 +76,7 @@ internal sealed partial class Replica(string release, int index, int port, Proce
             ports.Return(port);
             throw new RolloutException($"cannot start {command}: {e.Message}");
         }
+        live.Add(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return replica;
@@ -151,6 +157,7 @@ internal sealed partial class Replica(string release, int index, int port, Proce
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        _live.Remove(_process);
         _ports.Return(Port);
         _process.Dispose();
         lock (_lines) _log.Dispose();

@@ -32,7 +32,7 @@ public static class BallastServer
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning).AddFilter("Yarp", LogLevel.Warning);
         if (configureLogging is null) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         else configureLogging(builder.Logging);
-        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = RequestsStopTimeout);
 
         var services = builder.Services;
         services.ConfigureHttpJsonOptions(o =>
@@ -51,6 +51,26 @@ public static class BallastServer
         app.MapDeployEndpoints();
         return app;
     }
+
+    /// <summary>
+    /// How long the host lets requests in flight finish when it stops (and background services end), before it cuts
+    /// them; the stop then goes on with the process services and storage (see <see cref="StopBound"/>).
+    /// </summary>
+    public static readonly TimeSpan RequestsStopTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The longest a requested stop of a server running <paramref name="config"/> takes when nothing hangs: requests in
+    /// flight, then every process service's replicas (<see cref="ProcessRuntime.StopBound"/>), then the last results
+    /// to storage, plus a margin for a loaded machine. Whoever stops the server stops waiting there and kills the replicas.
+    /// </summary>
+    public static TimeSpan StopBound(BallastConfig config) =>
+        RequestsStopTimeout + ProcessRuntime.StopBound(config) + MonitoringService.FlushTimeout + TimeSpan.FromSeconds(15);
+
+    /// <summary>The stop bound for the config the server runs now (reloads included).</summary>
+    public static TimeSpan StopBound(this WebApplication app) => StopBound(app.Services.GetRequiredService<ConfigState>().Current);
+
+    /// <summary>SIGKILL to every replica the server started that still runs; for a stop that cannot wait for them.</summary>
+    public static int KillReplicas(this WebApplication app) => app.Services.GetRequiredService<ProcessRuntime>().KillReplicas();
 
     /// <summary>The addresses Kestrel actually bound (the real port when the config says :0).</summary>
     public static IReadOnlyList<string> Addresses(this WebApplication app) =>

@@ -64,11 +64,14 @@ public sealed partial class MonitoringService(
     // Monitoring runs on the engine's own loops; this service only brings them up and down (pruning is RetentionService's).
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
 
+    /// <summary>How long the stop waits for storage to take the last results (part of the server's stop bound).</summary>
+    public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(20);
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _following = false;
         await engine.StopAsync();
-        await writer.CompleteAsync(TimeSpan.FromSeconds(20));
+        await writer.CompleteAsync(FlushTimeout);
         Log.Stopped(log, writer.Written);
         await base.StopAsync(cancellationToken);
     }
