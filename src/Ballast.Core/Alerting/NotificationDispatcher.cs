@@ -91,6 +91,11 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
             await store.RecordAcceptedAsync(n.Id, e.Accepted, CancellationToken.None);
             throw stopped;
         }
+        catch (DeliveryHeldBackException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            await HeldBackAsync(n, e, config, cancellationToken);
+            return;
+        }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
         {
             var partial = e as PartialDeliveryException;
@@ -122,6 +127,24 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
         await RecordAsync(n, attempts, "delivery", ct => store.MarkDeliveredAsync(n.Id, attempts, at, response, ct), cancellationToken);
         Log.Delivered(log, n.Message.Kind.ToString(), n.Channel, attempts);
         lock (_failingLock) _failing.Remove(n.Channel);
+    }
+
+    /// <summary>
+    /// A request the channel's breaker held back was never sent: the notification keeps its attempt count, does not
+    /// count toward reporting the channel as failing, and is due again when the breaker lets a request through.
+    /// </summary>
+    private async Task HeldBackAsync(Notification n, DeliveryHeldBackException e, BallastConfig config, CancellationToken cancellationToken)
+    {
+        var error = StoredText.Clean(e.Message)!;
+        var now = time.GetUtcNow();
+        if (now - n.CreatedAt >= config.Alerting.GiveUpAfter)
+        {
+            await RecordAsync(n, n.Attempts, "failure", ct => store.MarkFailedAsync(n.Id, n.Attempts, error, ct), cancellationToken);
+            Log.Failed(log, n.Channel, n.Id, error);
+            return;
+        }
+        await RecordAsync(n, n.Attempts, "retry", ct => store.MarkRetryAsync(n.Id, n.Attempts, now + e.RetryAfter, error, ct), cancellationToken);
+        Log.HeldBack(log, n.Channel, n.Id, e.RetryAfter.TotalSeconds);
     }
 
     /// <summary>
@@ -169,6 +192,9 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
 
         [LoggerMessage(LogEvents.Alerting.GaveUp, LogLevel.Error, "Gave up sending notification {Id} to {Channel}: {Error}")]
         public static partial void Failed(ILogger logger, string channel, string id, string error);
+
+        [LoggerMessage(LogEvents.Alerting.HeldBack, LogLevel.Information, "Notification {Id} to {Channel} held back by the channel's circuit breaker; tried again in {DelaySeconds}s")]
+        public static partial void HeldBack(ILogger logger, string channel, string id, double delaySeconds);
 
         [LoggerMessage(LogEvents.Alerting.ChannelKeepsFailing, LogLevel.Error, "Channel {Channel} keeps failing; told {Count} other channels")]
         public static partial void ChannelFailing(ILogger logger, string channel, int count);
