@@ -18,6 +18,7 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(5);
+    private const int Batch = 100;
 
     /// <summary>Failed attempts in a row after which a channel is reported on the others (about 35 s of failing).</summary>
     public const int FailingAfter = 3;
@@ -45,20 +46,31 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
         while (!cancellationToken.IsCancellationRequested)
         {
             var wake = Volatile.Read(ref _wake).Task;
-            var due = await _storeRetry.ReadAsync(ct => store.DueAsync(time.GetUtcNow(), 100, ct), cancellationToken);
-            var sendable = due.Where(n => !_setAside.ContainsKey(n.Id)).ToArray();
+            // Set-aside notifications stay Pending in a store that refused every write about them, so they are due
+            // forever: each round reads past them, or as many of them as a batch holds would stop every other.
+            var skipped = _setAside.Count;
+            var due = await _storeRetry.ReadAsync(ct => store.DueAsync(time.GetUtcNow(), Batch + skipped, ct), cancellationToken);
+            var sendable = due.Where(n => !_setAside.ContainsKey(n.Id)).Take(Batch).ToArray();
             // Channels are independent: a slow one must not hold up the others.
             await Task.WhenAll(sendable.GroupBy(n => n.Channel).Select(g => SendAllAsync(g, cancellationToken)));
-            if (due.Count == 100 && sendable.Length > 0) continue;
-            // Set-aside notifications stay due in the store: looking again at once would spin on them.
-            var next = sendable.Length < due.Count ? time.GetUtcNow() + LongestRetry
-                : await _storeRetry.ReadAsync(ct => store.NextDueAsync(ct), cancellationToken);
+            if (sendable.Length == Batch) continue;
+            var next = await NextDueAsync(cancellationToken);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var waits = new List<Task> { wake, Task.Delay(Timeout.InfiniteTimeSpan, stop.Token) };
             if (next is { } at) waits.Add(Task.Delay(at > time.GetUtcNow() ? at - time.GetUtcNow() : TimeSpan.Zero, time, stop.Token));
             await Task.WhenAny(waits);
             await stop.CancelAsync();
         }
+    }
+
+    /// <summary>When the next notification this process still sends is due: set-aside ones do not count.</summary>
+    private async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
+    {
+        var skipped = _setAside.Count;
+        if (skipped == 0) return await _storeRetry.ReadAsync(ct => store.NextDueAsync(ct), cancellationToken);
+        // Pending notifications in the order they fall due: the first one not set aside is the next to wake for.
+        var pending = await _storeRetry.ReadAsync(ct => store.DueAsync(DateTimeOffset.MaxValue, skipped + 1, ct), cancellationToken);
+        return pending.FirstOrDefault(n => !_setAside.ContainsKey(n.Id))?.NextAttemptAt;
     }
 
     private async Task SendAllAsync(IEnumerable<Notification> notifications, CancellationToken cancellationToken)
@@ -148,17 +160,26 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
     }
 
     /// <summary>
-    /// Records an attempt. When the store refuses that record, the notification is marked failed with the reason
-    /// instead, so it is not sent again for want of its record; when the store refuses that too, this process sends it
-    /// no more (it stays in the store as it was).
+    /// Records an attempt. When the store refuses that record, the notification is set aside instead, so it is not
+    /// sent again for want of its record.
     /// </summary>
     private async Task RecordAsync(Notification n, int attempts, string record, Func<CancellationToken, Task> mark, CancellationToken cancellationToken)
     {
         var reason = await _storeRetry.WriteAsync(mark, () => $"the {record} record of {StoreRetry.Describe(n)}", cancellationToken);
-        if (reason is null) return;
+        if (reason is not null) await SetAsideAsync(n, attempts, record, reason, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes a notification out of Pending for good: marked failed with the reason; if the store refuses that, with a
+    /// write of the status alone, so a restart does not send it again either; if it refuses even that, this process
+    /// sends it no more and reads past it (it stays Pending in the store, and a restart tries it once more).
+    /// </summary>
+    private async Task SetAsideAsync(Notification n, int attempts, string record, string reason, CancellationToken cancellationToken)
+    {
         var failed = StoredText.Clean($"set aside: the store refused its {record} record ({reason})")!;
-        if (await _storeRetry.WriteAsync(ct => store.MarkFailedAsync(n.Id, attempts, failed, ct), null, cancellationToken) is not null)
-            _setAside.TryAdd(n.Id, true);
+        if (await _storeRetry.WriteAsync(ct => store.MarkFailedAsync(n.Id, attempts, failed, ct), null, cancellationToken) is null) return;
+        if (await _storeRetry.WriteAsync(ct => store.SetAsideAsync(n.Id, ct), null, cancellationToken) is null) return;
+        _setAside.TryAdd(n.Id, true);
     }
 
     /// <summary>
