@@ -112,9 +112,14 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
         {
             var partial = e as PartialDeliveryException;
             // Recorded before anything else, so neither a retry nor a restart sends again to whoever already has it.
-            if (partial is { Accepted.Count: > 0 })
-                await _storeRetry.WriteAsync(ct => store.RecordAcceptedAsync(n.Id, partial.Accepted, ct),
-                    () => $"the recipients who accepted {StoreRetry.Describe(n)}", cancellationToken);
+            if (partial is { Accepted.Count: > 0 } && await _storeRetry.WriteAsync(ct => store.RecordAcceptedAsync(n.Id, partial.Accepted, ct),
+                    () => $"the accepted recipients record of {StoreRetry.Describe(n)}", cancellationToken) is { } refused)
+            {
+                // Without that record every retry would text again whoever already has the message: never retried.
+                await SetAsideAsync(n, attempts, "accepted recipients", refused, cancellationToken);
+                Log.Failed(log, n.Channel, n.Id, $"the store refused the record of the recipients who accepted ({refused})");
+                return;
+            }
             // Errors quote what the service answered: cleaned like every outside text, or the store would refuse them forever.
             var error = StoredText.Clean((partial?.InnerException ?? e) is OperationCanceledException
                 ? $"timed out after {Duration.Format(channel.Timeout)}{(partial is null ? "" : $" ({partial.Message})")}"

@@ -170,6 +170,32 @@ public sealed class StoreRefusalTests : IAsyncLifetime
         Assert.Single(_receiver.Requests);
     }
 
+    [Fact]
+    public async Task Dispatcher_StoreRefusesTheAcceptedRecipients_SetAsideAsFailed_NobodyTextedTwice()
+    {
+        await _temp.ExecuteAsync("""
+            CREATE TRIGGER refuse_accepted BEFORE UPDATE OF accepted ON notifications
+            BEGIN SELECT RAISE(ABORT, 'this database refuses the accepted recipients'); END
+            """);
+        await QueueAsync("n1", "sms");
+        var dispatcher = _services.Dispatcher;
+        dispatcher.Configure(ConfigLoader.Parse($"channels:\n  sms: {{ type: sms_webhook, url: '{_receiver.Url("/sms")}', to: ['+15552223333', '+15554445555'] }}\n",
+            "ballast.yaml").Require());
+        _receiver.Answer(200);
+        _receiver.Answer(503);
+
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var n in await _temp.Store.DueAsync(_time.GetUtcNow(), 10)) await dispatcher.SendAsync(n, CancellationToken.None).WaitAsync(Bound);
+            _time.Advance(TimeSpan.FromMinutes(5));
+        }
+
+        var failed = Assert.Single(await _temp.Store.ListAsync());
+        Assert.Equal(NotificationStatus.Failed, failed.Status);
+        Assert.Contains("this database refuses the accepted recipients", failed.LastError, StringComparison.Ordinal);
+        Assert.Single(_receiver.Requests, r => r.Body.Contains("15552223333", StringComparison.Ordinal));
+    }
+
     public async ValueTask DisposeAsync()
     {
         _services.Dispose();
