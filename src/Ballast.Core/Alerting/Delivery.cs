@@ -28,3 +28,12 @@ public sealed class DeliveryHeldBackException(string message, TimeSpan retryAfte
 {
     public TimeSpan RetryAfter { get; } = retryAfter;
 }
+
+/// <summary>
+/// A service that answered 429 and said when to come back (<c>Retry-After</c>): nothing more goes to the channel before
+/// <see cref="RetryAfter"/> has passed.
+/// </summary>
+public sealed class RateLimitedException(string message, TimeSpan retryAfter) : HttpRequestException(message)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}

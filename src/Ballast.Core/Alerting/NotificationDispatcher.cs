@@ -29,6 +29,10 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private BallastConfig _config = new();
     private readonly StoreRetry _storeRetry = new(time, log, "notification dispatcher", refusals ?? new StoreRefusals());
+    // Channels whose service answered 429 with Retry-After, and until when nothing more is sent to them.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _rateLimited = new(StringComparer.Ordinal);
+    // A Retry-After longer than this (a misconfigured proxy's, say) is not believed: the channel is tried again then.
+    private static readonly TimeSpan LongestRateLimit = TimeSpan.FromHours(1);
     // Notifications whose record of an attempt the store refused twice: this process sends them no more.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _setAside = new(StringComparer.Ordinal);
 
@@ -90,6 +94,14 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
             Log.Failed(log, n.Channel, n.Id, "no longer configured");
             return;
         }
+        if (_rateLimited.TryGetValue(n.Channel, out var quietUntil) && quietUntil > time.GetUtcNow())
+        {
+            // The service said when to come back: sending now would only earn another 429 and spend an attempt.
+            await HeldBackAsync(n, new DeliveryHeldBackException(
+                $"not sent: the service of channel {n.Channel} asked for no requests before {quietUntil.UtcDateTime:yyyy-MM-ddTHH:mm:ss}Z (Retry-After)",
+                quietUntil - time.GetUtcNow()), config, cancellationToken);
+            return;
+        }
         using var timeout = new CancellationTokenSource(channel.Timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         DeliveryReceipt receipt;
@@ -134,6 +146,12 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
                 return;
             }
             var delay = TimeSpan.FromTicks(Math.Min(LongestRetry.Ticks, FirstRetry.Ticks << Math.Min(attempts - 1, 20)));
+            if ((partial?.InnerException ?? e) is RateLimitedException { RetryAfter: var asked })
+            {
+                var wait = asked < TimeSpan.Zero ? TimeSpan.Zero : asked > LongestRateLimit ? LongestRateLimit : asked;
+                _rateLimited[n.Channel] = now + wait;
+                if (wait > delay) delay = wait;
+            }
             await RecordAsync(n, attempts, "retry", ct => store.MarkRetryAsync(n.Id, attempts, now + delay, error, ct), cancellationToken);
             Log.Retrying(log, n.Channel, attempts, error, delay.TotalSeconds);
             return;

@@ -265,6 +265,35 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RateLimitedWithRetryAfter_NothingMoreSentToTheChannelBeforeThen()
+    {
+        var requests = 0;
+        await using var limited = await TestWebServer.StartAsync(app => app.MapPost("/hook", (HttpContext context) =>
+        {
+            if (Interlocked.Increment(ref requests) > 1) return Results.Text("ok");
+            context.Response.Headers.RetryAfter = "60";
+            return Results.StatusCode(429);
+        }));
+        _dispatcher.Configure(ConfigLoader.Parse($"channels:\n  hooks: {{ type: webhook, url: '{limited.Url("/hook")}' }}\n", "ballast.yaml").Require());
+        await QueueAsync("hooks", ("n1", 0), ("n2", 0));
+
+        await SendDueAsync("hooks");
+
+        Assert.Equal(1, requests);
+        var (first, second) = (await StoredAsync("n1"), await StoredAsync("n2"));
+        Assert.Equal((1, T0.AddSeconds(60)), (first.Attempts, first.NextAttemptAt));
+        Assert.Equal((0, T0.AddSeconds(60)), (second.Attempts, second.NextAttemptAt));
+        Assert.Contains("Retry-After", second.LastError, StringComparison.Ordinal);
+
+        _time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Empty(await _store.DueAsync(_time.GetUtcNow(), 10));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await SendDueAsync("hooks");
+        Assert.Equal(2, (await _store.ListAsync(NotificationStatus.Delivered)).Count);
+        Assert.Equal(3, requests);
+    }
+
+    [Fact]
     public async Task HeldBackByTheBreaker_ChannelUrlWithUserInfo_PasswordNeverStored()
     {
         var url = new UriBuilder(_receiver.Url("/hook")) { UserName = "alice", Password = "pa55word" }.Uri;

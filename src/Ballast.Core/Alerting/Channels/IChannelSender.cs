@@ -54,8 +54,20 @@ public abstract class HttpChannelSender<TConfig>(IHttpClientFactory clients) : C
         if (response.IsSuccessStatusCode) return new DeliveryReceipt(answer);
         var code = (int)response.StatusCode;
         if (code is >= 400 and < 500 and not 408 and not 429) throw new PermanentDeliveryException(answer);
+        if (code == 429 && RetryAfter(response) is { } wait) throw new RateLimitedException(answer, wait);
         throw new HttpRequestException(answer);
     }
+
+    /// <summary>
+    /// How long a 429 asks to wait: <c>Retry-After</c> in seconds, or as a date measured against the answer's own
+    /// <c>Date</c> (the service's clock, not Ballast's); null when it says neither.
+    /// </summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } until } when response.Headers.Date is { } sent => until - sent,
+        _ => null,
+    };
 
     /// <summary>
     /// One request per incident, in order, for the services that deduplicate on the incident's id (PagerDuty, Opsgenie);
