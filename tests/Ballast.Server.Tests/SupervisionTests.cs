@@ -107,6 +107,8 @@ public sealed class SupervisionTests : IAsyncLifetime
         public Task MarkFailedAsync(string id, int attempts, string error, CancellationToken cancellationToken = default) =>
             Inner.MarkFailedAsync(id, attempts, error, cancellationToken);
 
+        public Task SetAsideAsync(string id, CancellationToken cancellationToken = default) => Inner.SetAsideAsync(id, cancellationToken);
+
         public Task<IReadOnlyList<Notification>> ListAsync(NotificationStatus? status = null, int limit = 500, CancellationToken cancellationToken = default) =>
             Inner.ListAsync(status, limit, cancellationToken);
     }

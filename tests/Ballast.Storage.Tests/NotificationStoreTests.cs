@@ -29,5 +29,25 @@ public sealed class NotificationStoreTests : IDisposable
         Assert.Equal(["+15552223333", "+15556667777"], due.Accepted);
     }
 
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task SetAside_OnlyTheStatusChanges_NoLongerPending(string backend)
+    {
+        await _backends.OpenAsync(backend); // migrates
+        var store = new SqlNotificationStore(await _backends.DialectAsync(backend, _backends.LastName(backend)));
+        var item = new AlertItem("i1", "api", "http", Severity.Critical, "got 503", T0, T0, null, 2, null);
+        await store.AddAsync(new[] { "n1", "n2" }.Select(id => new Notification(id, "hooks", new AlertMessage(NotificationKind.Firing, [item], "http://127.0.0.1:7700/", T0), "i1",
+            NotificationStatus.Pending, 2, T0, id == "n1" ? T0 : T0.AddMinutes(1), LastError: "503 Service Unavailable")).ToArray());
+        // Every pending one, in the order they fall due, however far ahead: how the dispatcher finds its next wake past set-aside ones.
+        Assert.Equal(["n1", "n2"], (await store.DueAsync(DateTimeOffset.MaxValue, 10)).Select(n => n.Id));
+
+        await store.SetAsideAsync("n1");
+
+        var failed = (await store.ListAsync()).Single(n => n.Id == "n1");
+        Assert.Equal((NotificationStatus.Failed, 2, "503 Service Unavailable"), (failed.Status, failed.Attempts, failed.LastError));
+        Assert.Equal(["n2"], (await store.DueAsync(DateTimeOffset.MaxValue, 10)).Select(n => n.Id));
+        Assert.Equal(T0.AddMinutes(1), await store.NextDueAsync());
+    }
+
     public void Dispose() => _backends.Dispose();
 }

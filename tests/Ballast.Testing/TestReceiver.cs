@@ -15,6 +15,7 @@ public sealed class TestReceiver : IAsyncDisposable
 
     private readonly ConcurrentQueue<Request> _requests = new();
     private readonly ConcurrentQueue<(int Status, string Body)> _answers = new();
+    private readonly ConcurrentDictionary<string, int> _byPath = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _arrived = new(0);
     private int _taken;
     private TestWebServer _server = null!;
@@ -32,6 +33,9 @@ public sealed class TestReceiver : IAsyncDisposable
 
     /// <summary>The status answered once the queued answers are used up.</summary>
     public int DefaultStatus { get; set; } = 200;
+
+    /// <summary>Requests to <paramref name="path"/> get this status (with no queued answer to take), whatever <see cref="DefaultStatus"/> says.</summary>
+    public void AnswerAlways(string path, int status) => _byPath[path] = status;
 
     /// <summary>The next requests get these answers, in order.</summary>
     public void Answer(int status, string body = "") => _answers.Enqueue((status, body));
@@ -51,7 +55,8 @@ public sealed class TestReceiver : IAsyncDisposable
             : context.Request.Body);
         var body = await reader.ReadToEndAsync();
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var (status, answer) = _answers.TryDequeue(out var queued) ? queued : (DefaultStatus, DefaultStatus == 200 ? "ok" : "unavailable");
+        var fallback = _byPath.TryGetValue(context.Request.Path.Value ?? "", out var forPath) ? forPath : DefaultStatus;
+        var (status, answer) = _answers.TryDequeue(out var queued) ? queued : (fallback, fallback == 200 ? "ok" : "unavailable");
         _requests.Enqueue(new Request(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body, status));
         context.Response.StatusCode = status;
         await context.Response.WriteAsync(answer);

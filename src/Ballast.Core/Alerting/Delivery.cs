@@ -18,3 +18,22 @@ public sealed class PartialDeliveryException(IReadOnlyList<string> accepted, str
 
     public bool Permanent { get; } = permanent;
 }
+
+/// <summary>
+/// An attempt that never reached the service: the channel's circuit breaker held the request back because the last
+/// requests to it failed. It spends no attempt and says nothing new about the channel; the notification is tried again
+/// after <see cref="RetryAfter"/>, when the breaker lets a request through.
+/// </summary>
+public sealed class DeliveryHeldBackException(string message, TimeSpan retryAfter, Exception? inner = null) : Exception(message, inner)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>
+/// A service that answered 429 and said when to come back (<c>Retry-After</c>): nothing more goes to the channel before
+/// <see cref="RetryAfter"/> has passed.
+/// </summary>
+public sealed class RateLimitedException(string message, TimeSpan retryAfter) : HttpRequestException(message)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}

@@ -24,6 +24,12 @@ public interface INotificationStore
     Task MarkFailedAsync(string id, int attempts, string error, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Marks a notification failed and nothing else: the smallest write that takes it out of Pending, for one whose
+    /// fuller records the store refused.
+    /// </summary>
+    Task SetAsideAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The incidents that a firing, reminder or flapping notification created at or after <paramref name="since"/>
     /// names: those somebody was (or is being) told of. After a restart, an open incident missing here was never
     /// announced (it was still waiting in memory) and must be planned again.

@@ -18,6 +18,7 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(5);
+    private const int Batch = 100;
 
     /// <summary>Failed attempts in a row after which a channel is reported on the others (about 35 s of failing).</summary>
     public const int FailingAfter = 3;
@@ -28,6 +29,10 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private BallastConfig _config = new();
     private readonly StoreRetry _storeRetry = new(time, log, "notification dispatcher", refusals ?? new StoreRefusals());
+    // Channels whose service answered 429 with Retry-After, and until when nothing more is sent to them.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _rateLimited = new(StringComparer.Ordinal);
+    // A Retry-After longer than this (a misconfigured proxy's, say) is not believed: the channel is tried again then.
+    private static readonly TimeSpan LongestRateLimit = TimeSpan.FromHours(1);
     // Notifications whose record of an attempt the store refused twice: this process sends them no more.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _setAside = new(StringComparer.Ordinal);
 
@@ -45,20 +50,31 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
         while (!cancellationToken.IsCancellationRequested)
         {
             var wake = Volatile.Read(ref _wake).Task;
-            var due = await _storeRetry.ReadAsync(ct => store.DueAsync(time.GetUtcNow(), 100, ct), cancellationToken);
-            var sendable = due.Where(n => !_setAside.ContainsKey(n.Id)).ToArray();
+            // Set-aside notifications stay Pending in a store that refused every write about them, so they are due
+            // forever: each round reads past them, or as many of them as a batch holds would stop every other.
+            var skipped = _setAside.Count;
+            var due = await _storeRetry.ReadAsync(ct => store.DueAsync(time.GetUtcNow(), Batch + skipped, ct), cancellationToken);
+            var sendable = due.Where(n => !_setAside.ContainsKey(n.Id)).Take(Batch).ToArray();
             // Channels are independent: a slow one must not hold up the others.
             await Task.WhenAll(sendable.GroupBy(n => n.Channel).Select(g => SendAllAsync(g, cancellationToken)));
-            if (due.Count == 100 && sendable.Length > 0) continue;
-            // Set-aside notifications stay due in the store: looking again at once would spin on them.
-            var next = sendable.Length < due.Count ? time.GetUtcNow() + LongestRetry
-                : await _storeRetry.ReadAsync(ct => store.NextDueAsync(ct), cancellationToken);
+            if (sendable.Length == Batch) continue;
+            var next = await NextDueAsync(cancellationToken);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var waits = new List<Task> { wake, Task.Delay(Timeout.InfiniteTimeSpan, stop.Token) };
             if (next is { } at) waits.Add(Task.Delay(at > time.GetUtcNow() ? at - time.GetUtcNow() : TimeSpan.Zero, time, stop.Token));
             await Task.WhenAny(waits);
             await stop.CancelAsync();
         }
+    }
+
+    /// <summary>When the next notification this process still sends is due: set-aside ones do not count.</summary>
+    private async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
+    {
+        var skipped = _setAside.Count;
+        if (skipped == 0) return await _storeRetry.ReadAsync(ct => store.NextDueAsync(ct), cancellationToken);
+        // Pending notifications in the order they fall due: the first one not set aside is the next to wake for.
+        var pending = await _storeRetry.ReadAsync(ct => store.DueAsync(DateTimeOffset.MaxValue, skipped + 1, ct), cancellationToken);
+        return pending.FirstOrDefault(n => !_setAside.ContainsKey(n.Id))?.NextAttemptAt;
     }
 
     private async Task SendAllAsync(IEnumerable<Notification> notifications, CancellationToken cancellationToken)
@@ -78,6 +94,14 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
             Log.Failed(log, n.Channel, n.Id, "no longer configured");
             return;
         }
+        if (_rateLimited.TryGetValue(n.Channel, out var quietUntil) && quietUntil > time.GetUtcNow())
+        {
+            // The service said when to come back: sending now would only earn another 429 and spend an attempt.
+            await HeldBackAsync(n, new DeliveryHeldBackException(
+                $"not sent: the service of channel {n.Channel} asked for no requests before {quietUntil.UtcDateTime:yyyy-MM-ddTHH:mm:ss}Z (Retry-After)",
+                quietUntil - time.GetUtcNow()), config, cancellationToken);
+            return;
+        }
         using var timeout = new CancellationTokenSource(channel.Timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         DeliveryReceipt receipt;
@@ -91,13 +115,23 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
             await store.RecordAcceptedAsync(n.Id, e.Accepted, CancellationToken.None);
             throw stopped;
         }
+        catch (DeliveryHeldBackException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            await HeldBackAsync(n, e, config, cancellationToken);
+            return;
+        }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
         {
             var partial = e as PartialDeliveryException;
             // Recorded before anything else, so neither a retry nor a restart sends again to whoever already has it.
-            if (partial is { Accepted.Count: > 0 })
-                await _storeRetry.WriteAsync(ct => store.RecordAcceptedAsync(n.Id, partial.Accepted, ct),
-                    () => $"the recipients who accepted {StoreRetry.Describe(n)}", cancellationToken);
+            if (partial is { Accepted.Count: > 0 } && await _storeRetry.WriteAsync(ct => store.RecordAcceptedAsync(n.Id, partial.Accepted, ct),
+                    () => $"the accepted recipients record of {StoreRetry.Describe(n)}", cancellationToken) is { } refused)
+            {
+                // Without that record every retry would text again whoever already has the message: never retried.
+                await SetAsideAsync(n, attempts, "accepted recipients", refused, cancellationToken);
+                Log.Failed(log, n.Channel, n.Id, $"the store refused the record of the recipients who accepted ({refused})");
+                return;
+            }
             // Errors quote what the service answered: cleaned like every outside text, or the store would refuse them forever.
             var error = StoredText.Clean((partial?.InnerException ?? e) is OperationCanceledException
                 ? $"timed out after {Duration.Format(channel.Timeout)}{(partial is null ? "" : $" ({partial.Message})")}"
@@ -112,6 +146,12 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
                 return;
             }
             var delay = TimeSpan.FromTicks(Math.Min(LongestRetry.Ticks, FirstRetry.Ticks << Math.Min(attempts - 1, 20)));
+            if ((partial?.InnerException ?? e) is RateLimitedException { RetryAfter: var asked })
+            {
+                var wait = asked < TimeSpan.Zero ? TimeSpan.Zero : asked > LongestRateLimit ? LongestRateLimit : asked;
+                _rateLimited[n.Channel] = now + wait;
+                if (wait > delay) delay = wait;
+            }
             await RecordAsync(n, attempts, "retry", ct => store.MarkRetryAsync(n.Id, attempts, now + delay, error, ct), cancellationToken);
             Log.Retrying(log, n.Channel, attempts, error, delay.TotalSeconds);
             return;
@@ -125,17 +165,44 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
     }
 
     /// <summary>
-    /// Records an attempt. When the store refuses that record, the notification is marked failed with the reason
-    /// instead, so it is not sent again for want of its record; when the store refuses that too, this process sends it
-    /// no more (it stays in the store as it was).
+    /// A request the channel's breaker held back was never sent: the notification keeps its attempt count, does not
+    /// count toward reporting the channel as failing, and is due again when the breaker lets a request through.
+    /// </summary>
+    private async Task HeldBackAsync(Notification n, DeliveryHeldBackException e, BallastConfig config, CancellationToken cancellationToken)
+    {
+        var error = StoredText.Clean(e.Message)!;
+        var now = time.GetUtcNow();
+        if (now - n.CreatedAt >= config.Alerting.GiveUpAfter)
+        {
+            await RecordAsync(n, n.Attempts, "failure", ct => store.MarkFailedAsync(n.Id, n.Attempts, error, ct), cancellationToken);
+            Log.Failed(log, n.Channel, n.Id, error);
+            return;
+        }
+        await RecordAsync(n, n.Attempts, "retry", ct => store.MarkRetryAsync(n.Id, n.Attempts, now + e.RetryAfter, error, ct), cancellationToken);
+        Log.HeldBack(log, n.Channel, n.Id, e.RetryAfter.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Records an attempt. When the store refuses that record, the notification is set aside instead, so it is not
+    /// sent again for want of its record.
     /// </summary>
     private async Task RecordAsync(Notification n, int attempts, string record, Func<CancellationToken, Task> mark, CancellationToken cancellationToken)
     {
         var reason = await _storeRetry.WriteAsync(mark, () => $"the {record} record of {StoreRetry.Describe(n)}", cancellationToken);
-        if (reason is null) return;
+        if (reason is not null) await SetAsideAsync(n, attempts, record, reason, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes a notification out of Pending for good: marked failed with the reason; if the store refuses that, with a
+    /// write of the status alone, so a restart does not send it again either; if it refuses even that, this process
+    /// sends it no more and reads past it (it stays Pending in the store, and a restart tries it once more).
+    /// </summary>
+    private async Task SetAsideAsync(Notification n, int attempts, string record, string reason, CancellationToken cancellationToken)
+    {
         var failed = StoredText.Clean($"set aside: the store refused its {record} record ({reason})")!;
-        if (await _storeRetry.WriteAsync(ct => store.MarkFailedAsync(n.Id, attempts, failed, ct), null, cancellationToken) is not null)
-            _setAside.TryAdd(n.Id, true);
+        if (await _storeRetry.WriteAsync(ct => store.MarkFailedAsync(n.Id, attempts, failed, ct), null, cancellationToken) is null) return;
+        if (await _storeRetry.WriteAsync(ct => store.SetAsideAsync(n.Id, ct), null, cancellationToken) is null) return;
+        _setAside.TryAdd(n.Id, true);
     }
 
     /// <summary>
@@ -169,6 +236,9 @@ public sealed partial class NotificationDispatcher(INotificationStore store, IEn
 
         [LoggerMessage(LogEvents.Alerting.GaveUp, LogLevel.Error, "Gave up sending notification {Id} to {Channel}: {Error}")]
         public static partial void Failed(ILogger logger, string channel, string id, string error);
+
+        [LoggerMessage(LogEvents.Alerting.HeldBack, LogLevel.Information, "Notification {Id} to {Channel} held back by the channel's circuit breaker; tried again in {DelaySeconds}s")]
+        public static partial void HeldBack(ILogger logger, string channel, string id, double delaySeconds);
 
         [LoggerMessage(LogEvents.Alerting.ChannelKeepsFailing, LogLevel.Error, "Channel {Channel} keeps failing; told {Count} other channels")]
         public static partial void ChannelFailing(ILogger logger, string channel, int count);

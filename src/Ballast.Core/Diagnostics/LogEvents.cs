@@ -59,6 +59,7 @@ public static class LogEvents
         public const int SendFailed = 5102;
         public const int GaveUp = 5103;
         public const int ChannelKeepsFailing = 5104;
+        public const int HeldBack = 5105;
     }
 
     /// <summary>The process runtime: rollouts, replicas and their supervision.</summary>

@@ -62,6 +62,9 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
         ExecuteAsync("UPDATE notifications SET status = 'Failed', attempts = @attempts, last_error = @error WHERE id = @id",
             cancellationToken, ("@id", id), ("@attempts", attempts), ("@error", error));
 
+    public Task SetAsideAsync(string id, CancellationToken cancellationToken = default) =>
+        ExecuteAsync("UPDATE notifications SET status = 'Failed' WHERE id = @id", cancellationToken, ("@id", id));
+
     public Task<IReadOnlyList<Notification>> ListAsync(NotificationStatus? status = null, int limit = 500, CancellationToken cancellationToken = default) =>
         status is { } s
             ? QueryAsync($"SELECT {Columns} FROM notifications WHERE status = @status ORDER BY created_at DESC, id DESC LIMIT @limit",

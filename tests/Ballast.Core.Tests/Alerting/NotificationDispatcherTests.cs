@@ -112,7 +112,8 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
         // A backlog to a dead service costs five requests, not one each: the rest are kept for their next attempt.
         Assert.Equal(ChannelHttp.BreakAfter, _receiver.Requests.Count);
         var waiting = await _store.ListAsync(NotificationStatus.Pending);
-        Assert.Equal(8, waiting.Count(n => n.Channel == "hooks" && n.Attempts == 1));
+        Assert.Equal(5, waiting.Count(n => n.Channel == "hooks" && n.Attempts == 1));
+        Assert.Equal(3, waiting.Count(n => n.Channel == "hooks" && n.Attempts == 0));
         var authority = _receiver.Url("/").GetLeftPart(UriPartial.Authority);
         Assert.Equal(3, waiting.Count(n => n.LastError == $"not sent: the last 5 requests to {authority} failed, so it is left alone for 30s more"));
 
@@ -188,6 +189,123 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
 
         Assert.Equal("channel \"hooks\" is no longer configured", failed.LastError);
         Assert.Empty(_receiver.Requests);
+    }
+
+    private Task QueueAsync(string channel, params (string Id, int Attempts)[] notifications)
+    {
+        var item = new AlertItem("i1", "api", "http", Severity.Critical, "[STATUS] == 200 failed: got 503", T0, T0, null, 2, null);
+        return _store.AddAsync(notifications.Select(n => new Notification(n.Id, channel,
+            new AlertMessage(NotificationKind.Firing, [item], "http://127.0.0.1:7700/", T0), n.Id, NotificationStatus.Pending, n.Attempts, T0, T0)).ToArray());
+    }
+
+    private async Task SendDueAsync(string channel)
+    {
+        foreach (var n in (await _store.DueAsync(_time.GetUtcNow(), 20)).Where(n => n.Channel == channel).OrderBy(n => n.Id, StringComparer.Ordinal))
+            await _dispatcher.SendAsync(n, CancellationToken.None);
+    }
+
+    private async Task<Notification> StoredAsync(string id) => (await _store.ListAsync()).Single(n => n.Id == id);
+
+    [Fact]
+    public async Task ServiceKeepsFailing_AnotherChannelOnTheSameHost_DeliveredOnItsFirstAttempt()
+    {
+        // Two workspaces' webhooks on one host (as two Slack webhooks both live on hooks.slack.com): one of them failing
+        // leaves the other's breaker closed.
+        _dispatcher.Configure(ConfigLoader.Parse($$"""
+            channels:
+              ops: { type: webhook, url: "{{_receiver.Url("/ops")}}" }
+              team: { type: webhook, url: "{{_receiver.Url("/team")}}" }
+            """, "ballast.yaml").Require());
+        _receiver.AnswerAlways("/ops", 503);
+        await QueueAsync("ops", ("o1", 0), ("o2", 0), ("o3", 0), ("o4", 0), ("o5", 0), ("o6", 0));
+        await QueueAsync("team", ("t1", 0));
+
+        await SendDueAsync("ops");
+        Assert.StartsWith("not sent: the last 5 requests to ", (await StoredAsync("o6")).LastError);
+        await SendDueAsync("team");
+
+        var team = await StoredAsync("t1");
+        Assert.Equal((NotificationStatus.Delivered, 1), (team.Status, team.Attempts));
+        Assert.Single(_receiver.Requests, r => r.Path == "/team" && r.Answered == 200);
+    }
+
+    [Fact]
+    public async Task HeldBackByTheBreaker_KeepsItsAttempts_NotReportedAsFailing_DueWhenTheBreakerLetsOneThrough()
+    {
+        _receiver.DefaultStatus = 503;
+        // The sixth has failed twice before: one more attempt would report the channel as failing on the others.
+        await QueueAsync("hooks", ("n1", 0), ("n2", 0), ("n3", 0), ("n4", 0), ("n5", 0), ("n6", NotificationDispatcher.FailingAfter - 1));
+
+        await SendDueAsync("hooks");
+
+        var held = await StoredAsync("n6");
+        Assert.Equal((NotificationStatus.Pending, NotificationDispatcher.FailingAfter - 1), (held.Status, held.Attempts));
+        Assert.Equal(T0 + ChannelHttp.BreakDuration, held.NextAttemptAt);
+        Assert.Equal(ChannelHttp.BreakAfter, _receiver.Requests.Count);
+        Assert.DoesNotContain(await _store.ListAsync(), n => n.Message.Kind == NotificationKind.ChannelFailing);
+
+        _receiver.DefaultStatus = 200;
+        _time.Advance(ChannelHttp.BreakDuration);
+        await SendDueAsync("hooks");
+        var sent = await StoredAsync("n6");
+        Assert.Equal((NotificationStatus.Delivered, NotificationDispatcher.FailingAfter), (sent.Status, sent.Attempts));
+    }
+
+    [Fact]
+    public async Task RateLimited_DoesNotOpenTheBreaker()
+    {
+        // A 429 says the service is up and asks for fewer requests: the dispatcher's backoff slows down, the breaker stays shut.
+        _receiver.DefaultStatus = 429;
+        await QueueAsync("hooks", ("n1", 0), ("n2", 0), ("n3", 0), ("n4", 0), ("n5", 0), ("n6", 0));
+
+        await SendDueAsync("hooks");
+
+        Assert.Equal(6, _receiver.Requests.Count);
+        Assert.All(await _store.ListAsync(NotificationStatus.Pending), n => Assert.Equal("429 Too Many Requests: unavailable", n.LastError));
+    }
+
+    [Fact]
+    public async Task RateLimitedWithRetryAfter_NothingMoreSentToTheChannelBeforeThen()
+    {
+        var requests = 0;
+        await using var limited = await TestWebServer.StartAsync(app => app.MapPost("/hook", (HttpContext context) =>
+        {
+            if (Interlocked.Increment(ref requests) > 1) return Results.Text("ok");
+            context.Response.Headers.RetryAfter = "60";
+            return Results.StatusCode(429);
+        }));
+        _dispatcher.Configure(ConfigLoader.Parse($"channels:\n  hooks: {{ type: webhook, url: '{limited.Url("/hook")}' }}\n", "ballast.yaml").Require());
+        await QueueAsync("hooks", ("n1", 0), ("n2", 0));
+
+        await SendDueAsync("hooks");
+
+        Assert.Equal(1, requests);
+        var (first, second) = (await StoredAsync("n1"), await StoredAsync("n2"));
+        Assert.Equal((1, T0.AddSeconds(60)), (first.Attempts, first.NextAttemptAt));
+        Assert.Equal((0, T0.AddSeconds(60)), (second.Attempts, second.NextAttemptAt));
+        Assert.Contains("Retry-After", second.LastError, StringComparison.Ordinal);
+
+        _time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Empty(await _store.DueAsync(_time.GetUtcNow(), 10));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await SendDueAsync("hooks");
+        Assert.Equal(2, (await _store.ListAsync(NotificationStatus.Delivered)).Count);
+        Assert.Equal(3, requests);
+    }
+
+    [Fact]
+    public async Task HeldBackByTheBreaker_ChannelUrlWithUserInfo_PasswordNeverStored()
+    {
+        var url = new UriBuilder(_receiver.Url("/hook")) { UserName = "alice", Password = "pa55word" }.Uri;
+        _dispatcher.Configure(ConfigLoader.Parse($"channels:\n  hooks: {{ type: webhook, url: '{url}' }}\n", "ballast.yaml").Require());
+        _receiver.DefaultStatus = 503;
+        await QueueAsync("hooks", ("n1", 0), ("n2", 0), ("n3", 0), ("n4", 0), ("n5", 0), ("n6", 0));
+
+        await SendDueAsync("hooks");
+
+        var authority = _receiver.Url("/").GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
+        Assert.Equal($"not sent: the last 5 requests to {authority} failed, so it is left alone for 30s more", (await StoredAsync("n6")).LastError);
+        Assert.All(await _store.ListAsync(), n => Assert.DoesNotContain("pa55word", n.LastError, StringComparison.Ordinal));
     }
 
     public async ValueTask DisposeAsync()

@@ -111,6 +111,91 @@ public sealed class StoreRefusalTests : IAsyncLifetime
         Assert.Equal(1, _refusals.Status.SetAside);
     }
 
+    private async Task QueueAsync(string id, string channel)
+    {
+        var item = new AlertItem("i1", "api", "tcp", Severity.Critical, "connection refused (h:1)", T0, T0, null, 2, null);
+        await _temp.Store.AddAsync([new Notification(id, channel, new AlertMessage(NotificationKind.Firing, [item], "http://127.0.0.1:7700/", T0), id,
+            NotificationStatus.Pending, 0, T0, T0)]);
+    }
+
+    [Fact]
+    public async Task Dispatcher_StoreRefusesEveryChangeToAWholeBatch_AnotherRetryStillGoesOutAfterFiveSeconds()
+    {
+        // As many set-aside notifications as the dispatcher reads at once: they stay Pending and due in the store, first
+        // in every read, and must neither hide nor delay the others.
+        await _temp.ExecuteAsync("""
+            CREATE TRIGGER refuse_hooks BEFORE UPDATE ON notifications WHEN OLD.channel = 'hooks'
+            BEGIN SELECT RAISE(ABORT, 'this database refuses every change to this row'); END
+            """);
+        for (var i = 0; i < 100; i++) await QueueAsync($"stuck{i:000}", "hooks");
+        var dispatcher = _services.Dispatcher;
+        dispatcher.Configure(Config());
+        foreach (var n in await _temp.Store.DueAsync(_time.GetUtcNow(), 100)) await dispatcher.SendAsync(n, CancellationToken.None).WaitAsync(Bound);
+        Assert.Equal(100, _refusals.Status.SetAside);
+        // Another notification whose first attempt failed: its retry is due 5 s later.
+        var item = new AlertItem("i2", "db", "tcp", Severity.Critical, "connection refused (h:2)", T0, T0, null, 2, null);
+        await _temp.Store.AddAsync([new Notification("retry", "stubborn", new AlertMessage(NotificationKind.Firing, [item], "http://127.0.0.1:7700/", T0), "i2",
+            NotificationStatus.Pending, 1, T0, T0.AddSeconds(5), LastError: "503 Service Unavailable")]);
+        using var stop = new CancellationTokenSource();
+        var running = dispatcher.RunAsync(stop.Token);
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        for (var i = 0; i < 100; i++) await _receiver.NextAsync(Bound);
+        Assert.Equal("/stubborn", (await _receiver.NextAsync(Bound)).Path);
+        Assert.Equal(100, _receiver.Requests.Count(r => r.Path == "/hooks"));
+        await stop.CancelAsync();
+        await Task.WhenAny(running, Task.Delay(Bound, TestContext.Current.CancellationToken));
+        Assert.True(running.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Dispatcher_StoreRefusesTheDeliveryAndFailureRecords_StatusAloneStored_NotSentAgainAfterARestart()
+    {
+        await _temp.ExecuteAsync("""
+            CREATE TRIGGER refuse_attempts BEFORE UPDATE OF attempts ON notifications WHEN OLD.id = 'stuck'
+            BEGIN SELECT RAISE(ABORT, 'this database refuses the attempt count of this row'); END
+            """);
+        await QueueAsync("stuck", "hooks");
+        var dispatcher = _services.Dispatcher;
+        dispatcher.Configure(Config());
+        foreach (var n in await _temp.Store.DueAsync(_time.GetUtcNow(), 10)) await dispatcher.SendAsync(n, CancellationToken.None).WaitAsync(Bound);
+
+        using var restarted = new AlertingServices(_temp.Store, _time, s => s.AddSingleton(_refusals));
+        restarted.Dispatcher.Configure(Config());
+        _time.Advance(TimeSpan.FromHours(1));
+        foreach (var n in await _temp.Store.DueAsync(_time.GetUtcNow(), 10)) await restarted.Dispatcher.SendAsync(n, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.Equal(NotificationStatus.Failed, Assert.Single(await _temp.Store.ListAsync()).Status);
+        Assert.Single(_receiver.Requests);
+    }
+
+    [Fact]
+    public async Task Dispatcher_StoreRefusesTheAcceptedRecipients_SetAsideAsFailed_NobodyTextedTwice()
+    {
+        await _temp.ExecuteAsync("""
+            CREATE TRIGGER refuse_accepted BEFORE UPDATE OF accepted ON notifications
+            BEGIN SELECT RAISE(ABORT, 'this database refuses the accepted recipients'); END
+            """);
+        await QueueAsync("n1", "sms");
+        var dispatcher = _services.Dispatcher;
+        dispatcher.Configure(ConfigLoader.Parse($"channels:\n  sms: {{ type: sms_webhook, url: '{_receiver.Url("/sms")}', to: ['+15552223333', '+15554445555'] }}\n",
+            "ballast.yaml").Require());
+        _receiver.Answer(200);
+        _receiver.Answer(503);
+
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var n in await _temp.Store.DueAsync(_time.GetUtcNow(), 10)) await dispatcher.SendAsync(n, CancellationToken.None).WaitAsync(Bound);
+            _time.Advance(TimeSpan.FromMinutes(5));
+        }
+
+        var failed = Assert.Single(await _temp.Store.ListAsync());
+        Assert.Equal(NotificationStatus.Failed, failed.Status);
+        Assert.Contains("this database refuses the accepted recipients", failed.LastError, StringComparison.Ordinal);
+        Assert.Single(_receiver.Requests, r => r.Body.Contains("15552223333", StringComparison.Ordinal));
+    }
+
     public async ValueTask DisposeAsync()
     {
         _services.Dispose();

@@ -12,7 +12,7 @@ public sealed class DiscordSender(IHttpClientFactory clients) : HttpChannelSende
         var m = notification.Message;
         var description = ShortText.Truncate(AlertText.Plain(m, config.Template), 4000);
         var color = m.Kind == NotificationKind.Resolved ? 0x1A7F37 : m.Severity == Severity.Critical ? 0xCF222E : 0x9A6700;
-        return PostJsonAsync(config.WebhookUrl, new
+        return PostJsonAsync(channel, config.WebhookUrl, new
         {
             username = config.Username,
             content = ShortText.Truncate(AlertText.Subject(m, config.Template), 2000),

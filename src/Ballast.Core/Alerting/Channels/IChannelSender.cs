@@ -28,8 +28,8 @@ public abstract class ChannelSender<TConfig> : IChannelSender where TConfig : Ch
 /// <summary>HTTP plumbing shared by the senders that POST JSON; the client comes from <see cref="ChannelHttp"/>'s registration.</summary>
 public abstract class HttpChannelSender<TConfig>(IHttpClientFactory clients) : ChannelSender<TConfig> where TConfig : ChannelConfig
 {
-    /// <summary>POSTs JSON and reads the answer (see <see cref="PostAsync(HttpRequestMessage, CancellationToken)"/>).</summary>
-    protected Task<DeliveryReceipt> PostJsonAsync(Uri url, object body, CancellationToken cancellationToken, Action<HttpRequestMessage>? configure = null)
+    /// <summary>POSTs JSON for <paramref name="channel"/> and reads the answer (see <see cref="PostAsync(string, HttpRequestMessage, CancellationToken)"/>).</summary>
+    protected Task<DeliveryReceipt> PostJsonAsync(string channel, Uri url, object body, CancellationToken cancellationToken, Action<HttpRequestMessage>? configure = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
@@ -37,12 +37,16 @@ public abstract class HttpChannelSender<TConfig>(IHttpClientFactory clients) : C
         };
         request.Headers.UserAgent.ParseAdd("Ballast/1.0");
         configure?.Invoke(request);
-        return PostAsync(request, cancellationToken);
+        return PostAsync(channel, request, cancellationToken);
     }
 
-    /// <summary>Sends and reads the answer; 4xx other than 408/429 is permanent, anything else failed is worth a retry.</summary>
-    protected async Task<DeliveryReceipt> PostAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends for <paramref name="channel"/> (whose circuit breaker the request goes through) and reads the answer; 4xx
+    /// other than 408/429 is permanent, anything else failed is worth a retry.
+    /// </summary>
+    protected async Task<DeliveryReceipt> PostAsync(string channel, HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        request.Options.Set(ChannelHttp.Channel, channel);
         using var response = await SendThroughBreakerAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         body = ShortText.Truncate(body, 500);
@@ -50,8 +54,20 @@ public abstract class HttpChannelSender<TConfig>(IHttpClientFactory clients) : C
         if (response.IsSuccessStatusCode) return new DeliveryReceipt(answer);
         var code = (int)response.StatusCode;
         if (code is >= 400 and < 500 and not 408 and not 429) throw new PermanentDeliveryException(answer);
+        if (code == 429 && RetryAfter(response) is { } wait) throw new RateLimitedException(answer, wait);
         throw new HttpRequestException(answer);
     }
+
+    /// <summary>
+    /// How long a 429 asks to wait: <c>Retry-After</c> in seconds, or as a date measured against the answer's own
+    /// <c>Date</c> (the service's clock, not Ballast's); null when it says neither.
+    /// </summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } until } when response.Headers.Date is { } sent => until - sent,
+        _ => null,
+    };
 
     /// <summary>
     /// One request per incident, in order, for the services that deduplicate on the incident's id (PagerDuty, Opsgenie);
@@ -67,6 +83,7 @@ public abstract class HttpChannelSender<TConfig>(IHttpClientFactory clients) : C
     /// <summary>
     /// Sends to each recipient not yet accepted, one request each. One refusing does not stop the others; when any
     /// fails, a <see cref="PartialDeliveryException"/> carries everyone accepted so far, so the retry texts only the rest.
+    /// When the channel's breaker held back every request, nothing was sent and the attempt is not one.
     /// </summary>
     protected static async Task<DeliveryReceipt> SendToEachAsync(Notification notification, IReadOnlyList<string> recipients,
         Func<string, Task<DeliveryReceipt>> send)
@@ -91,6 +108,8 @@ public abstract class HttpChannelSender<TConfig>(IHttpClientFactory clients) : C
             }
         }
         if (refused.Count == 0) return new DeliveryReceipt(string.Join(" | ", answers));
+        if (accepted.Count == (notification.Accepted?.Count ?? 0) && refused.All(r => r.Error is DeliveryHeldBackException))
+            throw refused[0].Error;
         var message = string.Join("; ", refused.Select(r => $"{r.To}: {r.Error.Message}"));
         throw new PartialDeliveryException(accepted, message, refused.All(r => r.Error is PermanentDeliveryException), refused[0].Error);
     }
@@ -103,8 +122,9 @@ public abstract class HttpChannelSender<TConfig>(IHttpClientFactory clients) : C
         }
         catch (Polly.CircuitBreaker.BrokenCircuitException e)
         {
-            // Not permanent: the notification is retried on its schedule, and goes out once the service answers again.
-            throw new HttpRequestException(ChannelHttp.Refused(request.RequestUri!, e), e);
+            // Never sent: the notification waits for the breaker to let a request through, and spends no attempt meanwhile.
+            var after = e.RetryAfter ?? ChannelHttp.BreakDuration;
+            throw new DeliveryHeldBackException(ChannelHttp.Refused(request.RequestUri!, e.RetryAfter), after, e);
         }
     }
 }

@@ -22,6 +22,6 @@ public sealed class NtfySender(IHttpClientFactory clients) : HttpChannelSender<N
         request.Headers.TryAddWithoutValidation("Tags", m.Kind == NotificationKind.Resolved ? "white_check_mark" : "rotating_light");
         if (m.Items.Count > 0) request.Headers.TryAddWithoutValidation("Click", AlertText.Link(m, m.Items[0]));
         if (config.Token is not null) request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + config.Token);
-        return PostAsync(request, cancellationToken);
+        return PostAsync(channel, request, cancellationToken);
     }
 }

@@ -16,10 +16,10 @@ public sealed class OpsgenieSender(IHttpClientFactory clients) : HttpChannelSend
         if (m.Kind == NotificationKind.Repeat) return new DeliveryReceipt("not sent: Opsgenie notifies open alerts by its own policy");
         void Auth(HttpRequestMessage r) => r.Headers.TryAddWithoutValidation("Authorization", "GenieKey " + config.ApiKey);
         return await SendPerIncidentAsync(m.Items, item => m.Kind == NotificationKind.Resolved
-            ? PostJsonAsync(new Uri(config.ApiUrl, $"/v2/alerts/{Uri.EscapeDataString(item.IncidentId)}/close?identifierType=alias"),
+            ? PostJsonAsync(channel, new Uri(config.ApiUrl, $"/v2/alerts/{Uri.EscapeDataString(item.IncidentId)}/close?identifierType=alias"),
                 new { source = "Ballast", note = $"Resolved after {Duration.Format(TimeSpan.FromSeconds(Math.Round((item.Duration ?? TimeSpan.Zero).TotalSeconds)))}" },
                 cancellationToken, Auth)
-            : PostJsonAsync(new Uri(config.ApiUrl, "/v2/alerts"), Alert(config, m, item), cancellationToken, Auth));
+            : PostJsonAsync(channel, new Uri(config.ApiUrl, "/v2/alerts"), Alert(config, m, item), cancellationToken, Auth));
     }
 
     private static object Alert(OpsgenieChannelConfig config, AlertMessage m, AlertItem item) => new

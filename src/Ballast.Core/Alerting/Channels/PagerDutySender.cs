@@ -17,7 +17,7 @@ public sealed class PagerDutySender(IHttpClientFactory clients) : HttpChannelSen
         var m = notification.Message;
         if (m.Kind == NotificationKind.Repeat) return new DeliveryReceipt("not sent: PagerDuty escalates open incidents itself");
         return await SendPerIncidentAsync(m.Items.Count > 0 ? m.Items : [Test(m)],
-            item => PostJsonAsync(config.ApiUrl, Event(config, m, item), cancellationToken));
+            item => PostJsonAsync(channel, config.ApiUrl, Event(config, m, item), cancellationToken));
     }
 
     private static object Event(PagerDutyChannelConfig config, AlertMessage m, AlertItem item) => m.Kind == NotificationKind.Resolved

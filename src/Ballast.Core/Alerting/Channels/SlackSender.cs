@@ -15,7 +15,7 @@ public sealed class SlackSender(IHttpClientFactory clients) : HttpChannelSender<
         {
             Content = new StringContent(Body(notification, config.Template), Encoding.UTF8, "application/json"),
         };
-        return PostAsync(request, cancellationToken);
+        return PostAsync(channel, request, cancellationToken);
     }
 
     /// <summary><c>text</c> is the notification fallback; the section block carries the same words in mrkdwn.</summary>

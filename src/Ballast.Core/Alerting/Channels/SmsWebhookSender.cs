@@ -22,7 +22,7 @@ public sealed class SmsWebhookSender(IHttpClientFactory clients) : HttpChannelSe
                     : new StringContent(JsonSerializer.Serialize(fields), Encoding.UTF8, "application/json"),
             };
             foreach (var (name, value) in config.Headers) request.Headers.TryAddWithoutValidation(name, value);
-            return PostAsync(request, cancellationToken);
+            return PostAsync(channel, request, cancellationToken);
         });
     }
 }

@@ -40,7 +40,7 @@ public sealed class SnsSender(TimeProvider time, IHttpClientFactory clients) : H
             if (config.SessionToken is not null) request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", config.SessionToken);
             request.Headers.TryAddWithoutValidation("Authorization",
                 AwsSigV4.Authorization("POST", url, signed, payload, config.AccessKeyId, config.SecretAccessKey, config.Region, "sns", amzDate));
-            return PostAsync(request, cancellationToken);
+            return PostAsync(channel, request, cancellationToken);
         });
     }
 }

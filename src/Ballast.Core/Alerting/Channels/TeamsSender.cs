@@ -17,7 +17,7 @@ public sealed class TeamsSender(IHttpClientFactory clients) : HttpChannelSender<
         };
         body.AddRange(AlertText.Plain(m, config.Template).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
             .Select(block => (object)new { type = "TextBlock", text = block.Replace("\n", "\n\n", StringComparison.Ordinal), wrap = true }));
-        return PostJsonAsync(config.WebhookUrl, new
+        return PostJsonAsync(channel, config.WebhookUrl, new
         {
             type = "message",
             attachments = new[]

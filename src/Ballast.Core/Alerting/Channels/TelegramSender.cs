@@ -12,7 +12,7 @@ public sealed class TelegramSender(IHttpClientFactory clients) : HttpChannelSend
     {
         var m = notification.Message;
         var text = ShortText.Truncate($"<b>{WebUtility.HtmlEncode(AlertText.Subject(m, config.Template))}</b>\n\n{WebUtility.HtmlEncode(AlertText.Plain(m, config.Template).TrimEnd())}", 4096);
-        return PostJsonAsync(new Uri(config.ApiUrl, $"/bot{config.BotToken}/sendMessage"), new
+        return PostJsonAsync(channel, new Uri(config.ApiUrl, $"/bot{config.BotToken}/sendMessage"), new
         {
             chat_id = config.ChatId,
             text,

@@ -25,7 +25,7 @@ public sealed class TwilioSender(IHttpClientFactory clients) : HttpChannelSender
                 Content = new FormUrlEncodedContent([new("To", to), new("From", config.From), new("Body", text)]),
             };
             request.Headers.Authorization = auth;
-            return PostAsync(request, cancellationToken);
+            return PostAsync(channel, request, cancellationToken);
         });
     }
 }

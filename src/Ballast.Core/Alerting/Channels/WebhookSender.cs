@@ -29,7 +29,7 @@ public sealed class WebhookSender(TimeProvider time, IHttpClientFactory clients)
             request.Headers.Add("X-Ballast-Timestamp", timestamp);
             request.Headers.Add("X-Ballast-Signature", "sha256=" + Sign(config.Secret, timestamp, body));
         }
-        return PostAsync(request, cancellationToken);
+        return PostAsync(channel, request, cancellationToken);
     }
 
     /// <summary>The signature a receiver recomputes: lower-case hex HMAC-SHA256 over <c>timestamp.body</c>.</summary>
