@@ -135,7 +135,9 @@ public sealed partial class LoopSupervisor : IDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // stopping: the only way out besides returning
+            // Stopping: the only way out besides returning. A stop that came between the first run's failure and the
+            // pipeline's start kept the pipeline from rethrowing (and logging) that failure.
+            if (context.Properties.GetValue(FirstFailure, null) is { } unreported) Log.FailedWhileStopping(_log, unreported.SourceException, name);
         }
         catch (Exception e) when (cancellationToken.IsCancellationRequested)
         {
