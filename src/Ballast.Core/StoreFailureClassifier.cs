@@ -5,8 +5,9 @@ namespace Ballast.Core;
 
 /// <summary>
 /// Tells the two ways a store call fails apart. A <em>refusal</em> is data the database will never take (bad text, a
-/// value out of range, a broken constraint) or a call that can never succeed (a bug passing a bad argument): trying
-/// again changes nothing, so it must be set aside rather than hold up the rest. Anything else (no connection, a server
+/// value out of range, a broken constraint): trying again changes nothing, so it must be set aside rather than hold up
+/// the rest. A bug (a bad argument, a duplicate key, a bad connection-string keyword) is not a refusal: setting data
+/// aside would not cure it and would lose every record until the fix, so its data waits for the fix instead. Anything else (no connection, a server
 /// shutting down, a read-only or full disk, a lock, a timeout) is the database being <em>unavailable</em>: kept and
 /// tried again. Ballast.Storage adds the drivers' own codes; a failure nobody foresaw counts as unavailability, so it
 /// keeps data rather than discarding it.
@@ -31,8 +32,9 @@ public class StoreFailureClassifier : IStoreFailureClassifier
     /// </summary>
     public static bool? Classify(Exception exception) => exception switch
     {
-        // The value could not even be encoded, or the call was wrong: the same record fails the same way every time.
-        EncoderFallbackException or InvalidCastException or OverflowException or FormatException or ArgumentException => true,
+        // The value could not even be encoded: the same record fails the same way every time. ArgumentException is
+        // left out on purpose: it is what code and driver bugs throw, and says nothing about the record.
+        EncoderFallbackException or InvalidCastException or OverflowException or FormatException => true,
         SocketException or IOException or TimeoutException => false,
         _ => null,
     };

@@ -5,22 +5,23 @@ namespace Ballast.Storage;
 /// <summary>
 /// Every schema step, in order, written once for both engines. What differs is passed in: <paramref name="identity"/>
 /// (an auto-numbered key) and <paramref name="clustered"/> (the suffix that stores a table in its primary key's order,
-/// SQLite's <c>WITHOUT ROWID</c>, which saves the row id and a second index). Step N brings a database to version N+1;
-/// steps are never edited once released.
+/// SQLite's <c>WITHOUT ROWID</c>, which saves the row id and a second index). <c>VersionN</c> is the step that brings a
+/// database to version N, the version <see cref="SchemaMigrator"/> records after running it; steps are never edited
+/// once released.
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version7(), Version8()];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version6(), Version7()];
 
     /// <summary>Deploys remember the commit their release was built from, so a restart or a rollback delivers it again.</summary>
-    private static string[] Version8() =>
+    private static string[] Version7() =>
     [
         // Quoted: COMMIT is a keyword, which SQLite refuses as a bare column name.
         """ALTER TABLE deploys ADD COLUMN "commit" TEXT""",
     ];
 
     /// <summary>Notifications remember the recipients that already accepted them (a JSON array), so retries skip them.</summary>
-    private static string[] Version7() =>
+    private static string[] Version6() =>
     [
         "ALTER TABLE notifications ADD COLUMN accepted TEXT",
     ];

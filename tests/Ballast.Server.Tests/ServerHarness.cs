@@ -28,14 +28,30 @@ public sealed class ServerHarness : IAsyncDisposable
     public static async Task<ServerHarness> StartAsync(string monitorsYaml, string sections = "", string? storage = null, string serverYaml = "",
         Action<IServiceCollection>? configureServices = null)
     {
-        var harness = new ServerHarness { _sections = sections, _storage = storage ?? "sqlite:ballast.db", _server = serverYaml };
+        var harness = new ServerHarness { _sections = sections, _storage = storage ?? "sqlite:ballast.db", _server = serverYaml, _configureServices = configureServices };
         harness.WriteConfig(monitorsYaml);
-        var config = ConfigLoader.Load(harness.ConfigPath).Require();
-        harness._app = BallastServer.Build(config, configureLogging: _ => { }, configureServices: configureServices);
-        await harness._app.StartAsync();
-        harness.Client = new HttpClient { BaseAddress = new Uri(harness._app.Addresses()[0]), Timeout = TimeSpan.FromSeconds(10) };
+        await harness.StartHostAsync();
         return harness;
     }
+
+    /// <summary>Stops the host and starts it again on the same folder, config and storage, as <c>ballast serve</c> run again.</summary>
+    public async Task RestartAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await StartHostAsync();
+    }
+
+    private async Task StartHostAsync()
+    {
+        var config = ConfigLoader.Load(ConfigPath).Require();
+        _app = BallastServer.Build(config, configureLogging: _ => { }, configureServices: _configureServices);
+        await _app.StartAsync();
+        Client = new HttpClient { BaseAddress = new Uri(_app.Addresses()[0]), Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    private Action<IServiceCollection>? _configureServices;
 
     private string _sections = "";
     private string _storage = "";

@@ -35,6 +35,44 @@ public sealed class DeployStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task CommitOf_NewestRecordOfTheReleaseThatKnowsOne_HoweverOld_OnlyThatServicesRecords(string backend)
+    {
+        var store = await OpenAsync(backend);
+        await store.AddAsync(new DeployRecord { Service = "api", Release = "api.1", Commit = Commit, StartedAt = T0, Who = "ci" }, CancellationToken.None);
+        for (var i = 0; i < 300; i++)
+            await store.AddAsync(new DeployRecord { Service = "api", Release = "api.2", Commit = $"{i:x40}", StartedAt = T0, Who = "ci" }, CancellationToken.None);
+        await store.AddAsync(new DeployRecord { Service = "api", Release = "api.1", StartedAt = T0, Who = "ci" }, CancellationToken.None);
+        await store.AddAsync(new DeployRecord { Service = "web", Release = "api.3", Commit = Commit, StartedAt = T0, Who = "ci" }, CancellationToken.None);
+
+        Assert.Equal(Commit, await store.CommitOfAsync("api", "api.1", CancellationToken.None));
+        Assert.Equal($"{299:x40}", await store.CommitOfAsync("api", "api.2", CancellationToken.None));
+        Assert.Null(await store.CommitOfAsync("api", "api.3", CancellationToken.None));
+        Assert.Null(await store.CommitOfAsync("api", "api.9", CancellationToken.None));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Prune_KeptReleaseWhoseCommitOnlyItsBuildRecordHolds_KeepsThatRecord(string backend)
+    {
+        var store = await OpenAsync(backend);
+        async Task Add(string release, DeployOutcome outcome, string? commit)
+        {
+            var record = new DeployRecord { Service = "api", Release = release, Commit = commit, StartedAt = T0, Who = "ci" };
+            await store.UpdateAsync(record with { Id = await store.AddAsync(record, CancellationToken.None), Outcome = outcome }, CancellationToken.None);
+        }
+        await Add("api.1", DeployOutcome.Deployed, Commit); // the build
+        await Add("api.1", DeployOutcome.Deployed, null); // a redeploy whose record does not know the commit
+        for (var i = 2; i < 8; i++) await Add($"api.{i}", DeployOutcome.RolledBack, null);
+
+        var deleted = await store.PruneAsync("api", keepRecords: 3, keepReleases: 2, CancellationToken.None);
+
+        Assert.Equal(3, deleted);
+        Assert.Equal(Commit, await store.CommitOfAsync("api", "api.1", CancellationToken.None));
+        Assert.Equal(["api.7", "api.6", "api.5", "api.1", "api.1"], (await store.HistoryAsync("api", 100, CancellationToken.None)).Select(r => r.Release));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
     public async Task RenewLock_MovesItsHoldersRenewalTime_OnlyForItsHolder(string backend)
     {
         var store = await OpenAsync(backend);

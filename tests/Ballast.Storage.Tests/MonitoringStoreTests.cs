@@ -178,6 +178,27 @@ public sealed class MonitoringStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Writer_StoreThrowsArgumentException_KeepsTheBatchAndWritesItOnceTheStoreStops(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+        // What a code or driver bug throws (a bad connection-string keyword, a duplicate key): nothing says the data is
+        // at fault, so the records must wait for the fix rather than be set aside. Three failures would set both aside
+        // if it counted as a refusal: the pair, then each half.
+        var buggy = new FlakyStore(store, failures: 3, () => new ArgumentException("Keyword not supported: 'sslmod'"));
+        await using var writer = new MonitoringWriter(buggy, TimeProvider.System, NullLogger<MonitoringWriter>.Instance);
+
+        writer.Record(Check("api", T0, true));
+        writer.Record(Check("api", T0.AddSeconds(1), false));
+        await writer.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, buggy.Failed);
+        Assert.Equal(0, writer.Status.SetAside);
+        Assert.Equal(2, writer.Written);
+        Assert.Equal(2, (await store.ReadResultsAsync("api", T0)).Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
     public async Task Writer_RecordTheDatabaseRefuses_SetAsideAndTheRestWritten(string backend)
     {
         await using var store = await _backends.OpenAsync(backend);
@@ -243,8 +264,8 @@ public sealed class MonitoringStoreTests : IDisposable
 
     public void Dispose() => _backends.Dispose();
 
-    /// <summary>The real store, refusing its first writes the way a locked or unreachable database does.</summary>
-    private sealed class FlakyStore(IMonitoringStore inner, int failures) : IMonitoringStore
+    /// <summary>The real store, failing its first writes the way a locked or unreachable database does (or with <paramref name="failure"/>).</summary>
+    private sealed class FlakyStore(IMonitoringStore inner, int failures, Func<Exception>? failure = null) : IMonitoringStore
     {
         public int Failed { get; private set; }
 
@@ -252,7 +273,7 @@ public sealed class MonitoringStoreTests : IDisposable
         {
             if (Failed >= failures) return inner.WriteAsync(batch, cancellationToken);
             Failed++;
-            throw new IOException("database is locked");
+            throw failure?.Invoke() ?? new IOException("database is locked");
         }
 
         public Task<IReadOnlyDictionary<string, MonitorStatus>> LoadStatusesAsync(CancellationToken cancellationToken = default) => inner.LoadStatusesAsync(cancellationToken);

@@ -51,7 +51,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
             });
             run.Release = release;
             // An existing release deployed again (--image) keeps the commit its build recorded.
-            commit ??= request.Image is null ? null : ReleaseIdentity.RecordedCommit(await store.HistoryAsync(request.Service, 200, cancellationToken), release);
+            commit ??= request.Image is null ? null : await store.CommitOfAsync(request.Service, release, cancellationToken);
             run.Commit = commit;
             reporter.Detail(commit is null ? $"release {release}" : $"release {release} (commit {commit})");
 
@@ -119,7 +119,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
                 history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed && r.Release != live?.Release)?.Release
                 ?? throw new DeployException("no earlier release passed verification; name one with --to RELEASE")));
             run.Release = target;
-            run.Commit = ReleaseIdentity.RecordedCommit(history, target);
+            run.Commit = await store.CommitOfAsync(service, target, cancellationToken);
             run.Changed = true;
             await RollBackToAsync(run, context, provider, target, cancellationToken);
             return await run.FinishAsync(DeployOutcome.Deployed, cancellationToken);
@@ -147,7 +147,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
             var live = history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
             release ??= live?.Release ?? throw new DeployException($"nothing deployed for {service} yet; name the release with --release");
             var envNames = live?.Release == release ? live.EnvNames
-                : ServiceContract.SetNames(ReleaseIdentity.Delivered(context.Env, release, ReleaseIdentity.RecordedCommit(history, release)));
+                : ServiceContract.SetNames(ReleaseIdentity.Delivered(context.Env, release, await store.CommitOfAsync(service, release, cancellationToken)));
             var contract = await TryContractAsync(context, provider, release, cancellationToken);
             await run.Step("verify", () => VerifyStepAsync(context, provider, release, contract, envNames, reporter, cancellationToken));
             return (true, release);
@@ -187,7 +187,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
     {
         var history = await store.HistoryAsync(context.Service, 200, cancellationToken);
         // The release goes back with the commit it was built from, as its first deploy delivered it.
-        var env = ReleaseIdentity.Delivered(context.Env, target, ReleaseIdentity.RecordedCommit(history, target));
+        var env = ReleaseIdentity.Delivered(context.Env, target, await store.CommitOfAsync(context.Service, target, cancellationToken));
         await run.Step("rollback", async () =>
         {
             context.Reporter.Detail($"rolling back to {target}");

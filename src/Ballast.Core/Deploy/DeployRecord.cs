@@ -97,6 +97,13 @@ public interface IDeployStore
     /// <summary>The newest first.</summary>
     Task<IReadOnlyList<DeployRecord>> HistoryAsync(string service, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The commit <paramref name="release"/> was built from, as the newest record of it that knows one says, however old
+    /// that record is; null when none does. A release is built once, so any record naming it (its build, a later
+    /// <c>--image</c> deploy, a rollback to it) holds its commit.
+    /// </summary>
+    Task<string?> CommitOfAsync(string service, string release, CancellationToken cancellationToken);
+
     Task AddBackupAsync(long deployId, string service, SpecBackup backup, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>The newest first.</summary>
@@ -108,8 +115,8 @@ public interface IDeployStore
     /// <summary>
     /// Keeps the newest <paramref name="keepRecords"/> records of <paramref name="service"/> and, whatever their age,
     /// the newest verified record of each of its last <paramref name="keepReleases"/> verified releases (the live one
-    /// and those a rollback can return to); deletes the other records and their stored backups. Returns how many
-    /// records went.
+    /// and those a rollback can return to), and the newest record with a commit of each release kept (so it starts
+    /// again with its commit); deletes the other records and their stored backups. Returns how many records went.
     /// </summary>
     Task<long> PruneAsync(string service, int keepRecords, int keepReleases, CancellationToken cancellationToken);
 }

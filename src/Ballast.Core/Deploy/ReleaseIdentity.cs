@@ -27,13 +27,6 @@ public static partial class ReleaseIdentity
     }
 
     /// <summary>
-    /// The commit <paramref name="release"/> was built from, as the newest record of it that knows one says. A release
-    /// is built once, so any record naming it (its build, a later <c>--image</c> deploy, a rollback to it) holds its commit.
-    /// </summary>
-    public static string? RecordedCommit(IEnumerable<DeployRecord> history, string release) =>
-        history.FirstOrDefault(r => r.Release == release && r.Commit is not null)?.Commit;
-
-    /// <summary>
     /// The commit the build just built: <c>build.commit</c> when set, else <c>git rev-parse HEAD</c> in ballast.yaml's
     /// folder; null when neither tells (not a git work tree, git not installed).
     /// </summary>

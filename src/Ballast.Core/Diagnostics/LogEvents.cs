@@ -35,6 +35,7 @@ public static class LogEvents
     {
         public const int LoopFailed = 3100;
         public const int FaultReportFailed = 3101;
+        public const int LoopFailedWhileStopping = 3102;
         public const int MonitorLoopFailed = 7001;
     }
 

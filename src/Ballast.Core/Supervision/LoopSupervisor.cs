@@ -52,8 +52,8 @@ public sealed partial class LoopSupervisor : IDisposable
             .AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = int.MaxValue,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e
-                                                            && !(e is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)),
+                // Once stopping, nothing is restarted: a failure then leaves the pipeline and is logged as such.
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null && !args.Context.CancellationToken.IsCancellationRequested),
                 DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(NextDelay(args.Context)),
                 OnRetry = args => RecordFaultAsync(args.Context, args.Outcome.Exception!, args.RetryDelay),
             })
@@ -80,6 +80,8 @@ public sealed partial class LoopSupervisor : IDisposable
     public async Task RunAsync<TState>(string name, Func<TState, CancellationToken, Task> loop, TState state,
         CancellationToken cancellationToken, Func<TState, Exception, Task>? onFault = null)
     {
+        // The pipeline never starts a run once stopping; the first run, outside it, must not either.
+        if (cancellationToken.IsCancellationRequested) return;
         // The first run is outside the pipeline: a loop that never fails (almost all of them) holds no resilience context
         // and none of the pipeline's state machines for its whole life, which at 10,000 monitor loops was 25 MB.
         var started = _time.GetTimestamp();
@@ -93,6 +95,12 @@ public sealed partial class LoopSupervisor : IDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return; // stopping: the only way out besides returning
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested)
+        {
+            // The pipeline would not run again to report it (it starts nothing once stopping), so it is said here.
+            Log.FailedWhileStopping(_log, e, name);
+            return;
         }
         catch (Exception e)
         {
@@ -127,7 +135,13 @@ public sealed partial class LoopSupervisor : IDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // stopping: the only way out besides returning
+            // Stopping: the only way out besides returning. A stop that came between the first run's failure and the
+            // pipeline's start kept the pipeline from rethrowing (and logging) that failure.
+            if (context.Properties.GetValue(FirstFailure, null) is { } unreported) Log.FailedWhileStopping(_log, unreported.SourceException, name);
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.FailedWhileStopping(_log, e, name);
         }
         finally
         {
@@ -204,6 +218,9 @@ public sealed partial class LoopSupervisor : IDisposable
 
         [LoggerMessage(LogEvents.Supervision.FaultReportFailed, LogLevel.Error, "Recording the failure of background loop {Loop} failed too")]
         public static partial void FaultReportFailed(ILogger logger, Exception exception, string loop);
+
+        [LoggerMessage(LogEvents.Supervision.LoopFailedWhileStopping, LogLevel.Error, "Background loop {Loop} failed while stopping; it is not restarted")]
+        public static partial void FailedWhileStopping(ILogger logger, Exception exception, string loop);
     }
 }
 

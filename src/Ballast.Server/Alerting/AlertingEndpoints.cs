@@ -49,8 +49,10 @@ public static class AlertingEndpoints
             response.Headers.Location = $"/api/v1/silences/{silence.Id}";
             return Results.Json(SilenceView.Of(silence, now), AlertingJson.Default.SilenceView, statusCode: StatusCodes.Status201Created);
         });
-        silences.MapPost("/{id}/expire", async (string id, ISilenceStore store, AlertPlanner planner, TimeProvider time, CancellationToken ct) =>
+        silences.MapPost("/{id}/expire", async (string id, HttpRequest request, ISilenceStore store, AlertPlanner planner, TimeProvider time,
+            CancellationToken ct) =>
         {
+            if (CrossSite.Refusal(request) is { } refused) return refused;
             if (!await store.ExpireAsync(id, time.GetUtcNow(), ct)) return Results.Problem($"no unexpired silence with id \"{id}\"", statusCode: 404);
             planner.SetSilences(await store.ListSilencesAsync(cancellationToken: ct));
             return Results.NoContent();

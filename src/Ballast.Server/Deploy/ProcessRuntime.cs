@@ -95,7 +95,7 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
             }
             var env = ReleaseEnvironment.Resolve(service, Path.GetDirectoryName(_config.Current.SourcePath) ?? Directory.GetCurrentDirectory());
             // With the commit it was deployed with, so /version after a restart reports what it did before.
-            var commit = ReleaseIdentity.RecordedCommit(history, release);
+            var commit = await _deploys.CommitOfAsync(name, release, _stopping.Token);
             await RolloutAsync(name, new RolloutRequest(release, ReleaseIdentity.Delivered(env, release, commit), null), _stopping.Token);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

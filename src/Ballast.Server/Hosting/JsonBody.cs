@@ -7,7 +7,9 @@ namespace Ballast.Server.Hosting;
 /// <summary>
 /// A request body read with its contract's source-generated type (the same one the CLI writes it with). A body that
 /// does not fit is the caller's mistake: it answers 400 with what is wrong and where ("endsAt: expected a date and
-/// time such as 2026-11-29T16:00:00Z"), never a 500 or an empty 400.
+/// time such as 2026-11-29T16:00:00Z"), never a 500 or an empty 400. Only a JSON body is read: a browser sends a
+/// cross-site <c>text/plain</c> POST without asking first, so accepting any content type would let any web page change
+/// state through this unauthenticated API (see <see cref="CrossSite"/>).
 /// </summary>
 internal readonly record struct JsonBody<T>(T? Value, IResult? Problem)
 {
@@ -16,10 +18,15 @@ internal readonly record struct JsonBody<T>(T? Value, IResult? Problem)
     /// <summary>The body, or the problem to answer; with <paramref name="optional"/> an empty body is a null value.</summary>
     public static async Task<JsonBody<T>> ReadAsync(HttpRequest request, JsonTypeInfo<T> type, bool optional, CancellationToken cancellationToken)
     {
+        if (CrossSite.Refusal(request) is { } refused) return new(default, refused);
+        var json = request.HasJsonContentType();
+        // A content type of its own is never taken for JSON, even on an empty body: it is what a page's form sends.
+        if (!json && (!optional || request.ContentType is not null)) return Unsupported(request);
         // These bodies are a few fields; a huge one is refused by Kestrel (413) before it is held in memory.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBytes;
         using var reader = new StreamReader(request.Body);
         var text = await reader.ReadToEndAsync(cancellationToken);
+        if (!json) return text.Length == 0 ? default : Unsupported(request);
         if (string.IsNullOrWhiteSpace(text))
             return optional ? default : Invalid($"the request has no body: send a JSON object ({Fields(type)})");
         try
@@ -32,6 +39,11 @@ internal readonly record struct JsonBody<T>(T? Value, IResult? Problem)
             return Invalid(Explain(e, type));
         }
     }
+
+    private static JsonBody<T> Unsupported(HttpRequest request) => new(default, Results.Problem(
+        $"{request.Method} {request.Path} takes a JSON body sent as Content-Type: application/json; got "
+        + (request.ContentType is { } type ? $"Content-Type: {type}" : "a body with no Content-Type"),
+        statusCode: StatusCodes.Status415UnsupportedMediaType, title: "unsupported media type"));
 
     private static JsonBody<T> Invalid(string detail) => new(default, Results.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "invalid request body"));
 

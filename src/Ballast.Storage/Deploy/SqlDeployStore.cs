@@ -83,6 +83,15 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
         return list;
     }
 
+    public async Task<string?> CommitOfAsync(string service, string release, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Sql.Command(connection, """
+            SELECT "commit" FROM deploys WHERE service = @service AND release_ref = @release AND "commit" IS NOT NULL ORDER BY id DESC LIMIT 1
+            """, ("@service", service), ("@release", release));
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
     public Task AddBackupAsync(long deployId, string service, SpecBackup backup, DateTimeOffset at, CancellationToken cancellationToken) =>
         ExecuteAsync("INSERT INTO deploy_backups (deploy_id, service, file, created_at, content) VALUES (@deploy, @service, @file, @at, @content)",
             cancellationToken, ("@deploy", deployId), ("@service", service), ("@file", backup.File), ("@at", at.ToUnixTimeMilliseconds()), ("@content", backup.Content));
@@ -113,16 +122,25 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
     public async Task<long> PruneAsync(string service, int keepRecords, int keepReleases, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        var rows = new List<(long Id, string Outcome, string? Release)>();
-        await using (var list = Sql.Command(connection, "SELECT id, outcome, release_ref FROM deploys WHERE service = @service ORDER BY id DESC", ("@service", service)))
+        var rows = new List<(long Id, string Outcome, string? Release, bool HasCommit)>();
+        await using (var list = Sql.Command(connection, """
+                         SELECT id, outcome, release_ref, "commit" IS NOT NULL FROM deploys WHERE service = @service ORDER BY id DESC
+                         """, ("@service", service)))
         await using (var reader = await list.ExecuteReaderAsync(cancellationToken))
-            while (await reader.ReadAsync(cancellationToken)) rows.Add((reader.GetInt64(0), reader.GetString(1), Sql.Text(reader, 2)));
+            while (await reader.ReadAsync(cancellationToken))
+                rows.Add((reader.GetInt64(0), reader.GetString(1), Sql.Text(reader, 2), Convert.ToBoolean(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture)));
         if (rows.Count <= keepRecords) return 0;
         // Rollback targets come from history (the newest verified record of an earlier release), so those outlive the count.
         var verified = new HashSet<string>(StringComparer.Ordinal);
         var keep = new HashSet<long>(rows.Take(keepRecords).Select(r => r.Id));
         foreach (var row in rows.Where(r => r.Outcome == nameof(DeployOutcome.Deployed) && r.Release is not null))
             if (verified.Count < Math.Max(2, keepReleases) && verified.Add(row.Release!)) keep.Add(row.Id);
+        // A kept release is started again (a restart, a rollback) with the commit it was built from, which only its
+        // build's record may hold: that record outlives the count too.
+        var kept = rows.Where(r => keep.Contains(r.Id) && r.Release is not null).Select(r => r.Release!).ToHashSet(StringComparer.Ordinal);
+        var withCommit = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var row in rows.Where(r => r.HasCommit && r.Release is not null && kept.Contains(r.Release)))
+            if (withCommit.Add(row.Release!)) keep.Add(row.Id);
         var doomed = rows.Where(r => !keep.Contains(r.Id)).Select(r => r.Id).ToArray();
         if (doomed.Length == 0) return 0;
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);

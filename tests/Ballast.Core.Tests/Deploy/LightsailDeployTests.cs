@@ -599,6 +599,8 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         public Task UpdateAsync(DeployRecord record, CancellationToken cancellationToken) => inner.UpdateAsync(record, cancellationToken);
         public Task<IReadOnlyList<DeployRecord>> HistoryAsync(string service, int limit, CancellationToken cancellationToken) =>
             inner.HistoryAsync(service, limit, cancellationToken);
+        public Task<string?> CommitOfAsync(string service, string release, CancellationToken cancellationToken) =>
+            inner.CommitOfAsync(service, release, cancellationToken);
         public Task AddBackupAsync(long deployId, string service, SpecBackup backup, DateTimeOffset at, CancellationToken cancellationToken) =>
             inner.AddBackupAsync(deployId, service, backup, at, cancellationToken);
         public Task<IReadOnlyList<StoredBackup>> BackupsAsync(string service, int limit, CancellationToken cancellationToken) =>

@@ -124,6 +124,61 @@ public sealed class LoopSupervisorTests : IDisposable
         Assert.Empty(_logs.Entries);
     }
 
+    [Fact]
+    public async Task RunAsync_AlreadyStopped_NeverRunsTheLoop()
+    {
+        await _stop.CancelAsync();
+        var runs = 0;
+
+        await _supervisor.RunAsync("retention", _ =>
+        {
+            runs++;
+            throw new InvalidOperationException("ran after the stop");
+        }, _stop.Token).WaitAsync(Bound);
+
+        Assert.Equal(0, runs);
+        Assert.Empty(_logs.Entries);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RunAsync_ThrowsWhileStopping_LoggedAndNotRestarted(bool failedBefore)
+    {
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runs = 0;
+        var loop = _supervisor.RunAsync("alert-dispatcher", async ct =>
+        {
+            if (++runs == 1 && failedBefore) throw new IOException("first run failed");
+            running.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, _clock, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new InvalidOperationException("could not hand back the lease");
+            }
+        }, _stop.Token);
+        if (failedBefore)
+        {
+            await _clock.WaitForMoreThanAsync(0);
+            _fake.Advance(LoopSupervisor.FirstRestartDelay);
+        }
+        await running.Task.WaitAsync(Bound);
+
+        await _stop.CancelAsync();
+        await loop.WaitAsync(Bound);
+
+        var logged = Assert.Single(_logs.Entries, e => e.EventId == LogEvents.Supervision.LoopFailedWhileStopping);
+        Assert.Equal(LogLevel.Error, logged.Level);
+        Assert.Equal("could not hand back the lease", logged.Exception?.Message);
+        Assert.Contains("alert-dispatcher", logged.Message);
+        Assert.DoesNotContain(_logs.Entries, e => e.Exception?.Message == "could not hand back the lease" && e.EventId != LogEvents.Supervision.LoopFailedWhileStopping);
+        Assert.Equal(failedBefore ? 2 : 1, runs);
+        Assert.Equal(failedBefore ? 1 : 0, _supervisor.TotalFaults);
+    }
+
     public void Dispose()
     {
         _stop.Dispose();
