@@ -52,6 +52,39 @@ public sealed class DeployStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task LastDeployed_HoweverManyFailedDeploysFollow_FindsTheLiveRelease_OneReleasesNewest_AndARollbackTarget(string backend)
+    {
+        var store = await OpenAsync(backend);
+        async Task<long> Add(string service, string release, DeployOutcome outcome)
+        {
+            var record = new DeployRecord { Service = service, Release = release, StartedAt = T0, Who = "ci", EnvNames = [release] };
+            var id = await store.AddAsync(record, CancellationToken.None);
+            await store.UpdateAsync(record with { Id = id, Outcome = outcome }, CancellationToken.None);
+            return id;
+        }
+        var first = await Add("api", "api.1", DeployOutcome.Deployed);
+        var live = await Add("api", "api.2", DeployOutcome.Deployed);
+        // More refused and rolled-back deploys than any history page reads.
+        for (var i = 0; i < 150; i++)
+        {
+            await Add("api", "api.3", DeployOutcome.RolledBack);
+            await Add("api", "api.4", DeployOutcome.Refused);
+        }
+        await Add("web", "web.1", DeployOutcome.Deployed);
+
+        Assert.Equal((live, "api.2"), await Found(null, null));
+        Assert.Equal((first, "api.1"), await Found("api.1", null));
+        Assert.Equal((first, "api.1"), await Found(null, "api.2"));
+        Assert.Null(await store.LastDeployedAsync("api", "api.3", null, CancellationToken.None));
+        Assert.Null(await store.LastDeployedAsync("db", null, null, CancellationToken.None));
+        Assert.Equal(["api.2"], (await store.LastDeployedAsync("api", null, null, CancellationToken.None))!.EnvNames);
+
+        async Task<(long, string?)?> Found(string? release, string? otherThan) =>
+            await store.LastDeployedAsync("api", release, otherThan, CancellationToken.None) is { } r ? (r.Id, r.Release) : null;
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
     public async Task Prune_KeptReleaseWhoseCommitOnlyItsBuildRecordHolds_KeepsThatRecord(string backend)
     {
         var store = await OpenAsync(backend);

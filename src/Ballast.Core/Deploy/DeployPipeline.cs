@@ -112,12 +112,11 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
             await run.StartAsync(cancellationToken);
             var (context, provider) = run.Chose(await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken)));
             run.Lease = await run.Step("lock", () => LockAsync(context, forceUnlock, cancellationToken));
-            var history = await store.HistoryAsync(service, 200, cancellationToken);
-            var live = history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
+            var live = await store.LastDeployedAsync(service, null, null, cancellationToken);
             run.RollbackOf = live?.Id;
-            var target = to ?? await run.Step("target", () => Task.FromResult(
-                history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed && r.Release != live?.Release)?.Release
-                ?? throw new DeployException("no earlier release passed verification; name one with --to RELEASE")));
+            var target = to ?? await run.Step("target", async () =>
+                (await store.LastDeployedAsync(service, null, live?.Release, cancellationToken))?.Release
+                ?? throw new DeployException("no earlier release passed verification; name one with --to RELEASE"));
             run.Release = target;
             run.Commit = await store.CommitOfAsync(service, target, cancellationToken);
             run.Changed = true;
@@ -143,8 +142,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         try
         {
             var (context, provider) = run.Chose(await run.Step("preflight", () => PreflightAsync(config, service, reporter, false, cancellationToken)));
-            var history = await store.HistoryAsync(service, 200, cancellationToken);
-            var live = history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed);
+            var live = await store.LastDeployedAsync(service, null, null, cancellationToken);
             release ??= live?.Release ?? throw new DeployException($"nothing deployed for {service} yet; name the release with --release");
             var envNames = live?.Release == release ? live.EnvNames
                 : ServiceContract.SetNames(ReleaseIdentity.Delivered(context.Env, release, await store.CommitOfAsync(service, release, cancellationToken)));
@@ -170,8 +168,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
         try
         {
             var target = await run.Step("rollback target", async () =>
-                (await store.HistoryAsync(run.Service, 200, cancellationToken))
-                .FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed && r.Release != run.Release)?.Release
+                (await store.LastDeployedAsync(run.Service, null, run.Release, cancellationToken))?.Release
                 ?? throw new DeployException("no earlier release passed verification: nothing to roll back to"));
             await RollBackToAsync(run, context, provider, target, cancellationToken);
             run.RolledBackTo = target;
@@ -185,7 +182,6 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
 
     private async Task RollBackToAsync(DeployRun run, DeployContext context, IDeployProvider provider, string target, CancellationToken cancellationToken)
     {
-        var history = await store.HistoryAsync(context.Service, 200, cancellationToken);
         // The release goes back with the commit it was built from, as its first deploy delivered it.
         var env = ReleaseIdentity.Delivered(context.Env, target, await store.CommitOfAsync(context.Service, target, cancellationToken));
         await run.Step("rollback", async () =>
@@ -197,7 +193,7 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
             if (await provider.LiveReleaseAsync(context, cancellationToken) == target)
             {
                 context.Reporter.Detail($"{target} is still serving; nothing to roll out");
-                run.EnvNames = history.FirstOrDefault(r => r.Release == target && r.Outcome == DeployOutcome.Deployed)?.EnvNames ?? ServiceContract.SetNames(env);
+                run.EnvNames = (await store.LastDeployedAsync(context.Service, target, null, cancellationToken))?.EnvNames ?? ServiceContract.SetNames(env);
             }
             else
             {

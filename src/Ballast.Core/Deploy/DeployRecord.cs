@@ -104,6 +104,14 @@ public interface IDeployStore
     /// </summary>
     Task<string?> CommitOfAsync(string service, string release, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The newest record of <paramref name="service"/> whose release went live and passed verification (outcome
+    /// <see cref="DeployOutcome.Deployed"/>), however old: the live release when <paramref name="release"/> and
+    /// <paramref name="otherThan"/> are null; the newest such record of one release with <paramref name="release"/>; the
+    /// newest of any other release (a rollback's target) with <paramref name="otherThan"/>.
+    /// </summary>
+    Task<DeployRecord?> LastDeployedAsync(string service, string? release, string? otherThan, CancellationToken cancellationToken);
+
     Task AddBackupAsync(long deployId, string service, SpecBackup backup, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>The newest first.</summary>

@@ -86,8 +86,7 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         }
         try
         {
-            var history = await _deploys.HistoryAsync(name, 50, _stopping.Token);
-            if (history.FirstOrDefault(r => r.Outcome == DeployOutcome.Deployed)?.Release is not { } release) return;
+            if ((await _deploys.LastDeployedAsync(name, null, null, _stopping.Token))?.Release is not { } release) return;
             if (!Directory.Exists(Path.Combine(ReleasesDirectory(name), release)))
             {
                 DeployLog.RestoreSkipped(_log, name, release, "its files are no longer kept");

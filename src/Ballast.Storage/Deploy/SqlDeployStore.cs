@@ -54,34 +54,48 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
               rolled_back_to = @rolled_back_to, env_names = @env_names, steps = @steps WHERE id = @id
             """, cancellationToken, [.. Parameters(record), ("@id", record.Id)]);
 
+    private const string RecordColumns =
+        """id, service, kind, release_ref, started_at, finished_at, who, outcome, rollback_of, rolled_back_to, env_names, steps, "commit" """;
+
     public async Task<IReadOnlyList<DeployRecord>> HistoryAsync(string service, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Sql.Command(connection, """
-            SELECT id, service, kind, release_ref, started_at, finished_at, who, outcome, rollback_of, rolled_back_to, env_names, steps, "commit"
-            FROM deploys WHERE service = @service ORDER BY id DESC LIMIT @limit
-            """, ("@service", service), ("@limit", limit));
+        await using var command = Sql.Command(connection, $"SELECT {RecordColumns} FROM deploys WHERE service = @service ORDER BY id DESC LIMIT @limit",
+            ("@service", service), ("@limit", limit));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<DeployRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-            list.Add(new DeployRecord
-            {
-                Id = reader.GetInt64(0),
-                Service = reader.GetString(1),
-                Kind = reader.GetString(2),
-                Release = Sql.Text(reader, 3),
-                StartedAt = Sql.Time(reader, 4)!.Value,
-                FinishedAt = Sql.Time(reader, 5),
-                Who = reader.GetString(6),
-                Outcome = Enum.Parse<DeployOutcome>(reader.GetString(7)),
-                RollbackOf = reader.IsDBNull(8) ? null : reader.GetInt64(8),
-                RolledBackTo = Sql.Text(reader, 9),
-                EnvNames = JsonSerializer.Deserialize<string[]>(reader.GetString(10), Json) ?? [],
-                Steps = JsonSerializer.Deserialize<DeployStep[]>(reader.GetString(11), Json) ?? [],
-                Commit = Sql.Text(reader, 12),
-            });
+        while (await reader.ReadAsync(cancellationToken)) list.Add(Record(reader));
         return list;
     }
+
+    public async Task<DeployRecord?> LastDeployedAsync(string service, string? release, string? otherThan, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        var which = release is not null ? " AND release_ref = @release" : otherThan is not null ? " AND release_ref <> @release" : "";
+        await using var command = Sql.Command(connection,
+            $"SELECT {RecordColumns} FROM deploys WHERE service = @service AND outcome = @outcome{which} ORDER BY id DESC LIMIT 1",
+            ("@service", service), ("@outcome", nameof(DeployOutcome.Deployed)));
+        if ((release ?? otherThan) is { } named) Sql.Parameter(command, "@release", named);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Record(reader) : null;
+    }
+
+    private static DeployRecord Record(DbDataReader reader) => new()
+    {
+        Id = reader.GetInt64(0),
+        Service = reader.GetString(1),
+        Kind = reader.GetString(2),
+        Release = Sql.Text(reader, 3),
+        StartedAt = Sql.Time(reader, 4)!.Value,
+        FinishedAt = Sql.Time(reader, 5),
+        Who = reader.GetString(6),
+        Outcome = Enum.Parse<DeployOutcome>(reader.GetString(7)),
+        RollbackOf = reader.IsDBNull(8) ? null : reader.GetInt64(8),
+        RolledBackTo = Sql.Text(reader, 9),
+        EnvNames = JsonSerializer.Deserialize<string[]>(reader.GetString(10), Json) ?? [],
+        Steps = JsonSerializer.Deserialize<DeployStep[]>(reader.GetString(11), Json) ?? [],
+        Commit = Sql.Text(reader, 12),
+    };
 
     public async Task<string?> CommitOfAsync(string service, string release, CancellationToken cancellationToken)
     {

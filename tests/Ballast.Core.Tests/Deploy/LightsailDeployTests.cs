@@ -601,6 +601,8 @@ public sealed class LightsailDeployTests : IAsyncDisposable
             inner.HistoryAsync(service, limit, cancellationToken);
         public Task<string?> CommitOfAsync(string service, string release, CancellationToken cancellationToken) =>
             inner.CommitOfAsync(service, release, cancellationToken);
+        public Task<DeployRecord?> LastDeployedAsync(string service, string? release, string? otherThan, CancellationToken cancellationToken) =>
+            inner.LastDeployedAsync(service, release, otherThan, cancellationToken);
         public Task AddBackupAsync(long deployId, string service, SpecBackup backup, DateTimeOffset at, CancellationToken cancellationToken) =>
             inner.AddBackupAsync(deployId, service, backup, at, cancellationToken);
         public Task<IReadOnlyList<StoredBackup>> BackupsAsync(string service, int limit, CancellationToken cancellationToken) =>
