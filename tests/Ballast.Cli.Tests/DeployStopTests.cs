@@ -36,12 +36,12 @@ public sealed class DeployStopTests : IDisposable
         await serve.TerminateAsync();
         serve.Dispose();
 
-        // A newer Ballast recorded other's deploys with an outcome this version does not know: reading them back throws.
+        // A newer Ballast recorded other's deploys in a shape this version cannot read: reading them back throws.
         using (var db = new SqliteConnection($"Data Source={Path.Combine(_service.Directory, "ballast.db")};Pooling=false"))
         {
             db.Open();
             using var garble = db.CreateCommand();
-            garble.CommandText = "UPDATE deploys SET outcome = 'Promoted' WHERE service = 'other'";
+            garble.CommandText = "UPDATE deploys SET steps = '{\"v2\": ' WHERE service = 'other'";
             Assert.True(garble.ExecuteNonQuery() > 0);
         }
 
