@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Ballast.Testing;
 
 namespace Ballast.Cli.Tests;
 
@@ -40,7 +41,7 @@ public sealed class BallastProcess : IDisposable
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
-        return new BallastProcess(Process.Start(info)!);
+        return new BallastProcess(SystemCommand.Start(info));
     }
 
     /// <summary>Runs to completion (bounded) and returns the exit code.</summary>
@@ -67,8 +68,7 @@ public sealed class BallastProcess : IDisposable
     /// <summary>SIGTERM, without waiting for what it does.</summary>
     public async Task SignalAsync()
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
+        await SystemCommand.SignalAsync(_process.Id, "TERM");
     }
 
     /// <summary>Waits for the exit; false when it is still running after <paramref name="timeout"/>.</summary>
@@ -90,7 +90,7 @@ public sealed class BallastProcess : IDisposable
     /// <summary>SIGTERM, as a service manager stops it; waits for the exit.</summary>
     public async Task TerminateAsync()
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        await SystemCommand.SignalAsync(_process.Id, "TERM");
         // As long as the server may take to stop: its monitoring waits up to 30 s for storage to take the last results.
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await _process.WaitForExitAsync(timeout.Token);

@@ -85,8 +85,7 @@ public sealed partial class DeployDrillTests : IDisposable
         Assert.Equal("sample-api.165", await LiveReleaseAsync(http, service));
 
         // wrk stops on SIGINT and prints its summary: every request of the drill answered 2xx, at well over 200 a second.
-        using (var stop = System.Diagnostics.Process.Start("kill", ["-INT", load.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            await stop.WaitForExitAsync();
+        await SystemCommand.SignalAsync(load.Id, "INT");
         await load.WaitForExitAsync();
         var summary = load.Output;
         Assert.DoesNotContain("Non-2xx", summary, StringComparison.Ordinal);
@@ -132,8 +131,7 @@ public sealed partial class DeployDrillTests : IDisposable
         Assert.True(deployed.ExitCode == 0, deployed.Stderr);
 
         var victim = JsonDocument.Parse(await http.GetStringAsync(status)).RootElement.GetProperty("replicas")[0];
-        using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", victim.GetProperty("pid").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            await kill.WaitForExitAsync();
+        await SystemCommand.SignalAsync(victim.GetProperty("pid").GetInt32(), "KILL");
 
         await WaitAsync(async () =>
         {

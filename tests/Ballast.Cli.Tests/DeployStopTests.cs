@@ -72,8 +72,7 @@ public sealed class DeployStopTests : IDisposable
     private static async Task KillAsync(int pid)
     {
         if (pid == 0 || !Running(pid)) return;
-        using var kill = System.Diagnostics.Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
+        await SystemCommand.SignalAsync(pid, "KILL");
     }
 
     /// <summary>Stops the server with SIGTERM: it exits 0, and replica <paramref name="pid"/> with it.</summary>

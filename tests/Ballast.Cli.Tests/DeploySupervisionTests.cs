@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Ballast.Testing;
 
 namespace Ballast.Cli.Tests;
 
@@ -45,7 +46,7 @@ public sealed class DeploySupervisionTests : IDisposable
 
         // The release's program cannot be started any more: every restart fails before a process exists.
         File.SetUnixFileMode(Release("run.sh"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", victim.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        await SystemCommand.SignalAsync(victim, "KILL");
         await ProcessServiceHarness.UntilAsync(() => Task.FromResult(serve.Stdout.Contains("replica 0 of r1 did not come back: cannot start run.sh", StringComparison.Ordinal)), serve);
 
         File.SetUnixFileMode(Release("run.sh"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -69,7 +70,7 @@ public sealed class DeploySupervisionTests : IDisposable
 
         // The replica dies and cannot come back: its incident is open in the incident list, like any monitor's.
         File.SetUnixFileMode(Release("run.sh"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", victim.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        await SystemCommand.SignalAsync(victim, "KILL");
         JsonElement incident = default;
         await ProcessServiceHarness.UntilAsync(async () =>
         {
@@ -135,7 +136,7 @@ public sealed class DeploySupervisionTests : IDisposable
         finally
         {
             if (File.Exists(Release("squatter.pid")))
-                using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", File.ReadAllText(Release("squatter.pid")).Trim()])) await kill.WaitForExitAsync();
+                await SystemCommand.SignalAsync(int.Parse(File.ReadAllText(Release("squatter.pid")).Trim(), CultureInfo.InvariantCulture), "KILL");
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Json;
 using Ballast.Testing;
 
@@ -120,11 +119,7 @@ public sealed class ServeStopTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var pid in _pids.Where(Running))
-        {
-            using var kill = Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
-        }
+        foreach (var pid in _pids.Where(Running)) SystemCommand.SignalAsync(pid, "KILL").GetAwaiter().GetResult();
         _service.Dispose();
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -93,8 +92,8 @@ public sealed partial class StorageFaultDrillTests : IAsyncLifetime
         // index stays writable: SQLite maps it into memory, and a mapping that cannot grow ends the process with SIGBUS.
         string[] Files() => [_dir.File("ballast.db"), _dir.File("ballast.db-wal")];
         await DrillAsync("sqlite:ballast.db",
-            async () => { foreach (var f in Files()) await RunAsync("chattr", "+i", f); },
-            async () => { foreach (var f in Files()) await RunAsync("chattr", "-i", f); },
+            async () => { foreach (var f in Files()) await SystemCommand.RunAsync("chattr", "+i", f); },
+            async () => { foreach (var f in Files()) await SystemCommand.RunAsync("chattr", "-i", f); },
             // SQLite says "readonly" for a file it opened read-only; a write refused to a file it holds open (EPERM) it
             // reports as an I/O error, which is what an operator's chattr or a remount under a running server gives.
             TimeSpan.FromSeconds(60), @"(?i)read-?only|disk I/O error");
@@ -104,7 +103,7 @@ public sealed partial class StorageFaultDrillTests : IAsyncLifetime
     public async Task DiskFull_NothingLost_OneEmail()
     {
         var disk = Directory.CreateDirectory(_dir.File("disk")).FullName;
-        await RunAsync("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", disk);
+        await SystemCommand.RunAsync("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", disk);
         try
         {
             var filler = Path.Combine(disk, "filler");
@@ -119,7 +118,7 @@ public sealed partial class StorageFaultDrillTests : IAsyncLifetime
         }
         finally
         {
-            await RunAsync("umount", "-l", disk);
+            await SystemCommand.RunAsync("umount", "-l", disk);
         }
     }
 
@@ -244,20 +243,12 @@ public sealed partial class StorageFaultDrillTests : IAsyncLifetime
         }
     }
 
-    private static async Task RunAsync(string file, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardError = true, UseShellExecute = false })!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', arguments)}: {await stderr}");
-    }
-
     public async ValueTask DisposeAsync()
     {
         _api.Dispose();
         await _smtp.DisposeAsync();
         await _target.DisposeAsync();
-        foreach (var f in Directory.GetFiles(_dir.Path, "ballast.db*")) await RunAsync("chattr", "-i", f);
+        foreach (var f in Directory.GetFiles(_dir.Path, "ballast.db*")) await SystemCommand.RunAsync("chattr", "-i", f);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _dir.Dispose();
     }

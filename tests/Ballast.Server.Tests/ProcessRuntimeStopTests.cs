@@ -35,8 +35,7 @@ public sealed class ProcessRuntimeStopTests
     private static async Task KillAsync(int pid)
     {
         if (!Running(pid)) return;
-        using var kill = System.Diagnostics.Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
+        await SystemCommand.SignalAsync(pid, "KILL");
     }
 
     private static async Task UntilAsync(Func<bool> condition, string what)

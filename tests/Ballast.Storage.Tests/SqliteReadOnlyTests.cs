@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Ballast.Core.Alerting;
 using Ballast.Core.Config;
 using Ballast.Storage.Alerting;
@@ -35,13 +34,7 @@ public sealed class SqliteReadOnlyTests : IAsyncDisposable
         Assert.Equal(["after", "before"], (await store.ListAsync()).Select(n => n.Id).Order());
     }
 
-    private static async Task ChattrAsync(string flag, string file)
-    {
-        using var chattr = Process.Start(new ProcessStartInfo("chattr", [flag, file]) { RedirectStandardError = true })!;
-        var error = await chattr.StandardError.ReadToEndAsync();
-        await chattr.WaitForExitAsync();
-        Assert.True(chattr.ExitCode == 0, $"chattr {flag} {file}: {error}");
-    }
+    private static Task ChattrAsync(string flag, string file) => SystemCommand.RunAsync("chattr", flag, file);
 
     public async ValueTask DisposeAsync()
     {

@@ -29,7 +29,7 @@ public sealed class ChildProcess : IAsyncDisposable
     {
         var info = new ProcessStartInfo(fileName)
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         foreach (var a in arguments) info.ArgumentList.Add(a);
@@ -38,6 +38,7 @@ public sealed class ChildProcess : IAsyncDisposable
             else info.Environment[name] = value;
         var child = new ChildProcess(info);
         child._process.Start();
+        child._process.StandardInput.Close(); // as SystemCommand does: the test process's stdin is the runner's
         child._process.BeginOutputReadLine();
         child._process.BeginErrorReadLine();
         return child;

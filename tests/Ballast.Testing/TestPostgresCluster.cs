@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Polly;
 using Polly.Retry;
@@ -41,7 +40,7 @@ public sealed class TestPostgresCluster : IAsyncDisposable
         Directory.CreateDirectory(dir);
         File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead |
                                   UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        await RunAsync("chown", ["postgres:postgres", dir]);
+        await SystemCommand.RunAsync("chown", "postgres:postgres", dir);
         var cluster = new TestPostgresCluster(bin, dir, TestTcpServer.StablePort());
         await AsPostgresAsync($"'{bin}/initdb' -D '{dir}/data' -A trust -U postgres --no-sync -E UTF8 >'{dir}/initdb.log' 2>&1");
         await cluster.StartServerAsync();
@@ -81,20 +80,7 @@ public sealed class TestPostgresCluster : IAsyncDisposable
     /// <summary>Stops the server the way an operator or a crash-looping host does: every session is ended at once.</summary>
     public Task StopServerAsync() => AsPostgresAsync($"'{_bin}/pg_ctl' -D '{_dir}/data' -m fast -w -t 60 stop >/dev/null");
 
-    private static Task AsPostgresAsync(string command) => RunAsync("su", ["postgres", "-s", "/bin/sh", "-c", command]);
-
-    private static async Task RunAsync(string file, string[] arguments)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited {process.ExitCode}: {await stderr}{await stdout}");
-    }
+    private static Task AsPostgresAsync(string command) => SystemCommand.RunAsync("su", "postgres", "-s", "/bin/sh", "-c", command);
 
     public async ValueTask DisposeAsync()
     {

@@ -35,10 +35,10 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { Repository.Path("scripts", "smtp_server.py"), "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--maildir", Maildir }.Concat(_options))
             info.ArgumentList.Add(a);
-        _process = Process.Start(info)!;
+        _process = SystemCommand.Start(info);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var line = await _process.StandardOutput.ReadLineAsync(timeout.Token);
         if (line != "ready") throw new InvalidOperationException("aiosmtpd did not start: " + await _process.StandardError.ReadToEndAsync(timeout.Token));

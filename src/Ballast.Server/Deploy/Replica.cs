@@ -44,7 +44,8 @@ internal sealed partial class Replica(string release, int index, int port, Proce
         var executable = File.Exists(Path.Combine(directory, command)) ? Path.Combine(directory, command) : command;
         var info = new ProcessStartInfo(executable)
         {
-            WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            // stdin empty, as under a service manager: a replica must not read the terminal or pipe ballast was started from.
+            WorkingDirectory = directory, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         foreach (var a in args) info.ArgumentList.Add(a.Replace("{port}", portText, StringComparison.Ordinal));
         // The release gets its own environment, not the server's (which holds other services' and channels' secrets):
@@ -77,6 +78,7 @@ internal sealed partial class Replica(string release, int index, int port, Proce
             throw new RolloutException($"cannot start {command}: {e.Message}");
         }
         live.Add(process);
+        process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return replica;
