@@ -1,8 +1,12 @@
 using System.Net;
 using System.Text.Json;
+using Ballast.Core.Diagnostics;
+using Ballast.Server.Hosting;
 using Ballast.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Ballast.Server.Tests;
 
@@ -135,14 +139,16 @@ public sealed class MonitoringApiTests : IAsyncLifetime
     [Fact]
     public async Task Reload_ValidEditApplies_InvalidEditIsRejectedAndServingContinues()
     {
-        await using var server = await ServerHarness.StartAsync(Monitor());
+        var reload = new RecordingLogger<ConfigReloadService>();
+        await using var server = await ServerHarness.StartAsync(Monitor(), configureServices: s => s.AddSingleton<ILogger<ConfigReloadService>>(reload));
         await server.EventuallyAsync("/api/v1/monitors", l => l.GetArrayLength() == 1);
 
         server.WriteConfig(Monitor() + "\n" + Monitor("second"));
         await server.EventuallyAsync("/api/v1/monitors", l => l.GetArrayLength() == 2 && Find(l, "second").GetProperty("state").GetString() == "UP");
 
         server.WriteConfig(Monitor() + "\n    intervall: 5s\n");
-        await Task.Delay(TimeSpan.FromSeconds(2.5)); // more than two reload polls
+        await reload.WaitForAsync(LogEvents.Hosting.ConfigReloadRejected);
+        Assert.Contains("intervall", await reload.WaitForAsync(LogEvents.Hosting.ConfigProblem), StringComparison.Ordinal);
         var list = await server.GetJsonAsync("/api/v1/monitors");
         Assert.Equal(2, list.GetArrayLength());
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/health/ready")).StatusCode);
