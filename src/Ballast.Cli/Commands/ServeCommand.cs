@@ -32,7 +32,10 @@ internal static class ServeCommand
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                return ExitCodes.Ok; // asked to stop while starting
+                // Asked to stop while starting: what did start stops as in any stop (the proxies, and the replicas of
+                // a release being restored), within the same bound.
+                await app.StopAsync(CancellationToken.None);
+                return ExitCodes.Ok;
             }
             catch (StorageUnavailableException e)
             {
