@@ -386,6 +386,12 @@ public sealed class LightsailDeployTests : IAsyncDisposable
         using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
 
         var deploy = pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), patience.Token);
+        // The clock moves only once the call hangs, so no earlier call (slow on a loaded machine) reaches its own timeout.
+        while (!File.Exists(Path.Combine(_state, "hanging")))
+        {
+            if (deploy.IsCompleted) Assert.Fail($"the deploy ended before the call hung: {(await deploy).Outcome}");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), patience.Token);
+        }
         // The timeout is Ballast's clock's, not the machine's: ten minutes pass on it, none on the wall.
         while (!deploy.IsCompleted && !patience.IsCancellationRequested)
         {
