@@ -17,6 +17,7 @@ public sealed class AuditMiddleware(RequestDelegate next, IAuditSink sink, TimeP
     /// <summary>The push endpoints' prefix; see the class summary for why they are not audited.</summary>
     public const string UnauditedPrefix = "/api/push/";
 
+    /// <summary>Runs the rest of the pipeline and records the request once it is answered (or has thrown).</summary>
     public async Task InvokeAsync(HttpContext context)
     {
         if (!IsStateChanging(context.Request.Method) || context.GetEndpoint() is not RouteEndpoint endpoint || Pattern(endpoint) is not { } pattern

@@ -69,6 +69,7 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
         }
     }
 
+    /// <summary>Queues the entry without waiting; when the queue is full it is dropped and counted.</summary>
     public void Record(AuditEntry entry)
     {
         Interlocked.Increment(ref _pending);
