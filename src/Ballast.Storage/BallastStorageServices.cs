@@ -6,6 +6,8 @@ using Ballast.Core.Monitoring;
 using Ballast.Storage.Alerting;
 using Ballast.Storage.Deploy;
 using Ballast.Storage.Monitoring;
+using Ballast.Storage.Security;
+using Ballast.Core.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -13,7 +15,7 @@ namespace Ballast.Storage;
 
 /// <summary>
 /// The composition root of storage: the database the config names, its <see cref="SchemaMigrator"/>, every store on
-/// it, and the single writer monitoring results go through. Whoever resolves a store runs the migrator first.
+/// it, the single writer monitoring results go through and the audit trail's writer. Whoever resolves a store runs the migrator first.
 /// </summary>
 public static class BallastStorageServices
 {
@@ -27,6 +29,9 @@ public static class BallastStorageServices
         services.TryAddSingleton<INotificationStore>(sp => sp.GetRequiredService<SqlNotificationStore>());
         services.TryAddSingleton<ISilenceStore>(sp => sp.GetRequiredService<SqlNotificationStore>());
         services.TryAddSingleton<IDeployStore>(sp => new SqlDeployStore(sp.GetRequiredService<SqlDialect>()));
+        services.TryAddSingleton<IAuditStore>(sp => new SqlAuditStore(sp.GetRequiredService<SqlDialect>()));
+        services.TryAddSingleton<AuditWriter>();
+        services.TryAddSingleton<IAuditSink>(sp => sp.GetRequiredService<AuditWriter>());
         services.TryAddSingleton<MonitoringWriter>();
         services.TryAddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
         return services;

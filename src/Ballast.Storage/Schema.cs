@@ -11,7 +11,27 @@ namespace Ballast.Storage;
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version6(), Version7()];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version6(), Version7(), Version8(), Version9(), Version10(), Version11(identity)];
+
+    /// <summary>The audit trail: every state-changing action, who did it, when, from where, and how it ended.</summary>
+    private static string[] Version11(string identity) =>
+    [
+        $"""
+        CREATE TABLE audit (
+          id {identity}, at BIGINT NOT NULL, who TEXT NOT NULL, how TEXT NOT NULL, origin TEXT NOT NULL, action TEXT NOT NULL,
+          target TEXT, outcome TEXT NOT NULL, detail TEXT)
+        """,
+        "CREATE INDEX ix_audit_at ON audit (at)",
+    ];
+
+    /// <summary>Reserved.</summary>
+    private static string[] Version10() => [];
+
+    /// <summary>Reserved.</summary>
+    private static string[] Version9() => [];
+
+    /// <summary>Reserved.</summary>
+    private static string[] Version8() => [];
 
     /// <summary>Deploys remember the commit their release was built from, so a restart or a rollback delivers it again.</summary>
     private static string[] Version7() =>

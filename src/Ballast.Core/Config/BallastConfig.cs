@@ -110,12 +110,16 @@ public sealed record RetentionConfig : IValidatableConfig
     [Description("Deploy records kept per service (at least keep_releases); the records of the releases a rollback can return to are always kept.")]
     public int Deploys { get; init; } = 100;
 
+    [Description("How long each entry of the audit trail (who changed what, when, from where) is kept.")]
+    public TimeSpan Audit { get; init; } = TimeSpan.FromDays(365);
+
     public void Validate(ConfigValidation validation)
     {
         if (Raw < TimeSpan.FromHours(1)) validation.Error("raw", "must be at least 1h");
         if (Incidents < TimeSpan.FromDays(1)) validation.Error("incidents", "must be at least 1d");
         if (Notifications < TimeSpan.FromDays(1)) validation.Error("notifications", "must be at least 1d");
         if (Deploys < 1) validation.Error("deploys", "must be at least 1");
+        if (Audit < TimeSpan.FromDays(1)) validation.Error("audit", "must be at least 1d");
     }
 }
 

@@ -19,6 +19,11 @@ public static class LogEvents
         public const int PruneFailed = 2102;
         public const int NotificationStoreFailed = 2201;
         public const int NotificationSetAside = 2202;
+        public const int AuditWriteFailed = 2301;
+        public const int AuditWriteRecovered = 2302;
+        public const int AuditDropped = 2303;
+        public const int AuditSetAside = 2304;
+        public const int AuditShutdownIncomplete = 2305;
     }
 
     /// <summary>The server host: configuration reloads.</summary>

@@ -1,5 +1,6 @@
 using Ballast.Core.Alerting;
 using Ballast.Server.Hosting;
+using Ballast.Server.Security;
 
 namespace Ballast.Server.Alerting;
 
@@ -44,6 +45,7 @@ public static class AlertingEndpoints
             if (ends <= now) return Results.Problem("the silence would end before it starts", statusCode: 400);
             var silence = new Silence(Guid.CreateVersion7(now).ToString("N"), body.Match.Trim(), now, ends, body.Reason.Trim(),
                 string.IsNullOrWhiteSpace(body.By) ? "api" : body.By.Trim());
+            request.HttpContext.AuditDetail($"match {silence.Match} until {silence.EndsAt:O} by {silence.CreatedBy}: {silence.Reason}");
             await store.AddAsync(silence, ct);
             planner.SetSilences(await store.ListSilencesAsync(cancellationToken: ct));
             response.Headers.Location = $"/api/v1/silences/{silence.Id}";

@@ -1,5 +1,6 @@
 using Ballast.Core.Deploy;
 using Ballast.Server.Hosting;
+using Ballast.Server.Security;
 
 namespace Ballast.Server.Deploy;
 
@@ -19,6 +20,7 @@ public static class DeployEndpoints
             {
                 var (request, invalid) = await JsonBody<RolloutRequest>.ReadAsync(http, ProcessRuntimeJson.Default.RolloutRequest, optional: false, ct);
                 if (invalid is not null) return invalid;
+                http.HttpContext.AuditDetail($"release {request!.Release}");
                 try
                 {
                     return Results.Json(await runtime.RolloutAsync(name, request!, ct), ProcessRuntimeJson.Default.RolloutResult);

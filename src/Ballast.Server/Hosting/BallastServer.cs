@@ -5,6 +5,7 @@ using Ballast.Core.Supervision;
 using Ballast.Server.Alerting;
 using Ballast.Server.Deploy;
 using Ballast.Server.Monitoring;
+using Ballast.Server.Security;
 using Ballast.Storage;
 using Ballast.Storage.Monitoring;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -44,11 +45,15 @@ public static class BallastServer
         configureServices?.Invoke(services);
 
         var app = builder.Build();
+        // Audit runs where authentication has named the caller and before authorization may refuse them, so refusals are kept too.
+        app.UseRouting();
+        app.UseAudit();
         app.MapHealthEndpoints();
         app.MapMonitoringEndpoints();
         app.MapHeartbeatEndpoints();
         app.MapAlertingEndpoints();
         app.MapDeployEndpoints();
+        app.MapAuditEndpoints();
         return app;
     }
 

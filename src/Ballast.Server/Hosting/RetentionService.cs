@@ -2,13 +2,14 @@ using Ballast.Core.Alerting;
 using Ballast.Core.Deploy;
 using Ballast.Core.Diagnostics;
 using Ballast.Core.Monitoring;
+using Ballast.Core.Security;
 using Ballast.Core.Supervision;
 
 namespace Ballast.Server.Hosting;
 
 /// <summary>
 /// Keeps the database the size <c>server.retention</c> says, once an hour: raw results, resolved incidents, finished
-/// notifications and ended silences past their age, and deploy records beyond the count each service needs. Each kind
+/// notifications, ended silences and audit entries past their age, and deploy records beyond the count each service needs. Each kind
 /// is pruned on its own, so one failing (the database away, say) neither stops the others nor the loop; what was not
 /// pruned is pruned the next hour.
 /// </summary>
@@ -17,6 +18,7 @@ public sealed partial class RetentionService(
     IMonitoringStore monitoring,
     INotificationStore notifications,
     IDeployStore deploys,
+    IAuditStore audit,
     LoopSupervisor supervisor,
     TimeProvider time,
     ILogger<RetentionService> log) : BackgroundService
@@ -54,6 +56,7 @@ public sealed partial class RetentionService(
             }
             return deleted;
         }, cancellationToken);
+        await StepAsync("audit entries", () => audit.PruneAsync(now - retention.Audit, cancellationToken), cancellationToken);
     }
 
     private async Task StepAsync(string what, Func<Task<long>> prune, CancellationToken cancellationToken)

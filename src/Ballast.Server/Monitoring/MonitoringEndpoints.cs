@@ -2,7 +2,9 @@ using System.Globalization;
 using Ballast.Core.Alerting;
 using Ballast.Core.Monitoring;
 using Ballast.Server.Hosting;
+using Ballast.Server.Security;
 using Ballast.Storage.Monitoring;
+using Ballast.Storage.Security;
 
 namespace Ballast.Server.Monitoring;
 
@@ -82,6 +84,7 @@ public static class MonitoringEndpoints
             var (body, invalid) = await JsonBody<AckRequest>.ReadAsync(request, MonitoringJson.Default.AckRequest, optional: true, ct);
             if (invalid is not null) return invalid;
             var by = string.IsNullOrWhiteSpace(body?.By) ? "api" : body.By.Trim();
+            request.HttpContext.AuditDetail($"by {by}");
             if (!await store.AcknowledgeAsync(id, time.GetUtcNow(), by, ct))
                 return Results.Problem($"no open incident with id \"{id}\"", statusCode: 404);
             planner.Acknowledge(id);
@@ -89,8 +92,8 @@ public static class MonitoringEndpoints
             return Results.Json(IncidentView.Of(incident), MonitoringJson.Default.IncidentView);
         });
 
-        api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer, StoreRefusals refusals) =>
-            Results.Json(new StatsView(engine.Stats.Snapshot(), writer.Status, refusals.Status), MonitoringJson.Default.StatsView));
+        api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer, StoreRefusals refusals, AuditWriter audit) =>
+            Results.Json(new StatsView(engine.Stats.Snapshot(), writer.Status, refusals.Status, audit.Status), MonitoringJson.Default.StatsView));
 
         return app;
     }

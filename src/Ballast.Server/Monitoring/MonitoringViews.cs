@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Ballast.Core.Alerting;
 using Ballast.Core.Monitoring;
 using Ballast.Storage.Monitoring;
+using Ballast.Storage.Security;
 
 namespace Ballast.Server.Monitoring;
 
@@ -33,9 +34,9 @@ public sealed record MonitorDetail(MonitorSummary Monitor, int ConsecutiveFailur
 
 /// <summary>
 /// Body of <c>GET /api/v1/stats</c>: the scheduler's figures, the store writer's state, and the notifications and
-/// delivery records the store refused and the alerting loops set aside.
+/// delivery records the store refused and the alerting loops set aside, and the audit trail's writer.
 /// </summary>
-public sealed record StatsView(SchedulerSnapshot Scheduler, WriterStatus Writer, SetAsideStatus Alerting);
+public sealed record StatsView(SchedulerSnapshot Scheduler, WriterStatus Writer, SetAsideStatus Alerting, AuditWriterStatus Audit);
 
 /// <summary>The monitoring API (under /api/v1) as the server writes it and the CLI and tests read it.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
