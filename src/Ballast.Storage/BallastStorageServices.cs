@@ -3,9 +3,11 @@ using Ballast.Core.Alerting;
 using Ballast.Core.Config;
 using Ballast.Core.Deploy;
 using Ballast.Core.Monitoring;
+using Ballast.Core.Security;
 using Ballast.Storage.Alerting;
 using Ballast.Storage.Deploy;
 using Ballast.Storage.Monitoring;
+using Ballast.Storage.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -27,6 +29,7 @@ public static class BallastStorageServices
         services.TryAddSingleton<INotificationStore>(sp => sp.GetRequiredService<SqlNotificationStore>());
         services.TryAddSingleton<ISilenceStore>(sp => sp.GetRequiredService<SqlNotificationStore>());
         services.TryAddSingleton<IDeployStore>(sp => new SqlDeployStore(sp.GetRequiredService<SqlDialect>()));
+        services.TryAddSingleton<IIdentityStore>(sp => new SqlIdentityStore(sp.GetRequiredService<SqlDialect>()));
         services.TryAddSingleton<MonitoringWriter>();
         services.TryAddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
         return services;
