@@ -88,5 +88,6 @@ public static class LogEvents
         public const int TokenTouchFailed = 8001;
         public const int LoginFailed = 8002;
         public const int LoginLimited = 8003;
+        public const int LocalCredentialNotWritten = 8004;
     }
 }

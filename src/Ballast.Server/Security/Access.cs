@@ -90,7 +90,7 @@ public static class Access
 /// <see cref="Access.PublicRoutes"/>; runs before every other hosted service. Also writes the local credential, so the
 /// CLI on this machine can call the server as soon as it listens.
 /// </summary>
-internal sealed class AccessCheck(LocalSecret local) : IHostedService
+internal sealed partial class AccessCheck(LocalSecret local, ILogger<AccessCheck> log) : IHostedService
 {
     /// <summary>The application's route sources, handed over once the routes are mapped.</summary>
     public ICollection<EndpointDataSource>? Sources { get; set; }
@@ -99,9 +99,21 @@ internal sealed class AccessCheck(LocalSecret local) : IHostedService
     {
         var problems = Access.Undeclared(Sources?.SelectMany(s => s.Endpoints) ?? []);
         if (problems.Count > 0) throw new InvalidOperationException(string.Join("; ", problems));
-        local.Write();
+        try
+        {
+            local.Write();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The server still serves; only the CLI on this machine needs a token until the folder is writable again.
+            LogLocalCredentialNotWritten(log, local.Path, e.Message);
+        }
         return Task.CompletedTask;
     }
+
+    [LoggerMessage(EventId = Core.Diagnostics.LogEvents.Security.LocalCredentialNotWritten, Level = LogLevel.Warning,
+        Message = "could not write the local credential to {Path}: {Error}; the CLI on this machine needs BALLAST_TOKEN until the next start")]
+    private static partial void LogLocalCredentialNotWritten(ILogger logger, string path, string error);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
