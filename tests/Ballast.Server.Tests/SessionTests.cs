@@ -135,6 +135,13 @@ public sealed class SessionTests
             Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
             Assert.Contains("revoked", await revoked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+        var listed2 = await server.GetJsonAsync("/api/v1/tokens");
+        Assert.Contains(listed2.EnumerateArray(), t => t.GetProperty("name").GetString() == "ci" && t.GetProperty("revokedAt").ValueKind == System.Text.Json.JsonValueKind.String);
+        Assert.DoesNotContain("hash", listed2.GetRawText(), StringComparison.OrdinalIgnoreCase);
+        using (var revokeAgain = await server.Client.PostAsync("/api/v1/tokens/ci/revoke", null))
+            Assert.Equal(HttpStatusCode.NotFound, revokeAgain.StatusCode);
+        using (var revokeShort = await server.Client.PostAsync("/api/v1/tokens/one-hour/revoke", null))
+            Assert.Equal(HttpStatusCode.NoContent, revokeShort.StatusCode);
         using var made = server.NewClient("blt_" + new string('A', 43));
         using var unknown = await made.GetAsync("/api/v1/monitors");
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);

@@ -17,10 +17,18 @@ public sealed record LoginRequest(string? Name, string? Password);
 /// </summary>
 public sealed record SessionView(string Name, string Role, string Scheme, string? AntiforgeryToken);
 
-/// <summary>The session API as the server writes it and clients read it.</summary>
+/// <summary>A user as <c>GET /api/v1/users</c> lists them (never the password hash).</summary>
+public sealed record UserView(string Name, string Role, DateTimeOffset CreatedAt);
+
+/// <summary>An API token as <c>GET /api/v1/tokens</c> lists them (never the secret or its hash).</summary>
+public sealed record TokenView(string Name, string Role, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+
+/// <summary>The session, user and token API as the server writes it and clients read it.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(LoginRequest))]
 [JsonSerializable(typeof(SessionView))]
+[JsonSerializable(typeof(IReadOnlyList<UserView>))]
+[JsonSerializable(typeof(IReadOnlyList<TokenView>))]
 public sealed partial class SessionJson : JsonSerializerContext;
 
 /// <summary>Logging in and out with a name and password: a cookie session.</summary>
@@ -36,6 +44,18 @@ public static partial class SessionEndpoints
             await context.SignOutAsync(SecurityServices.CookieScheme);
             return Results.NoContent();
         }).RequireRole(Role.Viewer);
+        // Users and tokens are made with the CLI on the server's machine (a secret is shown once, where it is made);
+        // over HTTP an admin lists them and revokes a token.
+        app.MapGet("/api/v1/users", async (IIdentityStore store, CancellationToken ct) =>
+            Results.Json((await store.ListUsersAsync(ct)).Select(u => new UserView(u.Name, u.Role.Name(), u.CreatedAt)).ToArray(),
+                SessionJson.Default.IReadOnlyListUserView)).RequireRole(Role.Admin);
+        app.MapGet("/api/v1/tokens", async (IIdentityStore store, CancellationToken ct) =>
+            Results.Json((await store.ListTokensAsync(ct)).Select(t => new TokenView(t.Name, t.Role.Name(), t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt))
+                .ToArray(), SessionJson.Default.IReadOnlyListTokenView)).RequireRole(Role.Admin);
+        app.MapPost("/api/v1/tokens/{name}/revoke", async (string name, IIdentityStore store, TimeProvider time, CancellationToken ct) =>
+            await store.RevokeTokenAsync(name, time.GetUtcNow(), ct)
+                ? Results.NoContent()
+                : Results.Problem($"no unrevoked token named \"{name}\"", statusCode: StatusCodes.Status404NotFound)).RequireRole(Role.Admin);
         return app;
     }
 
