@@ -50,4 +50,13 @@ public static class ExitCodes
     /// config: see docs/configuration.md; 2 minutes for the others), and it exited; <c>serve</c> first killed its replicas.
     /// </summary>
     public const int StopTimedOut = 12;
+
+    /// <summary>
+    /// A verb that calls the server was refused (401 or 403): no credential, a token revoked, expired or of too small
+    /// a role, or a credential this CLI would not send (over plain http to another machine).
+    /// </summary>
+    public const int AccessDenied = 13;
+
+    /// <summary><c>user</c>/<c>token</c>: the name is taken (add, create) or unknown (remove, revoke).</summary>
+    public const int NameConflict = 14;
 }

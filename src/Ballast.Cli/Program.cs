@@ -13,6 +13,8 @@ var root = new RootCommand("Ballast keeps HTTP services up: outside monitoring, 
     AlertCommand.Create(),
     SilenceCommand.Create(),
     AuditCommand.Create(),
+    UserCommand.Create(),
+    TokenCommand.Create(),
 };
 foreach (var command in DeployCommands.Create()) root.Subcommands.Add(command);
 // Termination owns Ctrl+C, SIGTERM and SIGQUIT (see there). System.CommandLine's own handling is off (a null timeout):

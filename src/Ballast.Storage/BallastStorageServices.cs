@@ -3,6 +3,7 @@ using Ballast.Core.Alerting;
 using Ballast.Core.Config;
 using Ballast.Core.Deploy;
 using Ballast.Core.Monitoring;
+using Ballast.Core.Security;
 using Ballast.Storage.Alerting;
 using Ballast.Storage.Deploy;
 using Ballast.Storage.Monitoring;
@@ -32,6 +33,7 @@ public static class BallastStorageServices
         services.TryAddSingleton<IAuditStore>(sp => new SqlAuditStore(sp.GetRequiredService<SqlDialect>()));
         services.TryAddSingleton<AuditWriter>();
         services.TryAddSingleton<IAuditSink>(sp => sp.GetRequiredService<AuditWriter>());
+        services.TryAddSingleton<IIdentityStore>(sp => new SqlIdentityStore(sp.GetRequiredService<SqlDialect>()));
         services.TryAddSingleton<MonitoringWriter>();
         services.TryAddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
         return services;

@@ -30,8 +30,19 @@ internal static class Schema
     /// <summary>Reserved.</summary>
     private static string[] Version9() => [];
 
-    /// <summary>Reserved.</summary>
-    private static string[] Version8() => [];
+    /// <summary>
+    /// Identities: people (name, role, ASP.NET Core Identity password hash) and API tokens (only the SHA-256 of the
+    /// secret, looked up by it).
+    /// </summary>
+    private static string[] Version8() =>
+    [
+        "CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL)",
+        """
+        CREATE TABLE api_tokens (
+          id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL,
+          expires_at BIGINT, last_used_at BIGINT, revoked_at BIGINT)
+        """,
+    ];
 
     /// <summary>Deploys remember the commit their release was built from, so a restart or a rollback delivers it again.</summary>
     private static string[] Version7() =>

@@ -20,7 +20,7 @@ public sealed class AlertDeliveryCrashTests : IAsyncLifetime
         _target = await TestWebServer.StartAsync(app => app.MapGet("/health", () => Results.StatusCode(503)));
         _receiver = await TestReceiver.StartAsync();
         var port = TestTcpServer.ClosedPort();
-        _api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        _api = new HttpClient(new LocalApiHandler(_dir.File("ballast.yaml"))) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
         _config = _dir.Write("ballast.yaml", $$"""
             server: { listen: "http://127.0.0.1:{{port}}", storage: "sqlite:ballast.db" }
             channels:

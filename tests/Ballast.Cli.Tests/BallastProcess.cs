@@ -28,7 +28,8 @@ public sealed class BallastProcess : IDisposable
     public static BallastProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, args, null);
 
     /// <param name="environment">Variables to add to the child's environment.</param>
-    public static BallastProcess Start(string workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment)
+    /// <param name="stdin">Written to the child's standard input, which is then closed (it is closed at once when null).</param>
+    public static BallastProcess Start(string workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment, string? stdin = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -41,16 +42,18 @@ public sealed class BallastProcess : IDisposable
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
-        return new BallastProcess(SystemCommand.Start(info));
+        return new BallastProcess(SystemCommand.Start(info, stdin));
     }
 
     /// <summary>Runs to completion (bounded) and returns the exit code.</summary>
     public static Task<BallastProcess> RunAsync(string workingDirectory, params string[] args) => RunAsync(workingDirectory, args, null);
 
     /// <param name="environment">Variables to add to the child's environment.</param>
-    public static async Task<BallastProcess> RunAsync(string workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment)
+    /// <param name="stdin">Written to the child's standard input, which is then closed.</param>
+    public static async Task<BallastProcess> RunAsync(string workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment,
+        string? stdin = null)
     {
-        var p = Start(workingDirectory, args, environment);
+        var p = Start(workingDirectory, args, environment, stdin);
         // Generous: a deploy waits for replicas that start slowly on a loaded machine.
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await p._process.WaitForExitAsync(timeout.Token);

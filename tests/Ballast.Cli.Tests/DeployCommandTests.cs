@@ -67,7 +67,7 @@ public sealed class DeployCommandTests : IDisposable
                 process: { command: dotnet, args: [api.dll], artifact: out, listen: 'http://127.0.0.1:{{taken}}' }
             """);
         using var serve = BallastProcess.Start(_dir.Path, "serve", "--config", "ballast.yaml");
-        using var http = new HttpClient();
+        using var http = new HttpClient(new LocalApiHandler(_dir.File("ballast.yaml")));
         for (var waited = System.Diagnostics.Stopwatch.StartNew(); ; await Task.Delay(100))
         {
             try

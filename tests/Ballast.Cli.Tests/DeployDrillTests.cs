@@ -52,7 +52,7 @@ public sealed partial class DeployDrillTests : IDisposable
         // would change the fingerprint /version reports, and verification would fail).
         using var serve = BallastProcess.Start(_dir.Path, ["serve", "--config", "ballast.yaml"],
             new Dictionary<string, string> { ["SENTRY_DSN"] = "http://0123456789abcdef@127.0.0.1:9/1", ["AI_MAX_TOKENS_CHAT"] = "1" });
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient(new LocalApiHandler(_dir.File("ballast.yaml"))) { Timeout = TimeSpan.FromSeconds(5) };
         var service = new Uri($"http://127.0.0.1:{servicePort}");
         await WaitAsync(async () => (await http.GetAsync($"http://127.0.0.1:{serverPort}/health/live")).IsSuccessStatusCode, serve);
 
@@ -124,7 +124,7 @@ public sealed partial class DeployDrillTests : IDisposable
         await using var alerts = await TestReceiver.StartAsync();
         await File.WriteAllTextAsync(_dir.File("ballast.yaml"), Config(database, serverPort, servicePort, withBudgets: false, alerts.Url("/hook")));
         using var serve = BallastProcess.Start(_dir.Path, "serve", "--config", "ballast.yaml");
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient(new LocalApiHandler(_dir.File("ballast.yaml"))) { Timeout = TimeSpan.FromSeconds(5) };
         var status = new Uri($"http://127.0.0.1:{serverPort}/api/v1/services/api");
         await WaitAsync(async () => (await http.GetAsync(status)).IsSuccessStatusCode, serve);
         var deployed = await DeployAsync("--image", "sample-api.162");

@@ -9,7 +9,10 @@ internal sealed class ProcessServiceHarness : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromMinutes(2) };
+    /// <summary>A client of the server's API with the local credential, as the CLI on this machine calls it.</summary>
+    public HttpClient Http { get; }
+
+    public ProcessServiceHarness() => Http = new HttpClient(new LocalApiHandler(_dir.File("ballast.yaml"))) { Timeout = TimeSpan.FromMinutes(2) };
     public int ServerPort { get; } = TestTcpServer.ClosedPort();
     public int ServicePort { get; } = TestTcpServer.ClosedPort();
     public string Directory => _dir.Path;

@@ -25,7 +25,7 @@ public sealed class ServeCommandTests : IAsyncLifetime
             app.MapGet("/down", () => Results.StatusCode(503));
         });
         _port = TestTcpServer.ClosedPort();
-        _api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromSeconds(5) };
+        _api = new HttpClient(new LocalApiHandler(_dir.File("ballast.yaml"))) { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromSeconds(5) };
         var yaml = new StringBuilder($"""
             server:
               listen: http://127.0.0.1:{_port}

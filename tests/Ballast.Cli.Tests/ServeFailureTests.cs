@@ -86,7 +86,7 @@ public sealed class ServeFailureTests : IAsyncLifetime
     {
         var port = TestTcpServer.ClosedPort();
         var config = WriteConfig(port);
-        using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        using var api = new HttpClient(new LocalApiHandler(_dir.File("ballast.yaml"))) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         using (var first = BallastProcess.Start(_dir.Path, "serve", "--config", config))
         {
             await WaitAsync(first, () => ReadyAsync(api), r => r.GetProperty("status").GetString() == "pass");

@@ -35,7 +35,7 @@ public sealed partial class StorageFaultDrillTests : IAsyncLifetime
         });
         _smtp = await TestSmtpServer.StartAsync(_dir.File("maildir"));
         _port = TestTcpServer.ClosedPort();
-        _api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromSeconds(10) };
+        _api = new HttpClient(new LocalApiHandler(_dir.File("ballast.yaml"))) { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromSeconds(10) };
     }
 
     private string Config(string storage, Service? service)

@@ -27,7 +27,7 @@ public sealed class StorageSecretTests : IAsyncLifetime
         var database = await TestPostgres.CreateDatabaseAsync();
         _relay = TcpRelay.Start(database.Host, database.Port);
         _port = TestTcpServer.ClosedPort();
-        _api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromSeconds(10) };
+        _api = new HttpClient(new LocalApiHandler(_dir.File("ballast.yaml"))) { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromSeconds(10) };
         var user = database.UserInfo.Split(':')[0];
         var storage = $"postgres://{user}:{Password}@127.0.0.1:{_relay.Port}{database.AbsolutePath}";
         _dir.Write("ballast.yaml", $$"""

@@ -58,7 +58,7 @@ public class ApiContractTests
         Assert.Equal(0, stats!.Writer.SetAside);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal($"/api/v1/silences/{silence!.Id}", created.Headers.Location?.OriginalString);
-        Assert.Equal(("api-*", "ops", true), (silence.Match, silence.CreatedBy, silence.Active));
+        Assert.Equal(("api-*", "harness-admin", true), (silence.Match, silence.CreatedBy, silence.Active));
     }
 
     [Fact]

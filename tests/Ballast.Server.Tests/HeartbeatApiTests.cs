@@ -72,7 +72,7 @@ public sealed class HeartbeatApiTests
 
         Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
         var listed = (await server.GetJsonAsync("/api/v1/incidents?open=true"))[0];
-        Assert.Equal("alice", listed.GetProperty("acknowledgedBy").GetString());
+        Assert.Equal("harness-admin", listed.GetProperty("acknowledgedBy").GetString());
         Assert.Equal(JsonValueKind.String, listed.GetProperty("acknowledgedAt").ValueKind);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
@@ -88,7 +88,7 @@ public sealed class HeartbeatApiTests
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
         var active = await server.GetJsonAsync("/api/v1/silences?active=true");
-        Assert.Equal(("back*", "bob", true), (active[0].GetProperty("match").GetString(), active[0].GetProperty("createdBy").GetString(), active[0].GetProperty("active").GetBoolean()));
+        Assert.Equal(("back*", "harness-admin", true), (active[0].GetProperty("match").GetString(), active[0].GetProperty("createdBy").GetString(), active[0].GetProperty("active").GetBoolean()));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await server.Client.PostAsync($"/api/v1/silences/{id}/expire", null)).StatusCode);

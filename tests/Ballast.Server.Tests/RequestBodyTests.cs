@@ -5,8 +5,8 @@ using System.Text.Json;
 namespace Ballast.Server.Tests;
 
 /// <summary>
-/// The state-changing endpoints take only what the CLI sends (a JSON body) and refuse what a web page can make a
-/// browser send to the unauthenticated loopback API without asking first.
+/// The state-changing endpoints take only what the CLI sends (a JSON body), and refuse what a web page can make a
+/// logged-in person's browser send without asking first.
 /// </summary>
 public sealed class RequestBodyTests
 {
@@ -70,7 +70,7 @@ public sealed class RequestBodyTests
     }
 
     [Fact]
-    public async Task CrossSitePost_WithJson_Answers403AndChangesNothing()
+    public async Task CrossSitePost_SessionCookieWithoutAntiforgeryToken_Answers403AndChangesNothing()
     {
         await using var server = await ServerHarness.StartAsync(Monitors);
         var incident = await OpenIncidentAsync(server);
@@ -78,16 +78,30 @@ public sealed class RequestBodyTests
                    Encoding.UTF8, "application/json")))
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var kept = (await server.GetJsonAsync("/api/v1/silences"))[0].GetProperty("id").GetString();
+        await server.CreateUserAsync("alice", Core.Security.Role.Admin, "correct horse battery");
+        // The browser of a logged-in admin, led to a page of another site: it sends the session cookie, but the page
+        // cannot read the antiforgery token.
+        var (browser, token) = await server.LoginAsync("alice", "correct horse battery");
+        using var _ = browser;
 
         HttpContent Json(string body) => new StringContent(body, Encoding.UTF8, "application/json");
-        var silence = await PostAsync(server, "/api/v1/silences", Json(Silence), "cross-site");
-        var ack = await PostAsync(server, $"/api/v1/incidents/{incident}/ack", Json("""{"by":"page"}"""), "cross-site");
-        var bodilessAck = await PostAsync(server, $"/api/v1/incidents/{incident}/ack", null, "cross-site");
-        var rollout = await PostAsync(server, "/api/v1/services/api/rollouts", Json(Rollout), "cross-site");
-        var expire = await PostAsync(server, $"/api/v1/silences/{kept}/expire", null, "cross-site");
+        async Task<(HttpStatusCode Status, string Detail)> Forged(string path, HttpContent? content, string? antiforgery = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+            request.Headers.Add("Sec-Fetch-Site", antiforgery is null ? "cross-site" : "same-origin");
+            if (antiforgery is not null) request.Headers.Add("X-CSRF-TOKEN", antiforgery);
+            using var response = await browser.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, text.Length == 0 ? "" : JsonDocument.Parse(text).RootElement.TryGetProperty("detail", out var d) ? d.GetString()! : text);
+        }
+        var silence = await Forged("/api/v1/silences", Json(Silence));
+        var ack = await Forged($"/api/v1/incidents/{incident}/ack", Json("""{"by":"page"}"""));
+        var bodilessAck = await Forged($"/api/v1/incidents/{incident}/ack", null);
+        var rollout = await Forged("/api/v1/services/api/rollouts", Json(Rollout));
+        var expire = await Forged($"/api/v1/silences/{kept}/expire", null);
 
         Assert.Equal(HttpStatusCode.Forbidden, silence.Status);
-        Assert.Contains("Sec-Fetch-Site: cross-site", silence.Detail, StringComparison.Ordinal);
+        Assert.Contains("antiforgery token", silence.Detail, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, ack.Status);
         Assert.Equal(HttpStatusCode.Forbidden, bodilessAck.Status);
         Assert.Equal(HttpStatusCode.Forbidden, rollout.Status);
@@ -97,9 +111,10 @@ public sealed class RequestBodyTests
         Assert.Equal(JsonValueKind.Null, (await server.GetJsonAsync("/api/v1/incidents?open=true"))[0].GetProperty("acknowledgedBy").ValueKind);
         Assert.Equal(0, (await server.GetJsonAsync("/api/v1/services/api/deploys")).GetArrayLength());
 
-        // The browser's word for a request from the API's own origin, and a request with no such header (the CLI's), pass.
-        var sameOrigin = await PostAsync(server, $"/api/v1/incidents/{incident}/ack", Json("""{"by":"alice"}"""), "same-origin");
+        // Ballast's own page sends the token it was given: accepted, and the ack is recorded as the session's user, not the body's "by".
+        var sameOrigin = await Forged($"/api/v1/incidents/{incident}/ack", Json("""{"by":"mallory"}"""), token);
         Assert.Equal(HttpStatusCode.OK, sameOrigin.Status);
+        Assert.Equal("alice", (await server.GetJsonAsync("/api/v1/incidents?open=true"))[0].GetProperty("acknowledgedBy").GetString());
     }
 
     [Fact]

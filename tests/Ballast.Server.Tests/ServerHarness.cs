@@ -1,20 +1,33 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ballast.Core.Config;
+using Ballast.Core.Security;
+using System.Net;
 using Ballast.Server.Hosting;
+using Ballast.Server.Security;
 using Ballast.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ballast.Server.Tests;
 
-/// <summary>A real <c>ballast serve</c> host on 127.0.0.1:0 with SQLite in a temp folder, built from YAML the test writes.</summary>
+/// <summary>
+/// A real <c>ballast serve</c> host on 127.0.0.1:0 with SQLite in a temp folder, built from YAML the test writes. Its
+/// <see cref="Client"/> sends an admin API token made through the store, as a machine calling the API would.
+/// </summary>
 public sealed class ServerHarness : IAsyncDisposable
 {
     private readonly TempDirectory _dir = new();
     private WebApplication _app = null!;
 
     public HttpClient Client { get; private set; } = null!;
+
+    /// <summary>The admin token <see cref="Client"/> sends.</summary>
+    public string AdminToken { get; private set; } = null!;
+
+    /// <summary>The server's address.</summary>
+    public Uri BaseAddress => Client.BaseAddress!;
 
     /// <summary>The host's services (its lifetime, its singletons), for what the API does not show.</summary>
     public IServiceProvider Services => _app.Services;
@@ -26,9 +39,12 @@ public sealed class ServerHarness : IAsyncDisposable
     /// <param name="serverYaml">A line added under server: (such as a retention: section).</param>
     /// <param name="configureServices">Replaces registrations after Ballast's own (a store that fails on demand).</param>
     public static async Task<ServerHarness> StartAsync(string monitorsYaml, string sections = "", string? storage = null, string serverYaml = "",
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null, TimeProvider? time = null)
     {
-        var harness = new ServerHarness { _sections = sections, _storage = storage ?? "sqlite:ballast.db", _server = serverYaml, _configureServices = configureServices };
+        var harness = new ServerHarness
+        {
+            _sections = sections, _storage = storage ?? "sqlite:ballast.db", _server = serverYaml, _configureServices = configureServices, _time = time,
+        };
         harness.WriteConfig(monitorsYaml);
         await harness.StartHostAsync();
         return harness;
@@ -46,12 +62,53 @@ public sealed class ServerHarness : IAsyncDisposable
     private async Task StartHostAsync()
     {
         var config = ConfigLoader.Load(ConfigPath).Require();
-        _app = BallastServer.Build(config, configureLogging: _ => { }, configureServices: _configureServices);
+        _app = BallastServer.Build(config, _time, configureLogging: _ => { }, configureServices: _configureServices);
         await _app.StartAsync();
-        Client = new HttpClient { BaseAddress = new Uri(_app.Addresses()[0]), Timeout = TimeSpan.FromSeconds(10) };
+        AdminToken ??= await CreateTokenAsync("harness-admin", Role.Admin);
+        Client = NewClient(AdminToken);
+    }
+
+    /// <summary>Makes an API token through the store, as <c>ballast token create</c> does, and returns its secret.</summary>
+    public async Task<string> CreateTokenAsync(string name, Role role, TimeSpan? lifetime = null)
+    {
+        var now = (_time ?? TimeProvider.System).GetUtcNow();
+        var secret = ApiTokenSecret.Create();
+        var added = await Services.GetRequiredService<IIdentityStore>().AddTokenAsync(
+            new ApiToken(Guid.NewGuid().ToString("N"), name, role, ApiTokenSecret.Hash(secret), now, now + lifetime, null, null));
+        if (!added) throw new InvalidOperationException($"a token named {name} exists already");
+        return secret;
+    }
+
+    /// <summary>Adds a user through the store, as <c>ballast user add</c> does.</summary>
+    public async Task CreateUserAsync(string name, Role role, string password) =>
+        Assert.True(await Services.GetRequiredService<IIdentityStore>().AddUserAsync(
+            new UserAccount(name, role, Passwords.Hash(password), (_time ?? TimeProvider.System).GetUtcNow())));
+
+    /// <summary>
+    /// Logs in as a browser would: a client that keeps the session cookie, and the antiforgery token the login
+    /// answered with (which the page sends in X-CSRF-TOKEN).
+    /// </summary>
+    public async Task<(HttpClient Browser, string AntiforgeryToken)> LoginAsync(string name, string password)
+    {
+        var browser = NewClient(handler: new HttpClientHandler { CookieContainer = new CookieContainer() });
+        using var answer = await browser.PostAsJsonAsync("/api/v1/session", new LoginRequest(name, password), SessionJson.Default.LoginRequest);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var session = await answer.Content.ReadFromJsonAsync(SessionJson.Default.SessionView);
+        return (browser, session!.AntiforgeryToken!);
+    }
+
+    /// <summary>A client of the server sending <paramref name="token"/> as Bearer, or no credential at all.</summary>
+    public HttpClient NewClient(string? token = null, HttpMessageHandler? handler = null)
+    {
+        var client = handler is null ? new HttpClient() : new HttpClient(handler);
+        client.BaseAddress = new Uri(_app.Addresses()[0]);
+        client.Timeout = TimeSpan.FromSeconds(10);
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
     }
 
     private Action<IServiceCollection>? _configureServices;
+    private TimeProvider? _time;
 
     private string _sections = "";
     private string _storage = "";

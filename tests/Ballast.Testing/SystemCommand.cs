@@ -10,13 +10,14 @@ namespace Ballast.Testing;
 /// </summary>
 public static class SystemCommand
 {
-    /// <summary>Starts <paramref name="info"/> with its stdin closed.</summary>
-    public static Process Start(ProcessStartInfo info)
+    /// <summary>Starts <paramref name="info"/> with its stdin closed, after <paramref name="stdin"/> is written to it when given.</summary>
+    public static Process Start(ProcessStartInfo info, string? stdin = null)
     {
         ArgumentNullException.ThrowIfNull(info);
         info.RedirectStandardInput = true;
         info.UseShellExecute = false;
         var process = Process.Start(info) ?? throw new InvalidOperationException($"{info.FileName} did not start");
+        if (stdin is not null) process.StandardInput.Write(stdin);
         process.StandardInput.Close();
         return process;
     }

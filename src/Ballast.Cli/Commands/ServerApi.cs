@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Ballast.Core.Config;
+using Ballast.Core.Security;
 
 namespace Ballast.Cli.Commands;
 
@@ -16,7 +17,10 @@ internal sealed record ApiProblem(string? Title, string? Detail, int? Status);
 [JsonSerializable(typeof(ApiProblem))]
 internal sealed partial class ApiProblemJson : JsonSerializerContext;
 
-/// <summary>Calls the running server's API (at the config's <c>server.listen</c>) for the verbs that change its state.</summary>
+/// <summary>
+/// Calls the running server's API (at the config's <c>server.listen</c>) for the verbs that change its state, with
+/// <c>BALLAST_TOKEN</c> as Bearer when set, else the local credential when this user can read it.
+/// </summary>
 internal static class ServerApi
 {
     /// <summary>A call without a body; see <see cref="CallAsync{TRequest, TResponse}"/>.</summary>
@@ -37,6 +41,11 @@ internal static class ServerApi
         try
         {
             using var message = new HttpRequestMessage(method, path) { Content = body is null || request is null ? null : JsonContent.Create(body, request) };
+            if (LocalCredential.Authorize(message, config) is { } refused)
+            {
+                Console.Error.WriteLine($"ballast {verb}: {refused}");
+                return new ApiAnswer<TResponse>(0, default, refused);
+            }
             using var answer = await http.SendAsync(message, cancellationToken);
             var text = await answer.Content.ReadAsStringAsync(cancellationToken);
             var status = (int)answer.StatusCode;
@@ -59,9 +68,15 @@ internal static class ServerApi
     /// <summary>Prints a refused answer's detail and maps the status to an exit code.</summary>
     public static int Refused<T>(string verb, ApiAnswer<T> answer)
     {
-        Console.Error.WriteLine($"ballast {verb}: {answer.Detail}");
+        Console.Error.WriteLine(answer.Status switch
+        {
+            0 => $"ballast {verb}: nothing was sent",
+            401 => $"ballast {verb}: {answer.Detail} (set {LocalCredential.TokenVariable} to an API token: ballast token create)",
+            _ => $"ballast {verb}: {answer.Detail}",
+        });
         return answer.Status switch
         {
+            0 or 401 or 403 => ExitCodes.AccessDenied,
             404 => ExitCodes.NotFound,
             400 => ExitCodes.ConfigInvalid,
             _ => ExitCodes.ServerFailed,

@@ -86,12 +86,37 @@ public sealed record ServerConfig : IValidatableConfig
     [Description("Most checks in flight at once across all monitors.")]
     public int MaxConcurrentChecks { get; init; } = 512;
 
+    [Description("How many logins are allowed per client address and per user name in each window; more are answered 429.")]
+    public LoginLimitConfig LoginLimit { get; init; } = new();
+
+    [Description("Addresses (192.0.2.10) or networks (10.0.0.0/8) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; from anyone else they are ignored.")]
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
     public void Validate(ConfigValidation validation)
     {
         if (!Storage.StartsWith("sqlite:", StringComparison.Ordinal) && !Storage.StartsWith("postgres://", StringComparison.Ordinal)
             && !Storage.StartsWith("postgresql://", StringComparison.Ordinal))
             validation.Error("storage", "must be sqlite:PATH or postgres://user:password@host:port/database");
         if (MaxConcurrentChecks < 1) validation.Error("max_concurrent_checks", "must be at least 1");
+        for (var i = 0; i < TrustedProxies.Count; i++)
+            if (!System.Net.IPAddress.TryParse(TrustedProxies[i], out _) && !System.Net.IPNetwork.TryParse(TrustedProxies[i], out _))
+                validation.Error($"trusted_proxies[{i}]", $"\"{TrustedProxies[i]}\" is neither an IP address (192.0.2.10) nor a network (10.0.0.0/8)");
+    }
+}
+
+/// <summary>The <c>server.login_limit:</c> section.</summary>
+public sealed record LoginLimitConfig : IValidatableConfig
+{
+    [Description("Logins allowed per client address, and per user name, in each window.")]
+    public int Attempts { get; init; } = 10;
+
+    [Description("How long the window is; the count starts again after it.")]
+    public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(15);
+
+    public void Validate(ConfigValidation validation)
+    {
+        if (Attempts < 1) validation.Error("attempts", "must be at least 1");
+        if (Window < TimeSpan.FromSeconds(1)) validation.Error("window", "must be at least 1s");
     }
 }
 

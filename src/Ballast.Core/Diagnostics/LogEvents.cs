@@ -4,7 +4,7 @@ namespace Ballast.Core.Diagnostics;
 /// Every log event id of Ballast.Core, Ballast.Storage and Ballast.Server, one class per capability, so that an
 /// operator's filter on an id keeps meaning the same thing and two messages never share one.
 /// Ranges: storage 2000-2999, hosting and supervision 3000-3999 and 7000-7999, monitoring 4000-4999,
-/// alerting 5000-5999, deploy 6000-6999.
+/// alerting 5000-5999, deploy 6000-6999, security 8000-8999.
 /// </summary>
 public static class LogEvents
 {
@@ -85,5 +85,14 @@ public static class LogEvents
         public const int RestoreFailed = 6012;
         public const int StopFailed = 6013;
         public const int ReplicasKilled = 6014;
+    }
+
+    /// <summary>Authentication and access.</summary>
+    public static class Security
+    {
+        public const int TokenTouchFailed = 8001;
+        public const int LoginFailed = 8002;
+        public const int LoginLimited = 8003;
+        public const int LocalCredentialNotWritten = 8004;
     }
 }

@@ -1,6 +1,7 @@
 using Ballast.Core.Alerting;
 using Ballast.Server.Hosting;
 using Ballast.Server.Security;
+using Ballast.Core.Security;
 
 namespace Ballast.Server.Alerting;
 
@@ -22,15 +23,15 @@ public static class AlertingEndpoints
             return Results.Json(list.Select(n => new NotificationView(n.Id, n.Channel, n.Message.Kind.ToString().ToLowerInvariant(),
                 n.Status.ToString().ToLowerInvariant(), n.Attempts, n.CreatedAt, n.NextAttemptAt, n.DeliveredAt, n.LastError, n.Response,
                 AlertText.Subject(n.Message), n.Message.Items.Select(i => i.IncidentId).ToArray())).ToArray(), AlertingJson.Default.IReadOnlyListNotificationView);
-        });
+        }).RequireRole(Role.Viewer);
         var silences = app.MapGroup("/api/v1/silences");
         silences.MapGet("", async (bool? active, ISilenceStore store, TimeProvider time, CancellationToken ct) =>
         {
             var now = time.GetUtcNow();
             return Results.Json((await store.ListSilencesAsync(active == true ? now : null, ct)).Select(s => SilenceView.Of(s, now)).ToArray(),
                 AlertingJson.Default.IReadOnlyListSilenceView);
-        });
-        silences.MapPost("", async (HttpRequest request, ISilenceStore store, AlertPlanner planner, TimeProvider time, HttpResponse response,
+        }).RequireRole(Role.Viewer);
+        silences.MapPost("", async (HttpRequest request, HttpContext context, ISilenceStore store, AlertPlanner planner, TimeProvider time, HttpResponse response,
             CancellationToken ct) =>
         {
             var (body, invalid) = await JsonBody<SilenceRequest>.ReadAsync(request, AlertingJson.Default.SilenceRequest, optional: false, ct);
@@ -44,21 +45,20 @@ public static class AlertingEndpoints
             else return Results.Problem($"give for (a duration such as 2h) or endsAt; got for=\"{body.For}\"", statusCode: 400);
             if (ends <= now) return Results.Problem("the silence would end before it starts", statusCode: 400);
             var silence = new Silence(Guid.CreateVersion7(now).ToString("N"), body.Match.Trim(), now, ends, body.Reason.Trim(),
-                string.IsNullOrWhiteSpace(body.By) ? "api" : body.By.Trim());
-            request.HttpContext.AuditDetail($"match {silence.Match} until {silence.EndsAt:O} by {silence.CreatedBy}: {silence.Reason}");
+                context.Actor(body.By));
+            context.AuditDetail($"match {silence.Match} until {silence.EndsAt:O} by {silence.CreatedBy}: {silence.Reason}");
             await store.AddAsync(silence, ct);
             planner.SetSilences(await store.ListSilencesAsync(cancellationToken: ct));
             response.Headers.Location = $"/api/v1/silences/{silence.Id}";
             return Results.Json(SilenceView.Of(silence, now), AlertingJson.Default.SilenceView, statusCode: StatusCodes.Status201Created);
-        });
-        silences.MapPost("/{id}/expire", async (string id, HttpRequest request, ISilenceStore store, AlertPlanner planner, TimeProvider time,
+        }).RequireRole(Role.Responder);
+        silences.MapPost("/{id}/expire", async (string id, ISilenceStore store, AlertPlanner planner, TimeProvider time,
             CancellationToken ct) =>
         {
-            if (CrossSite.Refusal(request) is { } refused) return refused;
             if (!await store.ExpireAsync(id, time.GetUtcNow(), ct)) return Results.Problem($"no unexpired silence with id \"{id}\"", statusCode: 404);
             planner.SetSilences(await store.ListSilencesAsync(cancellationToken: ct));
             return Results.NoContent();
-        });
+        }).RequireRole(Role.Responder);
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using Ballast.Core.Deploy;
 using Ballast.Server.Hosting;
 using Ballast.Server.Security;
+using Ballast.Core.Security;
 
 namespace Ballast.Server.Deploy;
 
@@ -14,7 +15,7 @@ public static class DeployEndpoints
     {
         var services = app.MapGroup("/api/v1/services/{name}");
         services.MapGet("", async (string name, ProcessRuntime runtime) =>
-            await Known(name, async () => Results.Json(await runtime.StatusAsync(name), ProcessRuntimeJson.Default.ServiceStatus)));
+            await Known(name, async () => Results.Json(await runtime.StatusAsync(name), ProcessRuntimeJson.Default.ServiceStatus))).RequireRole(Role.Viewer);
         services.MapPost("/rollouts", async (string name, HttpRequest http, ProcessRuntime runtime, CancellationToken ct) =>
             await Known(name, async () =>
             {
@@ -29,13 +30,13 @@ public static class DeployEndpoints
                 {
                     return Results.Problem(e.Message, statusCode: 422, title: "rollout failed");
                 }
-            }));
+            })).RequireRole(Role.Deployer);
         services.MapGet("/logs", async (string name, string release, ProcessRuntime runtime) =>
-            await Known(name, async () => Results.Json(new ReleaseLogs(release, await runtime.LogsAsync(name, release)), ProcessRuntimeJson.Default.ReleaseLogs)));
+            await Known(name, async () => Results.Json(new ReleaseLogs(release, await runtime.LogsAsync(name, release)), ProcessRuntimeJson.Default.ReleaseLogs))).RequireRole(Role.Viewer);
         services.MapGet("/deploys", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>
-            Results.Json(await store.HistoryAsync(name, Math.Clamp(limit ?? 50, 1, 1000), ct), DeployJson.Default.IReadOnlyListDeployRecord));
+            Results.Json(await store.HistoryAsync(name, Math.Clamp(limit ?? 50, 1, 1000), ct), DeployJson.Default.IReadOnlyListDeployRecord)).RequireRole(Role.Viewer);
         services.MapGet("/backups", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>
-            Results.Json(await store.BackupsAsync(name, Math.Clamp(limit ?? 20, 1, 200), ct), DeployJson.Default.IReadOnlyListStoredBackup));
+            Results.Json(await store.BackupsAsync(name, Math.Clamp(limit ?? 20, 1, 200), ct), DeployJson.Default.IReadOnlyListStoredBackup)).RequireRole(Role.Viewer);
         return app;
     }
 

@@ -6,6 +6,7 @@ using Ballast.Server.Alerting;
 using Ballast.Server.Deploy;
 using Ballast.Server.Monitoring;
 using Ballast.Server.Security;
+using Ballast.Core.Security;
 using Ballast.Storage;
 using Ballast.Storage.Monitoring;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -41,19 +42,19 @@ public static class BallastServer
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             o.SerializerOptions.WriteIndented = false;
         });
-        services.AddBallastMonitoring(time).AddBallastAlerting().AddBallastDeploy().AddBallastStorage(config).AddBallastServer(config);
+        services.AddBallastMonitoring(time).AddBallastAlerting().AddBallastDeploy().AddBallastStorage(config).AddBallastServer(config).AddBallastSecurity(config);
         configureServices?.Invoke(services);
 
         var app = builder.Build();
-        // Audit runs where authentication has named the caller and before authorization may refuse them, so refusals are kept too.
-        app.UseRouting();
-        app.UseAudit();
+        app.UseBallastSecurity();
         app.MapHealthEndpoints();
+        app.MapSessionEndpoints();
         app.MapMonitoringEndpoints();
         app.MapHeartbeatEndpoints();
         app.MapAlertingEndpoints();
         app.MapDeployEndpoints();
         app.MapAuditEndpoints();
+        app.CheckAccessAtStart();
         return app;
     }
 
@@ -95,7 +96,7 @@ public static class BallastServer
     private static void MapHealthEndpoints(this WebApplication app)
     {
         // Ballast's own health, in the same shape it asks of the services it watches.
-        app.MapGet("/health/live", () => Results.Json(new HealthView("pass"), HealthJson.Default.HealthView, contentType: HealthContentType));
+        app.MapGet("/health/live", () => Results.Json(new HealthView("pass"), HealthJson.Default.HealthView, contentType: HealthContentType)).Public();
         app.MapGet("/health/ready", (MonitoringService monitoring, MonitoringWriter writer, LoopSupervisor loops, SqlDialect dialect, TimeProvider time) =>
         {
             var ready = monitoring.IsReady;
@@ -121,6 +122,6 @@ public static class BallastServer
             var pass = ready && storageOk;
             return Results.Json(new HealthView(!pass ? "fail" : degraded.Count > 0 ? "warn" : "pass", checks), HealthJson.Default.HealthView,
                 contentType: HealthContentType, statusCode: pass ? 200 : 503);
-        });
+        }).Public();
     }
 }

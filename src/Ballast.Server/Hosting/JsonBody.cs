@@ -7,9 +7,9 @@ namespace Ballast.Server.Hosting;
 /// <summary>
 /// A request body read with its contract's source-generated type (the same one the CLI writes it with). A body that
 /// does not fit is the caller's mistake: it answers 400 with what is wrong and where ("endsAt: expected a date and
-/// time such as 2026-11-29T16:00:00Z"), never a 500 or an empty 400. Only a JSON body is read: a browser sends a
-/// cross-site <c>text/plain</c> POST without asking first, so accepting any content type would let any web page change
-/// state through this unauthenticated API (see <see cref="CrossSite"/>).
+/// time such as 2026-11-29T16:00:00Z"), never a 500 or an empty 400. Only a JSON body is read: a form or
+/// <c>text/plain</c> body, which a browser sends cross-site without asking first, is never taken for one (antiforgery,
+/// see <c>SecurityServices</c>, is what stops a cross-site request riding a session cookie).
 /// </summary>
 internal readonly record struct JsonBody<T>(T? Value, IResult? Problem)
 {
@@ -18,7 +18,6 @@ internal readonly record struct JsonBody<T>(T? Value, IResult? Problem)
     /// <summary>The body, or the problem to answer; with <paramref name="optional"/> an empty body is a null value.</summary>
     public static async Task<JsonBody<T>> ReadAsync(HttpRequest request, JsonTypeInfo<T> type, bool optional, CancellationToken cancellationToken)
     {
-        if (CrossSite.Refusal(request) is { } refused) return new(default, refused);
         var json = request.HasJsonContentType();
         // A content type of its own is never taken for JSON, even on an empty body: it is what a page's form sends.
         if (!json && (!optional || request.ContentType is not null)) return Unsupported(request);

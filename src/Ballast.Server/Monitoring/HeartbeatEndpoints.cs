@@ -1,4 +1,5 @@
 using Ballast.Core.Monitoring;
+using Ballast.Server.Security;
 
 namespace Ballast.Server.Monitoring;
 
@@ -14,13 +15,13 @@ public static class HeartbeatEndpoints
     {
         var push = app.MapGroup("/api/push/{token}");
         push.MapMethods("", ["GET", "POST", "HEAD"], (string token, HttpRequest request, MonitoringEngine engine) =>
-            Push(engine, token, HeartbeatSignal.Success, 0, request));
+            Push(engine, token, HeartbeatSignal.Success, 0, request)).Public();
         push.MapMethods("/start", ["GET", "POST", "HEAD"], (string token, HttpRequest request, MonitoringEngine engine) =>
-            Push(engine, token, HeartbeatSignal.Start, 0, request));
+            Push(engine, token, HeartbeatSignal.Start, 0, request)).Public();
         push.MapMethods("/fail", ["GET", "POST", "HEAD"], (string token, HttpRequest request, MonitoringEngine engine) =>
-            Push(engine, token, HeartbeatSignal.Fail, 1, request));
+            Push(engine, token, HeartbeatSignal.Fail, 1, request)).Public();
         push.MapMethods("/{exitCode:int}", ["GET", "POST", "HEAD"], (string token, int exitCode, HttpRequest request, MonitoringEngine engine) =>
-            Push(engine, token, HeartbeatSignal.ExitCode, exitCode, request));
+            Push(engine, token, HeartbeatSignal.ExitCode, exitCode, request)).Public();
         return app;
     }
 

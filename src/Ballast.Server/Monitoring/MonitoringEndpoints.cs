@@ -3,6 +3,7 @@ using Ballast.Core.Alerting;
 using Ballast.Core.Monitoring;
 using Ballast.Server.Hosting;
 using Ballast.Server.Security;
+using Ballast.Core.Security;
 using Ballast.Storage.Monitoring;
 using Ballast.Storage.Security;
 
@@ -35,7 +36,7 @@ public static class MonitoringEndpoints
             }
             return Results.Json(engine.Snapshot().Select(m => Summary(m.Config, m.Status, day, month, config.Current, now)).ToArray(),
                 MonitoringJson.Default.IReadOnlyListMonitorSummary);
-        });
+        }).RequireRole(Role.Viewer);
 
         api.MapGet("/monitors/{name}", async (string name, MonitoringEngine engine, IMonitoringStore store, ConfigState config, TimeProvider time, CancellationToken ct) =>
         {
@@ -57,7 +58,7 @@ public static class MonitoringEndpoints
                 entry.Config.Severity.ToString().ToLowerInvariant(), entry.Config.Tags, entry.Config.Runbook,
                 entry.Config.EffectiveConditions.Select(c => c.Text).ToArray(), ranges,
                 entry.OpenIncident is null ? null : IncidentView.Of(entry.OpenIncident)), MonitoringJson.Default.MonitorDetail);
-        });
+        }).RequireRole(Role.Viewer);
 
         api.MapGet("/monitors/{name}/results", async (string name, string? since, int? limit, MonitoringEngine engine, IMonitoringStore store,
             MonitoringWriter writer, TimeProvider time, CancellationToken ct) =>
@@ -71,29 +72,29 @@ public static class MonitoringEndpoints
                 return Results.Problem($"no monitor named \"{name}\"", statusCode: 404);
             return Results.Json(results.Select(r => new ResultView(r.StartedAt, Math.Round(r.Latency.TotalMilliseconds, 3), r.Passed, r.Status, r.Cause)).ToArray(),
                 MonitoringJson.Default.IReadOnlyListResultView);
-        });
+        }).RequireRole(Role.Viewer);
 
         api.MapGet("/incidents", async (bool? open, string? monitor, int? limit, IMonitoringStore store, CancellationToken ct) =>
             Results.Json((await store.ListIncidentsAsync(open, monitor, Math.Clamp(limit ?? 500, 1, 100_000), ct)).Select(IncidentView.Of).ToArray(),
-                MonitoringJson.Default.IReadOnlyListIncidentView));
+                MonitoringJson.Default.IReadOnlyListIncidentView)).RequireRole(Role.Viewer);
 
-        api.MapPost("/incidents/{id}/ack", async (string id, HttpRequest request, IMonitoringStore store, AlertPlanner planner,
+        api.MapPost("/incidents/{id}/ack", async (string id, HttpRequest request, HttpContext context, IMonitoringStore store, AlertPlanner planner,
             TimeProvider time, CancellationToken ct) =>
         {
-            // The body is optional: who acknowledged, "api" when nobody says.
+            // The body is optional; its "by" counts only for the local CLI (see Access.Actor).
             var (body, invalid) = await JsonBody<AckRequest>.ReadAsync(request, MonitoringJson.Default.AckRequest, optional: true, ct);
             if (invalid is not null) return invalid;
-            var by = string.IsNullOrWhiteSpace(body?.By) ? "api" : body.By.Trim();
-            request.HttpContext.AuditDetail($"by {by}");
+            var by = context.Actor(body?.By);
+            context.AuditDetail($"by {by}");
             if (!await store.AcknowledgeAsync(id, time.GetUtcNow(), by, ct))
                 return Results.Problem($"no open incident with id \"{id}\"", statusCode: 404);
             planner.Acknowledge(id);
             var incident = (await store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: ct)).First(i => i.Id == id);
             return Results.Json(IncidentView.Of(incident), MonitoringJson.Default.IncidentView);
-        });
+        }).RequireRole(Role.Responder);
 
         api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer, StoreRefusals refusals, AuditWriter audit) =>
-            Results.Json(new StatsView(engine.Stats.Snapshot(), writer.Status, refusals.Status, audit.Status), MonitoringJson.Default.StatsView));
+            Results.Json(new StatsView(engine.Stats.Snapshot(), writer.Status, refusals.Status, audit.Status), MonitoringJson.Default.StatsView)).RequireRole(Role.Viewer);
 
         return app;
     }

@@ -14,7 +14,7 @@ public static class AuditEndpoints
     /// <summary>How long a read waits for entries still on their way to the database, so an action just taken is listed.</summary>
     private static readonly TimeSpan FlushWait = TimeSpan.FromSeconds(2);
 
-    /// <summary>Maps the route. Its role (admin) is declared where every route's is.</summary>
+    /// <summary>Maps the route, readable by admins.</summary>
     public static RouteHandlerBuilder MapAuditEndpoints(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/v1/audit", async (string? since, string? who, string? action, int? limit, IAuditStore store, AuditWriter writer,
             TimeProvider time, CancellationToken ct) =>
@@ -39,5 +39,5 @@ public static class AuditEndpoints
             var query = new AuditQuery(from, string.IsNullOrWhiteSpace(who) ? null : who, string.IsNullOrWhiteSpace(action) ? null : action, limit ?? DefaultLimit);
             var entries = await store.ListAsync(query, ct);
             return Results.Json(entries.Select(AuditView.Of).ToArray(), AuditJson.Default.IReadOnlyListAuditView);
-        });
+        }).RequireRole(Role.Admin);
 }

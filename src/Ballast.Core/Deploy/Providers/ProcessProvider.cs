@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ballast.Core.Config;
+using Ballast.Core.Security;
 using CliWrap;
 using CliWrap.Buffered;
 
@@ -19,6 +20,23 @@ public sealed class ProcessProvider(IHttpClientFactory clients) : DeployProvider
 
     private static Uri Server(DeployContext context, string path) => new(context.Ballast.Server.Listen, path);
 
+    /// <summary>Sends a request to the server with this machine's credential (<see cref="LocalCredential.Authorize"/>).</summary>
+    private async Task<HttpResponseMessage> SendAsync(DeployContext context, HttpMethod method, string path, HttpContent? content,
+        CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, Server(context, path)) { Content = content };
+        if (LocalCredential.Authorize(request, context.Ballast) is { } refused) throw new DeployException(refused);
+        return await Http.SendAsync(request, cancellationToken);
+    }
+
+    private async Task<T> GetAsync<T>(DeployContext context, string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type,
+        CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(context, HttpMethod.Get, path, null, cancellationToken);
+        if (!response.IsSuccessStatusCode) throw new DeployException(await Detail(response, cancellationToken));
+        return await response.Content.ReadFromJsonAsync(type, cancellationToken) ?? throw new DeployException($"ballast serve answered nothing for {path}");
+    }
+
     protected override async Task<IReadOnlyList<string>> PreflightAsync(DeployContext context, ProcessServiceConfig process, bool building,
         CancellationToken cancellationToken)
     {
@@ -30,7 +48,7 @@ public sealed class ProcessProvider(IHttpClientFactory clients) : DeployProvider
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            using var response = await Http.GetAsync(Server(context, $"/api/v1/services/{context.Service}"), timeout.Token);
+            using var response = await SendAsync(context, HttpMethod.Get, $"/api/v1/services/{context.Service}", null, timeout.Token);
             if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
                 problems.Add($"ballast serve at {context.Ballast.Server.Listen} does not run {context.Service}: is it running another ballast.yaml?");
             else if (!response.IsSuccessStatusCode)
@@ -100,8 +118,8 @@ public sealed class ProcessProvider(IHttpClientFactory clients) : DeployProvider
         CancellationToken cancellationToken)
     {
         var artifact = context.Resolve(process.Artifact);
-        using var response = await Http.PostAsJsonAsync(Server(context, $"/api/v1/services/{context.Service}/rollouts"),
-            new RolloutRequest(release, env, Directory.Exists(artifact) ? artifact : null), ProcessRuntimeJson.Default.RolloutRequest, cancellationToken);
+        using var response = await SendAsync(context, HttpMethod.Post, $"/api/v1/services/{context.Service}/rollouts",
+            JsonContent.Create(new RolloutRequest(release, env, Directory.Exists(artifact) ? artifact : null), ProcessRuntimeJson.Default.RolloutRequest), cancellationToken);
         if (!response.IsSuccessStatusCode) throw new DeployException(await Detail(response, cancellationToken));
         var result = await response.Content.ReadFromJsonAsync(ProcessRuntimeJson.Default.RolloutResult, cancellationToken)
                      ?? throw new DeployException("the server's rollout answer was empty");
@@ -114,15 +132,14 @@ public sealed class ProcessProvider(IHttpClientFactory clients) : DeployProvider
     }
 
     private async Task<ServiceStatus> StatusAsync(DeployContext context, CancellationToken cancellationToken) =>
-        await Http.GetFromJsonAsync(Server(context, $"/api/v1/services/{context.Service}"), ProcessRuntimeJson.Default.ServiceStatus, cancellationToken)
-        ?? throw new DeployException($"ballast serve answered nothing for {context.Service}");
+        await GetAsync(context, $"/api/v1/services/{context.Service}", ProcessRuntimeJson.Default.ServiceStatus, cancellationToken);
 
     protected override async Task<IReadOnlyList<string>> LogsAsync(DeployContext context, ProcessServiceConfig process, string release,
         CancellationToken cancellationToken)
     {
-        var logs = await Http.GetFromJsonAsync(Server(context, $"/api/v1/services/{context.Service}/logs?release={Uri.EscapeDataString(release)}"),
+        var logs = await GetAsync(context, $"/api/v1/services/{context.Service}/logs?release={Uri.EscapeDataString(release)}",
             ProcessRuntimeJson.Default.ReleaseLogs, cancellationToken);
-        return logs?.Lines ?? [];
+        return logs.Lines;
     }
 
     protected override Uri? DefaultBaseUrl(DeployContext context, ProcessServiceConfig process) => process.Listen;

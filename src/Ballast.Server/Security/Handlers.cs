@@ -1,0 +1,105 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Ballast.Core.Diagnostics;
+using Ballast.Core.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Ballast.Server.Security;
+
+/// <summary>The identities Ballast's handlers make: a name and one role claim per role included.</summary>
+public static class BallastIdentity
+{
+    public static ClaimsPrincipal Principal(string name, Role role, string scheme)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, name), new(ClaimTypes.Name, name) };
+        claims.AddRange(role.Included().Select(r => new Claim(ClaimTypes.Role, r.Name())));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, ClaimTypes.Name, ClaimTypes.Role));
+    }
+
+    /// <summary>The highest role of <paramref name="user"/>.</summary>
+    public static Role? RoleOf(ClaimsPrincipal user) => Roles.All.Where(r => user.IsInRole(r.Name())).Cast<Role?>().LastOrDefault();
+}
+
+/// <summary><c>Authorization: Bearer blt_…</c>: an API token, looked up by its SHA-256 through <see cref="IdentityCache"/>.</summary>
+internal sealed partial class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    IdentityCache cache, IIdentityStore store, TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Bearer";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!AuthorizationHeader.TryGet(Request, SchemeName, out var secret)) return AuthenticateResult.NoResult();
+        var hash = ApiTokenSecret.Hash(secret);
+        var token = await cache.TokenAsync(hash, Context.RequestAborted);
+        // The lookup is by hash, so a match is already equal; comparing again in constant time keeps it so whatever the store does.
+        if (token is null || !ApiTokenSecret.HashesEqual(token.Hash, hash)) return AuthenticateResult.Fail("the API token is not known");
+        var now = time.GetUtcNow();
+        if (token.RevokedAt is not null) return AuthenticateResult.Fail($"the API token \"{token.Name}\" was revoked");
+        if (!token.IsValid(now)) return AuthenticateResult.Fail($"the API token \"{token.Name}\" expired at {token.ExpiresAt:yyyy-MM-dd HH:mm} UTC");
+        if (cache.ShouldTouch(token, now))
+        {
+            try
+            {
+                await store.TouchTokenAsync(token.Id, now, Context.RequestAborted);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Last-used is for the admin's list; storage being away must not lock machines out.
+                LogTouchFailed(Logger, token.Name, e.Message);
+            }
+        }
+        return AuthenticateResult.Success(new AuthenticationTicket(BallastIdentity.Principal(token.Name, token.Role, SchemeName), SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message ?? "no API token was sent";
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await Results.Problem($"{Request.Method} {Request.Path} refused: {failure}", statusCode: StatusCodes.Status401Unauthorized,
+            title: "not authenticated").ExecuteAsync(Context);
+    }
+
+    [LoggerMessage(EventId = LogEvents.Security.TokenTouchFailed, Level = LogLevel.Warning, Message = "could not record the use of API token {Token}: {Error}")]
+    private static partial void LogTouchFailed(ILogger logger, string token, string error);
+}
+
+/// <summary><c>Authorization: Local SECRET</c>: the CLI on the server's own machine, accepted only from loopback.</summary>
+internal sealed class LocalCredentialHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    LocalSecret secret) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!AuthorizationHeader.TryGet(Request, LocalCredential.Scheme, out var presented)) return Task.FromResult(AuthenticateResult.NoResult());
+        if (Context.Connection.RemoteIpAddress is not { } remote || !IPAddress.IsLoopback(remote))
+            return Task.FromResult(AuthenticateResult.Fail("the local credential is accepted only from this machine (loopback)"));
+        if (!secret.Matches(presented)) return Task.FromResult(AuthenticateResult.Fail("the local credential is not this server's (it was restarted?)"));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(
+            BallastIdentity.Principal(LocalCredential.IdentityName, Role.Admin, LocalCredential.Scheme), LocalCredential.Scheme)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message ?? "no credential was sent";
+        await Results.Problem($"{Request.Method} {Request.Path} refused: {failure}", statusCode: StatusCodes.Status401Unauthorized,
+            title: "not authenticated").ExecuteAsync(Context);
+    }
+}
+
+internal static class AuthorizationHeader
+{
+    /// <summary>The credential of an <c>Authorization: SCHEME credential</c> header.</summary>
+    public static bool TryGet(HttpRequest request, string scheme, out string credential)
+    {
+        credential = "";
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith(scheme + " ", StringComparison.OrdinalIgnoreCase)) return false;
+        credential = header[(scheme.Length + 1)..].Trim();
+        return credential.Length > 0;
+    }
+
+    /// <summary>The scheme an <c>Authorization</c> header names, or null when there is none.</summary>
+    public static string? SchemeOf(HttpRequest request) =>
+        request.Headers.Authorization.ToString() is { Length: > 0 } header ? header.Split(' ', 2)[0] : null;
+}

@@ -1,0 +1,44 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Ballast.Core.Config;
+using Ballast.Server.Hosting;
+
+namespace Ballast.Server.Security;
+
+/// <summary>
+/// Logins per user name, on top of the per-address limit the rate limiter middleware applies to the login route: a
+/// guesser spread over many addresses still gets <c>server.login_limit.attempts</c> tries per name and window.
+/// </summary>
+public sealed class LoginLimiter : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _byName;
+
+    public LoginLimiter(ConfigState config)
+    {
+        var limit = config.Current.Server.LoginLimit;
+        _byName = PartitionedRateLimiter.Create<string, string>(name => RateLimitPartition.GetFixedWindowLimiter(name, _ => Options(limit)));
+    }
+
+    /// <summary>A lease for one login as <paramref name="name"/>; not acquired when the name used up its window.</summary>
+    public RateLimitLease Acquire(string name) => _byName.AttemptAcquire(name.ToLowerInvariant());
+
+    internal static FixedWindowRateLimiterOptions Options(LoginLimitConfig limit) => new()
+    {
+        PermitLimit = limit.Attempts,
+        Window = limit.Window,
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    /// <summary>429 with Retry-After and a sentence saying when to try again.</summary>
+    internal static async ValueTask RejectAsync(HttpContext context, RateLimitLease lease, string per)
+    {
+        var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await Results.Problem($"too many logins {per}: try again in {seconds} s (server.login_limit)",
+            statusCode: StatusCodes.Status429TooManyRequests, title: "too many logins").ExecuteAsync(context);
+    }
+
+    public void Dispose() => _byName.Dispose();
+}

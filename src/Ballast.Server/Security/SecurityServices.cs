@@ -1,0 +1,163 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using Ballast.Core.Config;
+using Ballast.Core.Security;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Ballast.Server.Security;
+
+/// <summary>
+/// Authentication (cookie sessions for people, API tokens for machines, the local credential for the CLI on this
+/// machine), one authorization policy per role, antiforgery for cookie-borne requests, the login rate limit and
+/// forwarded headers from trusted proxies only: all ASP.NET Core's own.
+/// </summary>
+public static class SecurityServices
+{
+    /// <summary>The scheme that picks one of the three by the request's <c>Authorization</c> header.</summary>
+    public const string DefaultScheme = "Ballast";
+
+    /// <summary>The cookie session's scheme name.</summary>
+    public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+
+    /// <summary>The header a cookie-authenticated state-changing request carries its antiforgery token in.</summary>
+    public const string AntiforgeryHeader = "X-CSRF-TOKEN";
+
+    /// <summary>The rate limiter policy of <c>POST /api/v1/session</c>, per client address.</summary>
+    public const string LoginPolicy = "login";
+
+    public static IServiceCollection AddBallastSecurity(this IServiceCollection services, BallastConfig config)
+    {
+        services.AddSingleton<LocalSecret>();
+        services.AddSingleton<IdentityCache>();
+        services.AddSingleton<LoginLimiter>();
+        // First of all hosted services: a server with an undeclared route must not start anything.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<AccessCheck>()));
+        services.AddSingleton<AccessCheck>();
+
+        services.AddAuthentication(DefaultScheme)
+            .AddPolicyScheme(DefaultScheme, "Ballast", o => o.ForwardDefaultSelector = context =>
+                AuthorizationHeader.SchemeOf(context.Request) switch
+                {
+                    { } s when s.Equals(ApiTokenHandler.SchemeName, StringComparison.OrdinalIgnoreCase) => ApiTokenHandler.SchemeName,
+                    { } s when s.Equals(LocalCredential.Scheme, StringComparison.OrdinalIgnoreCase) => LocalCredential.Scheme,
+                    _ => CookieScheme,
+                })
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, LocalCredentialHandler>(LocalCredential.Scheme, null)
+            .AddCookie(CookieScheme, o =>
+            {
+                o.Cookie.Name = "ballast_session";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                // An API answers 401 and 403; there is no login page to redirect to.
+                o.Events.OnRedirectToLogin = c => Refuse(c.HttpContext, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = c => Refuse(c.HttpContext, StatusCodes.Status403Forbidden);
+                o.Events.OnValidatePrincipal = ValidateSessionAsync;
+            });
+        services.AddAuthorization(o =>
+        {
+            foreach (var role in Roles.All) o.AddPolicy(Access.Policy(role), p => p.RequireAuthenticatedUser().RequireRole(role.Name()));
+            // Only reached by a route AccessCheck would have refused; kept so such a route is closed, not open.
+            o.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireRole(Role.Admin.Name()).Build();
+        });
+        services.AddAntiforgery(o =>
+        {
+            o.HeaderName = AntiforgeryHeader;
+            o.Cookie.Name = "ballast_antiforgery";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        var limit = config.Server.LoginLimit;
+        services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(LoginPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => LoginLimiter.Options(limit)));
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = (context, _) => LoginLimiter.RejectAsync(context.HttpContext, context.Lease, "from this address");
+        });
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // Only the proxies the config names: the defaults trust loopback, which would let anything on this machine
+            // (or a proxy not meant to) claim any client address.
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var entry in config.Server.TrustedProxies)
+            {
+                if (IPAddress.TryParse(entry, out var address)) o.KnownProxies.Add(address);
+                else o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(entry));
+            }
+        });
+        return services;
+    }
+
+    /// <summary>The middleware, in order: forwarded headers, routing, rate limit, authentication, audit, authorization, antiforgery.</summary>
+    public static WebApplication UseBallastSecurity(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<Hosting.ConfigState>().Current.Server.TrustedProxies.Count > 0) app.UseForwardedHeaders();
+        app.UseRouting();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        // Audit runs where authentication has named the caller and before authorization may refuse them, so refusals are kept too.
+        app.UseAudit();
+        app.UseAuthorization();
+        app.Use(RequireAntiforgeryAsync);
+        return app;
+    }
+
+    /// <summary>Hands the route sources to <see cref="AccessCheck"/>; call after every route is mapped.</summary>
+    public static void CheckAccessAtStart(this WebApplication app) =>
+        app.Services.GetRequiredService<AccessCheck>().Sources = ((IEndpointRouteBuilder)app).DataSources;
+
+    /// <summary>
+    /// A state-changing request authenticated by the session cookie must carry the antiforgery token: a browser sends
+    /// the cookie with a request another site's page makes, but that page cannot read the token. Bearer tokens and the
+    /// local credential are never sent by a browser on its own, so they need none.
+    /// </summary>
+    private static async Task RequireAntiforgeryAsync(HttpContext context, RequestDelegate next)
+    {
+        var method = context.Request.Method;
+        var safe = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
+        if (!safe && context.User.Identity is { IsAuthenticated: true, AuthenticationType: CookieScheme })
+        {
+            var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                await Results.Problem($"{method} {context.Request.Path} refused: a request authenticated by the session cookie must send the "
+                                      + $"antiforgery token from GET /api/v1/session in the {AntiforgeryHeader} header",
+                    statusCode: StatusCodes.Status403Forbidden, title: "antiforgery token missing or invalid").ExecuteAsync(context);
+                return;
+            }
+        }
+        await next(context);
+    }
+
+    /// <summary>A session ends within <see cref="IdentityCache.Lifetime"/> of its user being removed; a changed role applies as soon.</summary>
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var name = context.Principal?.Identity?.Name;
+        var user = name is null ? null : await context.HttpContext.RequestServices.GetRequiredService<IdentityCache>().UserAsync(name, context.HttpContext.RequestAborted);
+        if (user is null)
+        {
+            context.RejectPrincipal();
+            return;
+        }
+        if (BallastIdentity.RoleOf(context.Principal!) != user.Role)
+        {
+            context.ReplacePrincipal(BallastIdentity.Principal(user.Name, user.Role, CookieScheme));
+            context.ShouldRenew = true;
+        }
+    }
+
+    private static Task Refuse(HttpContext context, int status) => Results.Problem(
+        status == StatusCodes.Status401Unauthorized
+            ? $"{context.Request.Method} {context.Request.Path} needs credentials: log in (POST /api/v1/session), or send an API token as Authorization: Bearer"
+            : $"{context.Request.Method} {context.Request.Path} needs a role {context.User.Identity?.Name} does not have",
+        statusCode: status, title: status == StatusCodes.Status401Unauthorized ? "not authenticated" : "forbidden").ExecuteAsync(context);
+}

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ballast.Core.Diagnostics;
+using Ballast.Core.Security;
+using Ballast.Server.Hosting;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+
+namespace Ballast.Server.Security;
+
+/// <summary>Body of <c>POST /api/v1/session</c>.</summary>
+public sealed record LoginRequest(string? Name, string? Password);
+
+/// <summary>
+/// Who the caller is (<c>GET /api/v1/session</c>, and the answer to a login): name, role, how it authenticated, and
+/// for a cookie session the antiforgery token its state-changing requests must send in <c>X-CSRF-TOKEN</c>.
+/// </summary>
+public sealed record SessionView(string Name, string Role, string Scheme, string? AntiforgeryToken);
+
+/// <summary>A user as <c>GET /api/v1/users</c> lists them (never the password hash).</summary>
+public sealed record UserView(string Name, string Role, DateTimeOffset CreatedAt);
+
+/// <summary>An API token as <c>GET /api/v1/tokens</c> lists them (never the secret or its hash).</summary>
+public sealed record TokenView(string Name, string Role, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+
+/// <summary>The session, user and token API as the server writes it and clients read it.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(SessionView))]
+[JsonSerializable(typeof(IReadOnlyList<UserView>))]
+[JsonSerializable(typeof(IReadOnlyList<TokenView>))]
+public sealed partial class SessionJson : JsonSerializerContext;
+
+/// <summary>Logging in and out with a name and password: a cookie session.</summary>
+public static partial class SessionEndpoints
+{
+    public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
+    {
+        var session = app.MapGroup("/api/v1/session");
+        session.MapPost("", LoginAsync).Public().RequireRateLimiting(SecurityServices.LoginPolicy);
+        session.MapGet("", (HttpContext context, IAntiforgery antiforgery) => View(context, antiforgery)).RequireRole(Role.Viewer);
+        session.MapDelete("", async (HttpContext context) =>
+        {
+            await context.SignOutAsync(SecurityServices.CookieScheme);
+            return Results.NoContent();
+        }).RequireRole(Role.Viewer);
+        // Users and tokens are made with the CLI on the server's machine (a secret is shown once, where it is made);
+        // over HTTP an admin lists them and revokes a token.
+        app.MapGet("/api/v1/users", async (IIdentityStore store, CancellationToken ct) =>
+            Results.Json((await store.ListUsersAsync(ct)).Select(u => new UserView(u.Name, u.Role.Name(), u.CreatedAt)).ToArray(),
+                SessionJson.Default.IReadOnlyListUserView)).RequireRole(Role.Admin);
+        app.MapGet("/api/v1/tokens", async (IIdentityStore store, CancellationToken ct) =>
+            Results.Json((await store.ListTokensAsync(ct)).Select(t => new TokenView(t.Name, t.Role.Name(), t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt))
+                .ToArray(), SessionJson.Default.IReadOnlyListTokenView)).RequireRole(Role.Admin);
+        app.MapPost("/api/v1/tokens/{name}/revoke", async (string name, IIdentityStore store, TimeProvider time, CancellationToken ct) =>
+            await store.RevokeTokenAsync(name, time.GetUtcNow(), ct)
+                ? Results.NoContent()
+                : Results.Problem($"no unrevoked token named \"{name}\"", statusCode: StatusCodes.Status404NotFound)).RequireRole(Role.Admin);
+        return app;
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext context, IdentityCache cache, IIdentityStore store, LoginLimiter limiter,
+        IAntiforgery antiforgery, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var (body, invalid) = await JsonBody<LoginRequest>.ReadAsync(context.Request, SessionJson.Default.LoginRequest, optional: false, ct);
+        if (body is null) return invalid!;
+        if (string.IsNullOrWhiteSpace(body.Name) || string.IsNullOrEmpty(body.Password))
+            return Results.Problem("name and password are required", statusCode: StatusCodes.Status400BadRequest, title: "invalid request body");
+        var log = loggers.CreateLogger("Ballast.Server.Security.Login");
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        using var lease = limiter.Acquire(body.Name);
+        if (!lease.IsAcquired)
+        {
+            LogLimited(log, body.Name, address);
+            await LoginLimiter.RejectAsync(context, lease, $"as \"{body.Name}\"");
+            return Results.Empty;
+        }
+        // Read fresh, not from the cache: a password just changed must count at once. An unknown name is checked
+        // against a dummy hash, so both failures take the same time.
+        var user = await store.FindUserAsync(body.Name.Trim(), ct);
+        if (!Passwords.Verify(user, body.Password))
+        {
+            LogFailed(log, body.Name, address);
+            return Results.Problem("wrong name or password", statusCode: StatusCodes.Status401Unauthorized, title: "login failed");
+        }
+        var principal = BallastIdentity.Principal(user!.Name, user.Role, SecurityServices.CookieScheme);
+        await context.SignInAsync(SecurityServices.CookieScheme, principal);
+        // The antiforgery token is bound to the identity: made for the one just signed in, not the anonymous caller.
+        context.User = principal;
+        return View(context, antiforgery);
+    }
+
+    private static IResult View(HttpContext context, IAntiforgery antiforgery)
+    {
+        var identity = context.User.Identity!;
+        var cookie = identity.AuthenticationType == SecurityServices.CookieScheme;
+        var token = cookie ? antiforgery.GetAndStoreTokens(context).RequestToken : null;
+        var role = BallastIdentity.RoleOf(context.User)?.Name() ?? "none";
+        return Results.Json(new SessionView(identity.Name ?? "", role, identity.AuthenticationType ?? "", token), SessionJson.Default.SessionView);
+    }
+
+    [LoggerMessage(EventId = LogEvents.Security.LoginFailed, Level = LogLevel.Information, Message = "failed login as {Name} from {Address}")]
+    private static partial void LogFailed(ILogger logger, string name, string address);
+
+    [LoggerMessage(EventId = LogEvents.Security.LoginLimited, Level = LogLevel.Warning, Message = "login as {Name} from {Address} refused: too many attempts")]
+    private static partial void LogLimited(ILogger logger, string name, string address);
+}

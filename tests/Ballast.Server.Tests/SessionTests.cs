@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Ballast.Core.Security;
+using Ballast.Server.Security;
+using Ballast.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ballast.Server.Tests;
+
+/// <summary>People's cookie sessions and machines' API tokens against a real server, on SQLite and PostgreSQL.</summary>
+public sealed class SessionTests
+{
+    private const string Monitors = """
+          - name: backup
+            type: heartbeat
+            period: 1h
+            token: b4ckup-t0ken
+        """;
+
+    private const string Password = "correct horse battery";
+
+    public static TheoryData<string> Backends => new("sqlite", "postgres");
+
+    private static async Task<string?> StorageAsync(string backend) =>
+        backend == "sqlite" ? null : (await TestPostgres.CreateDatabaseAsync()).ToString();
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Login_RightPassword_WhoAmI_LogoutNeedsTheAntiforgeryToken_ThenTheSessionIsOver(string backend)
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors, storage: await StorageAsync(backend));
+        await server.CreateUserAsync("alice", Role.Responder, Password);
+        var (browser, token) = await server.LoginAsync("alice", Password);
+        using var _ = browser;
+
+        var me = await browser.GetFromJsonAsync("/api/v1/session", SessionJson.Default.SessionView);
+        using var rollout = await browser.PostAsync("/api/v1/services/api/rollouts", Json("{}"));
+        using var forgedLogout = await browser.DeleteAsync("/api/v1/session");
+        using var logout = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/session") { Headers = { { SecurityServices.AntiforgeryHeader, token } } };
+        using var loggedOut = await browser.SendAsync(logout);
+        using var after = await browser.GetAsync("/api/v1/monitors");
+
+        Assert.Equal(("alice", "responder", "Cookies"), (me!.Name, me.Role, me.Scheme));
+        Assert.False(string.IsNullOrEmpty(me.AntiforgeryToken));
+        Assert.Equal(HttpStatusCode.Forbidden, rollout.StatusCode); // a responder does not deploy
+        Assert.Equal(HttpStatusCode.Forbidden, forgedLogout.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, loggedOut.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task Login_WrongPasswordOrUnknownName_SameAnswer401()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors);
+        await server.CreateUserAsync("alice", Role.Viewer, Password);
+        using var client = server.NewClient();
+
+        using var wrong = await client.PostAsync("/api/v1/session", Json("""{"name":"alice","password":"guess guess guess"}"""));
+        using var unknown = await client.PostAsync("/api/v1/session", Json("""{"name":"nobody","password":"guess guess guess"}"""));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        Assert.Equal(await wrong.Content.ReadAsStringAsync(), await unknown.Content.ReadAsStringAsync());
+        Assert.Empty(wrong.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies.Where(c => c.StartsWith("ballast_session", StringComparison.Ordinal)) : []);
+    }
+
+    [Fact]
+    public async Task Login_TwentyWrongPasswords_RateLimited429_ThenAfterTheWindowTheRightOneWorks()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors, serverYaml: "login_limit: { attempts: 5, window: 2s }");
+        await server.CreateUserAsync("alice", Role.Viewer, Password);
+        using var client = server.NewClient();
+
+        var statuses = new List<HttpStatusCode>();
+        TimeSpan retryAfter = default;
+        string detail = "";
+        for (var i = 0; i < 20; i++)
+        {
+            using var answer = await client.PostAsync("/api/v1/session", Json("""{"name":"alice","password":"not the password"}"""));
+            statuses.Add(answer.StatusCode);
+            if (answer.StatusCode != HttpStatusCode.TooManyRequests) continue;
+            retryAfter = answer.Headers.RetryAfter?.Delta ?? retryAfter;
+            detail = await answer.Content.ReadAsStringAsync();
+        }
+        using (var stillLimited = await client.PostAsync("/api/v1/session", Json($$"""{"name":"alice","password":"{{Password}}"}""")))
+            Assert.Equal(HttpStatusCode.TooManyRequests, stillLimited.StatusCode);
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), statuses.Take(5));
+        Assert.All(statuses.Skip(5), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+        Assert.InRange(retryAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        Assert.Contains("too many logins", detail, StringComparison.Ordinal);
+
+        // The limiter's window runs on its own clock (not the TimeProvider): the configured 2 s window is waited out.
+        await Task.Delay(retryAfter + TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken);
+        using var right = await client.PostAsync("/api/v1/session", Json($$"""{"name":"alice","password":"{{Password}}"}"""));
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Token_UsedListedExpiredRevoked_RefusedWithinTheCacheTime(string backend)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero));
+        await using var server = await ServerHarness.StartAsync(Monitors, storage: await StorageAsync(backend), time: time);
+        using var ci = server.NewClient(await server.CreateTokenAsync("ci", Role.Deployer));
+        using var shortLived = server.NewClient(await server.CreateTokenAsync("one-hour", Role.Viewer, TimeSpan.FromHours(1)));
+        var store = server.Services.GetRequiredService<IIdentityStore>();
+
+        using (var me = await ci.GetAsync("/api/v1/session"))
+            Assert.Equal(("ci", "deployer", "Bearer"), await ReadSessionAsync(me));
+        using (var ok = await shortLived.GetAsync("/api/v1/monitors"))
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var listed = await store.ListTokensAsync();
+        Assert.Equal(time.GetUtcNow(), listed.Single(t => t.Name == "ci").LastUsedAt);
+
+        time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        using (var expired = await shortLived.GetAsync("/api/v1/monitors"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
+            Assert.Contains("expired", await expired.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var fresh = await ci.GetAsync("/api/v1/monitors"))
+            Assert.Equal(HttpStatusCode.OK, fresh.StatusCode); // read again from storage now: valid
+        Assert.True(await store.RevokeTokenAsync("ci", time.GetUtcNow()));
+        using (var cached = await ci.GetAsync("/api/v1/monitors"))
+            Assert.Equal(HttpStatusCode.OK, cached.StatusCode); // the cache still has it: at most IdentityCache.Lifetime
+        time.Advance(IdentityCache.Lifetime);
+        using (var revoked = await ci.GetAsync("/api/v1/monitors"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+            Assert.Contains("revoked", await revoked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        var listed2 = await server.GetJsonAsync("/api/v1/tokens");
+        Assert.Contains(listed2.EnumerateArray(), t => t.GetProperty("name").GetString() == "ci" && t.GetProperty("revokedAt").ValueKind == System.Text.Json.JsonValueKind.String);
+        Assert.DoesNotContain("hash", listed2.GetRawText(), StringComparison.OrdinalIgnoreCase);
+        using (var revokeAgain = await server.Client.PostAsync("/api/v1/tokens/ci/revoke", null))
+            Assert.Equal(HttpStatusCode.NotFound, revokeAgain.StatusCode);
+        using (var revokeShort = await server.Client.PostAsync("/api/v1/tokens/one-hour/revoke", null))
+            Assert.Equal(HttpStatusCode.NoContent, revokeShort.StatusCode);
+        using var made = server.NewClient("blt_" + new string('A', 43));
+        using var unknown = await made.GetAsync("/api/v1/monitors");
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task LocalCredential_FromLoopback_ActsAsTheNameTheCliGives_AndTheFileIsOwnerOnly()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors);
+        var path = LocalCredential.PathFor(Core.Config.ConfigLoader.Load(server.ConfigPath).Require());
+        using var local = server.NewClient();
+        local.DefaultRequestHeaders.Authorization = new("Local", (await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken)).Trim());
+        using var wrong = server.NewClient();
+        wrong.DefaultRequestHeaders.Authorization = new("Local", "not-the-secret");
+
+        using var silence = await local.PostAsync("/api/v1/silences", Json("""{"match":"back*","for":"1h","reason":"drill","by":"carol"}"""));
+        using var refused = await wrong.GetAsync("/api/v1/monitors");
+
+        Assert.Equal(HttpStatusCode.Created, silence.StatusCode);
+        Assert.Equal("carol", (await server.GetJsonAsync("/api/v1/silences"))[0].GetProperty("createdBy").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    private static async Task<(string, string, string)> ReadSessionAsync(HttpResponseMessage answer)
+    {
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var view = await answer.Content.ReadFromJsonAsync(SessionJson.Default.SessionView);
+        return (view!.Name, view.Role, view.Scheme);
+    }
+}
