@@ -8,7 +8,6 @@ using Ballast.Storage.Alerting;
 using Ballast.Storage.Deploy;
 using Ballast.Storage.Monitoring;
 using Ballast.Storage.Security;
-using Ballast.Core.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -7,9 +6,6 @@ using Ballast.Server.Security;
 using Ballast.Storage;
 using Ballast.Storage.Security;
 using Ballast.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ballast.Server.Tests;
@@ -21,46 +17,61 @@ public sealed class AuditTests
 
     private static readonly string Monitors = $$"""
           - { name: api, type: tcp, target: "127.0.0.1:{{Closed}}", interval: 200ms, failure_threshold: 1 }
-          - { name: nightly, type: heartbeat, period: 1h }
+          - { name: nightly, type: heartbeat, period: 1h, token: nightly-backup-job-token }
         """;
 
     [Fact]
-    public async Task StateChangingRequests_AreListedInOrder_WithRouteValuesStatusAddressAndDetail_PushAndReadsAreNot()
+    public async Task StateChangingRequests_AreListedInOrder_WithWhoHowRouteValuesStatusAddressAndDetail_PushAndReadsAreNot()
     {
-        var callers = new Callers();
-        await using var server = await ServerHarness.StartAsync(Monitors, configureServices: callers.Register);
+        await using var server = await ServerHarness.StartAsync(Monitors);
         var incident = (await server.EventuallyAsync("/api/v1/incidents?open=true", l => l.GetArrayLength() == 1))[0].GetProperty("id").GetString()!;
+        using var bot = server.NewClient(await server.CreateTokenAsync("oncall-bot", Role.Responder));
+        using var wall = server.NewClient(await server.CreateTokenAsync("wall", Role.Viewer));
+        await server.CreateUserAsync("carol", Role.Responder, "carol's long passphrase");
 
-        var created = await server.Client.PostAsJsonAsync("/api/v1/silences", new { match = "api*", @for = "1h", reason = "restore drill", by = "carol" });
+        // A body's "by" names nobody: the token does.
+        var created = await bot.PostAsJsonAsync("/api/v1/silences", new { match = "api*", @for = "1h", reason = "restore drill", by = "mallory" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var silence = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        Assert.Equal(HttpStatusCode.NoContent, (await server.Client.PostAsync($"/api/v1/silences/{silence}/expire", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await server.Client.PostAsJsonAsync($"/api/v1/incidents/{incident}/ack", new { by = "dave" })).StatusCode);
+        var (browser, antiforgery) = await server.LoginAsync("carol", "carol's long passphrase");
+        using (browser)
+        {
+            using var wrong = server.NewClient();
+            Assert.Equal(HttpStatusCode.Unauthorized,
+                (await wrong.PostAsJsonAsync("/api/v1/session", new { name = "carol", password = "a guess at it" })).StatusCode);
+            using var expire = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/silences/{silence}/expire");
+            expire.Headers.Add("X-CSRF-TOKEN", antiforgery);
+            Assert.Equal(HttpStatusCode.NoContent, (await browser.SendAsync(expire)).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await bot.PostAsJsonAsync($"/api/v1/incidents/{incident}/ack", new { by = "mallory" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await wall.PostAsJsonAsync("/api/v1/silences", new { match = "*", @for = "1h", reason = "quiet" })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await server.Client.PostAsync("/api/v1/silences/no-such-silence/expire", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await server.Client.PostAsync("/api/push/nightly", new StringContent("backup done"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.PostAsync("/api/push/nightly-backup-job-token", new StringContent("backup done"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/v1/silences")).StatusCode);
 
         var entries = await ListAsync(server, "/api/v1/audit");
 
         Assert.Equal(
         [
-            ("POST /api/v1/silences", null, "201"),
-            ("POST /api/v1/silences/{id}/expire", $"id={silence}", "204"),
-            ("POST /api/v1/incidents/{id}/ack", $"id={incident}", "200"),
-            ("POST /api/v1/silences/{id}/expire", "id=no-such-silence", "404"),
-        ], entries.Select(e => (e.Action, e.Target, e.Outcome)));
+            ("oncall-bot", "Bearer", "POST /api/v1/silences", null, "201"),
+            ("carol", "Cookies", "POST /api/v1/session", null, "200"),
+            (AuditEntry.Anonymous, AuditEntry.Anonymous, "POST /api/v1/session", null, "401"),
+            ("carol", "Cookies", "POST /api/v1/silences/{id}/expire", $"id={silence}", "204"),
+            ("oncall-bot", "Bearer", "POST /api/v1/incidents/{id}/ack", $"id={incident}", "200"),
+            ("wall", "Bearer", "POST /api/v1/silences", null, "403"),
+            ("harness-admin", "Bearer", "POST /api/v1/silences/{id}/expire", "id=no-such-silence", "404"),
+        ], entries.Select(e => (e.Who, e.How, e.Action, e.Target, e.Outcome)));
         Assert.All(entries, e => Assert.Equal("127.0.0.1", e.From));
-        // Who and how are whatever authentication made of each request (anonymous until it is configured).
-        Assert.Equal(callers.Seen("/api/v1/silences"), (entries[0].Who, entries[0].How));
-        Assert.Equal(callers.Seen($"/api/v1/incidents/{incident}/ack"), (entries[2].Who, entries[2].How));
         Assert.StartsWith("match api* until ", entries[0].Detail, StringComparison.Ordinal);
-        Assert.EndsWith(" by carol: restore drill", entries[0].Detail, StringComparison.Ordinal);
-        Assert.Equal("by dave", entries[2].Detail);
+        Assert.EndsWith(" by oncall-bot: restore drill", entries[0].Detail, StringComparison.Ordinal);
+        Assert.Equal("as \"carol\"", entries[2].Detail);
+        Assert.Equal("by oncall-bot", entries[4].Detail);
         Assert.True(entries.Zip(entries.Skip(1)).All(p => p.First.At <= p.Second.At && p.First.Id < p.Second.Id));
 
         var silences = await ListAsync(server, "/api/v1/audit?action=" + Uri.EscapeDataString("POST /api/v1/silences"));
         Assert.Equal([$"id={silence}", "id=no-such-silence"], silences.Where(e => e.Target is not null).Select(e => e.Target));
-        Assert.Equal(3, silences.Count);
+        Assert.Equal(4, silences.Count);
+        Assert.Equal(["carol", "carol"], (await ListAsync(server, "/api/v1/audit?who=carol")).Select(e => e.Who));
         Assert.Equal(2, (await ListAsync(server, "/api/v1/audit?limit=2")).Count);
         Assert.Empty(await ListAsync(server, "/api/v1/audit?since=" + Uri.EscapeDataString(TimeProvider.System.GetUtcNow().AddHours(1).ToString("O"))));
         var bad = await server.Client.GetAsync("/api/v1/audit?since=yesterday");
@@ -138,31 +149,5 @@ public sealed class AuditTests
             await Task.Delay(100);
         }
         throw new TimeoutException($"the audit trail never showed what was expected; last answer: {last}");
-    }
-
-    /// <summary>
-    /// What <see cref="HttpContext.User"/> said of each request once the server's pipeline had run, read outside that
-    /// pipeline: the names the audit trail must agree with, whatever authentication the server has.
-    /// </summary>
-    private sealed class Callers : IStartupFilter
-    {
-        private readonly ConcurrentDictionary<string, (string Who, string How)> _seen = new();
-
-        public void Register(IServiceCollection services) => services.AddSingleton<IStartupFilter>(this);
-
-        public (string Who, string How) Seen(string path) => _seen[path];
-
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use(async (context, inner) =>
-            {
-                await inner(context);
-                var identity = context.User.Identity;
-                _seen[context.Request.Path.Value!] = identity is { IsAuthenticated: true }
-                    ? (identity.Name!, identity.AuthenticationType!)
-                    : (AuditEntry.Anonymous, AuditEntry.Anonymous);
-            });
-            next(app);
-        };
     }
 }

@@ -66,6 +66,8 @@ public static partial class SessionEndpoints
         if (body is null) return invalid!;
         if (string.IsNullOrWhiteSpace(body.Name) || string.IsNullOrEmpty(body.Password))
             return Results.Problem("name and password are required", statusCode: StatusCodes.Status400BadRequest, title: "invalid request body");
+        // Who a failed or refused login tried to be: the audit trail's who is still nobody then.
+        context.AuditDetail($"as \"{body.Name}\"");
         var log = loggers.CreateLogger("Ballast.Server.Security.Login");
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         using var lease = limiter.Acquire(body.Name);
