@@ -27,6 +27,7 @@ public static class BallastStorageServices
         services.TryAddSingleton<INotificationStore>(sp => sp.GetRequiredService<SqlNotificationStore>());
         services.TryAddSingleton<ISilenceStore>(sp => sp.GetRequiredService<SqlNotificationStore>());
         services.TryAddSingleton<IDeployStore>(sp => new SqlDeployStore(sp.GetRequiredService<SqlDialect>()));
+        services.TryAddSingleton<IPushTokenStore>(sp => new SqlPushTokenStore(sp.GetRequiredService<SqlDialect>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.TryAddSingleton<MonitoringWriter>();
         services.TryAddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
         return services;

@@ -11,7 +11,19 @@ namespace Ballast.Storage;
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version6(), Version7()];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version6(), Version7(), Version8(), Version9(), Version10()];
+
+    /// <summary>Heartbeat push tokens Ballast generated, by monitor name, so a push URL survives restarts and reloads.</summary>
+    private static string[] Version10() =>
+    [
+        "CREATE TABLE push_tokens (monitor TEXT PRIMARY KEY, token TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    ];
+
+    /// <summary>Reserved.</summary>
+    private static string[] Version9() => [];
+
+    /// <summary>Reserved.</summary>
+    private static string[] Version8() => [];
 
     /// <summary>Deploys remember the commit their release was built from, so a restart or a rollback delivers it again.</summary>
     private static string[] Version7() =>

@@ -63,7 +63,7 @@ public sealed class CheckCommandTests : IDisposable
     [Fact]
     public async Task Check_SecretInConfig_IsNeverPrinted()
     {
-        var path = _dir.Write("ballast.yaml", "monitors:\n  - { name: job, type: heartbeat, period: 1h, token: 'hunter2-secret' }\n");
+        var path = _dir.Write("ballast.yaml", "monitors:\n  - { name: job, type: heartbeat, period: 1h, token: 'hunter2-secret-token' }\n");
 
         var run = await BallastProcess.RunAsync(_dir.Path, "check", "--config", path);
 
