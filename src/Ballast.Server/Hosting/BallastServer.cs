@@ -44,7 +44,6 @@ public static class BallastServer
         configureServices?.Invoke(services);
 
         var app = builder.Build();
-        app.UseTransport();
         app.MapHealthEndpoints();
         app.MapMonitoringEndpoints();
         app.MapHeartbeatEndpoints();

@@ -38,18 +38,24 @@ internal static class ServerTransport
             o.AllowedHosts = server.EffectiveAllowedHosts().ToList();
             o.IncludeFailureMessage = false;
         });
+        // The web host puts its own host filtering first in the pipeline through a startup filter; this one goes before
+        // it (the first registered is the outermost), so even a refused Host header is answered with the headers.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter, OutermostFilter>());
     }
 
-    public static void UseTransport(this WebApplication app)
+    private sealed class OutermostFilter : IStartupFilter
     {
-        // First, so that even a refused Host header is answered with them.
-        app.Use((context, next) =>
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
-            var headers = context.Response.Headers;
-            foreach (var (name, value) in SecurityHeaders) headers[name] = value;
-            return next(context);
-        });
-        app.UseHostFiltering();
+            app.Use((context, inner) =>
+            {
+                var headers = context.Response.Headers;
+                foreach (var (name, value) in SecurityHeaders) headers[name] = value;
+                return inner(context);
+            });
+            app.UseHostFiltering();
+            next(app);
+        };
     }
 
     private static X509Certificate2 Load(string certificate, string key)
