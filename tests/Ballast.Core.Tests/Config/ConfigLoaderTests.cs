@@ -127,6 +127,26 @@ public class ConfigLoaderTests
         Assert.False(result.Ok);
     }
 
+    [Fact]
+    public void Parse_HttpsListenWithoutTlsOrBadAllowedHost_AreErrors()
+    {
+        var result = Parse("server:\n  listen: https://127.0.0.1:7700\n  allowed_hosts: ['http://x.example:80', '*.ok.example.com']\n");
+
+        Assert.Equal(["server.listen", "server.allowed_hosts[0]"], result.Errors.Select(e => e.Path));
+        Assert.Contains("add server.tls", result.Errors[0].Message, StringComparison.Ordinal);
+        Assert.Contains("without scheme or port", result.Errors[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AllowedHosts_Default_ListenHostLocalhostAndPublicHost()
+    {
+        var server = Parse("server:\n  listen: http://10.0.0.5:7700\n  public_url: https://ballast.example.com\n").Require().Server;
+        var wildcard = Parse("server:\n  listen: http://0.0.0.0:7700\n").Require().Server;
+
+        Assert.Equal(["localhost", "10.0.0.5", "ballast.example.com"], server.EffectiveAllowedHosts());
+        Assert.Equal(["localhost"], wildcard.EffectiveAllowedHosts());
+    }
+
     [Theory]
     [InlineData("nightly-backup", "must not be the monitor's name")]
     [InlineData("short-token", "is 11 characters; a push token needs at least 16")]
