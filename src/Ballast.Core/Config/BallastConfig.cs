@@ -112,14 +112,15 @@ public sealed record ServerConfig : IValidatableConfig
     }
 
     /// <summary>
-    /// The Host header values the server answers: <see cref="AllowedHosts"/>, or by default the listen host (unless it
-    /// is a wildcard address), <c>localhost</c> and the <see cref="PublicUrl"/> host.
+    /// The Host header values the server answers: <see cref="AllowedHosts"/>, or by default the listen host (a wildcard
+    /// address too: it is what the CLI, which calls the listen address, sends), <c>localhost</c> and the
+    /// <see cref="PublicUrl"/> host.
     /// </summary>
     public IReadOnlyList<string> EffectiveAllowedHosts()
     {
         if (AllowedHosts is { } configured) return configured;
         var hosts = new List<string> { "localhost" };
-        if (Listen.Host is not ("0.0.0.0" or "[::]" or "*" or "+")) hosts.Add(Listen.Host);
+        hosts.Add(Listen.Host);
         if (PublicUrl is { } publicUrl) hosts.Add(publicUrl.Host);
         return hosts.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
     }
