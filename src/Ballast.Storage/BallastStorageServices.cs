@@ -33,6 +33,7 @@ public static class BallastStorageServices
         services.TryAddSingleton<AuditWriter>();
         services.TryAddSingleton<IAuditSink>(sp => sp.GetRequiredService<AuditWriter>());
         services.TryAddSingleton<IIdentityStore>(sp => new SqlIdentityStore(sp.GetRequiredService<SqlDialect>()));
+        services.TryAddSingleton<IPushTokenStore>(sp => new SqlPushTokenStore(sp.GetRequiredService<SqlDialect>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.TryAddSingleton<MonitoringWriter>();
         services.TryAddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
         return services;

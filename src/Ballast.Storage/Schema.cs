@@ -24,8 +24,11 @@ internal static class Schema
         "CREATE INDEX ix_audit_at ON audit (at)",
     ];
 
-    /// <summary>Reserved.</summary>
-    private static string[] Version10() => [];
+    /// <summary>Heartbeat push tokens Ballast generated, by monitor name, so a push URL survives restarts and reloads.</summary>
+    private static string[] Version10() =>
+    [
+        "CREATE TABLE push_tokens (monitor TEXT PRIMARY KEY, token TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    ];
 
     /// <summary>Reserved.</summary>
     private static string[] Version9() => [];

@@ -63,12 +63,34 @@ public sealed class CheckCommandTests : IDisposable
     [Fact]
     public async Task Check_SecretInConfig_IsNeverPrinted()
     {
-        var path = _dir.Write("ballast.yaml", "monitors:\n  - { name: job, type: heartbeat, period: 1h, token: 'hunter2-secret' }\n");
+        var path = _dir.Write("ballast.yaml", "monitors:\n  - { name: job, type: heartbeat, period: 1h, token: 'hunter2-secret-token' }\n");
 
         var run = await BallastProcess.RunAsync(_dir.Path, "check", "--config", path);
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         Assert.DoesNotContain("hunter2", run.Stdout + run.Stderr);
+    }
+
+    [Fact]
+    public async Task Check_ShowPushUrls_PrintsConfiguredAndGeneratedTokens_TheSameEachTime()
+    {
+        var path = _dir.Write("ballast.yaml", """
+            server: { public_url: "https://ballast.example.com/ops", storage: "sqlite:ballast.db" }
+            monitors:
+              - { name: backup, type: heartbeat, period: 1d, token: b4ckup-push-t0ken-01, push_via_get: true }
+              - { name: sync, type: heartbeat, period: 1h }
+              - { name: api, type: tcp, target: "127.0.0.1:9" }
+            """);
+
+        var first = await BallastProcess.RunAsync(_dir.Path, "check", "--config", path, "--show-push-urls");
+        var second = await BallastProcess.RunAsync(_dir.Path, "check", "--config", path, "--show-push-urls");
+
+        Assert.Equal(ExitCodes.Ok, first.ExitCode);
+        var lines = first.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Matches(@"^backup\s+https://ballast\.example\.com/ops/api/push/b4ckup-push-t0ken-01$", lines[0]);
+        Assert.Matches(@"^sync\s+https://ballast\.example\.com/ops/api/push/[A-Za-z0-9_-]{32}  \(POST\)$", lines[1]);
+        Assert.Equal(first.Stdout, second.Stdout);
     }
 
     public void Dispose() => _dir.Dispose();

@@ -29,7 +29,9 @@ public sealed class ConfigReloadTests : IDisposable
         var log = new RecordingLogger<ConfigReloadService>();
         var supervisorLog = new RecordingLogger<LoopSupervisor>();
         using var supervisor = new LoopSupervisor(_time, supervisorLog);
-        using var service = new ConfigReloadService(state, supervisor, _time, log);
+        // The edits add no heartbeat, so the store is never asked for a token; it is the real one all the same.
+        var tokens = new Ballast.Storage.Monitoring.SqlPushTokenStore(Ballast.Storage.Stores.DialectFor(state.Current.Server, path), _time);
+        using var service = new ConfigReloadService(state, tokens, supervisor, _time, log);
         await service.StartAsync(TestContext.Current.CancellationToken);
 
         var edit = Config("api", "second");

@@ -11,7 +11,7 @@ public sealed class HeartbeatApiTests
           - name: backup
             type: heartbeat
             period: 1h
-            token: b4ckup-t0ken
+            token: b4ckup-push-t0ken-01
         """;
 
     private static string State(JsonElement list) => list[0].GetProperty("state").GetString()!;
@@ -21,20 +21,20 @@ public sealed class HeartbeatApiTests
     {
         await using var server = await ServerHarness.StartAsync(Monitors);
 
-        var ok = await server.Client.GetAsync("/api/push/b4ckup-t0ken");
+        var ok = await server.Client.PostAsync("/api/push/b4ckup-push-t0ken-01", null);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal("OK\n", await ok.Content.ReadAsStringAsync());
         await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "UP");
 
-        await server.Client.PostAsync("/api/push/b4ckup-t0ken/fail", new StringContent("disk full"));
+        await server.Client.PostAsync("/api/push/b4ckup-push-t0ken-01/fail", new StringContent("disk full"));
         var down = await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "DOWN");
         Assert.Equal("job reported failure: disk full", down[0].GetProperty("lastError").GetString());
 
-        await server.Client.PostAsync("/api/push/b4ckup-t0ken/start", null);
-        await server.Client.GetAsync("/api/push/b4ckup-t0ken/0");
+        await server.Client.PostAsync("/api/push/b4ckup-push-t0ken-01/start", null);
+        await server.Client.PostAsync("/api/push/b4ckup-push-t0ken-01/0", null);
         await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "UP");
 
-        await server.Client.GetAsync("/api/push/b4ckup-t0ken/3?msg=pg_dump%20failed");
+        await server.Client.PostAsync("/api/push/b4ckup-push-t0ken-01/3?msg=pg_dump%20failed", null);
         var code = await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "DOWN");
         Assert.Equal("job exited with code 3: pg_dump failed", code[0].GetProperty("lastError").GetString());
         await server.EventuallyAsync("/api/v1/incidents", l => l.GetArrayLength() == 2);
@@ -47,9 +47,9 @@ public sealed class HeartbeatApiTests
         var database = await TestPostgres.CreateDatabaseAsync();
         await using var server = await ServerHarness.StartAsync(Monitors, storage: database.ToString());
 
-        await server.Client.GetAsync("/api/push/b4ckup-t0ken/fail?msg=dump%00failed");
+        await server.Client.PostAsync("/api/push/b4ckup-push-t0ken-01/fail?msg=dump%00failed", null);
         await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "DOWN");
-        await server.Client.GetAsync("/api/push/b4ckup-t0ken");
+        await server.Client.PostAsync("/api/push/b4ckup-push-t0ken-01", null);
 
         // PostgreSQL refuses NUL; cleaned where it came in, both results reach the database and nothing waits behind them.
         var results = await server.EventuallyAsync("/api/v1/monitors/backup/results", l => l.GetArrayLength() == 2);
@@ -63,7 +63,7 @@ public sealed class HeartbeatApiTests
     public async Task Ack_OpenIncident_RecordsWhoAndWhen_UnknownIs404()
     {
         await using var server = await ServerHarness.StartAsync(Monitors);
-        await server.Client.GetAsync("/api/push/b4ckup-t0ken/fail");
+        await server.Client.PostAsync("/api/push/b4ckup-push-t0ken-01/fail", null);
         var open = await server.EventuallyAsync("/api/v1/incidents?open=true", l => l.GetArrayLength() == 1);
         var id = open[0].GetProperty("id").GetString();
 
@@ -102,7 +102,7 @@ public sealed class HeartbeatApiTests
         var start = TimeProvider.System.GetUtcNow().AddMinutes(-1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
         await using var server = await ServerHarness.StartAsync(Monitors, $"maintenance: [ {{ name: restore-drill, monitors: [backup], start: \"{start}\", duration: 1h }} ]");
 
-        await server.Client.GetAsync("/api/push/b4ckup-t0ken/fail");
+        await server.Client.PostAsync("/api/push/b4ckup-push-t0ken-01/fail", null);
         await server.EventuallyAsync("/api/v1/incidents?open=true", l => l.GetArrayLength() == 1);
 
         Assert.Equal("MAINTENANCE", State(await server.GetJsonAsync("/api/v1/monitors")));
@@ -113,7 +113,7 @@ public sealed class HeartbeatApiTests
     {
         await using var server = await ServerHarness.StartAsync(Monitors);
 
-        var response = await server.Client.GetAsync("/api/push/backup");
+        var response = await server.Client.PostAsync("/api/push/backup", null);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("UNKNOWN", State(await server.GetJsonAsync("/api/v1/monitors")));

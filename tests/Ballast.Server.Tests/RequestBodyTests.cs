@@ -14,7 +14,7 @@ public sealed class RequestBodyTests
           - name: backup
             type: heartbeat
             period: 1h
-            token: b4ckup-t0ken
+            token: b4ckup-push-t0ken-01
         """;
 
     private const string Silence = """{"match":"*","for":"30d","reason":"quiet","by":"page"}""";
@@ -22,7 +22,7 @@ public sealed class RequestBodyTests
 
     private static async Task<string> OpenIncidentAsync(ServerHarness server)
     {
-        await server.Client.GetAsync("/api/push/b4ckup-t0ken/fail");
+        await server.Client.PostAsync("/api/push/b4ckup-push-t0ken-01/fail", null);
         var open = await server.EventuallyAsync("/api/v1/incidents?open=true", l => l.GetArrayLength() == 1);
         return open[0].GetProperty("id").GetString()!;
     }

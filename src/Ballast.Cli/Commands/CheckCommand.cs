@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Ballast.Core.Config;
+using Ballast.Core.Monitoring;
 using Ballast.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ballast.Cli.Commands;
 
@@ -10,12 +12,17 @@ internal static class CheckCommand
     public static Command Create()
     {
         var config = ConfigOption.Create();
-        var command = new Command("check", "Validate ballast.yaml: every problem with file:line:column, or a summary") { config };
-        command.SetAction(parse =>
+        var showPushUrls = new Option<bool>("--show-push-urls")
+        {
+            Description = "Print each heartbeat's push URL (with its secret token; tokens not in the config are generated and kept in storage)",
+        };
+        var command = new Command("check", "Validate ballast.yaml: every problem with file:line:column, or a summary") { config, showPushUrls };
+        command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(config)!;
             var loaded = ConfigOption.Load(path);
             if (loaded is null) return ExitCodes.ConfigInvalid;
+            if (parse.GetValue(showPushUrls)) return await StorageGuard.RunAsync(() => PrintPushUrlsAsync(loaded, ct));
             var types = loaded.Monitors.GroupBy(m => m.Type).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
             Console.WriteLine($"{path}: OK");
             Console.WriteLine($"  listen   {loaded.Server.Listen}");
@@ -46,5 +53,25 @@ internal static class CheckCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// One line per heartbeat, name and URL, on stdout (for a crontab line or a job's secret store). A token the config
+    /// does not set comes from storage, where one is generated now if the server has not yet, so both agree.
+    /// </summary>
+    private static async Task<int> PrintPushUrlsAsync(BallastConfig loaded, CancellationToken ct)
+    {
+        var heartbeats = loaded.Monitors.OfType<HeartbeatMonitorConfig>().ToArray();
+        if (heartbeats.Any(h => h.Token is null))
+        {
+            await using var services = new ServiceCollection().AddBallastStorage(loaded).BuildServiceProvider();
+            await services.GetRequiredService<SchemaMigrator>().MigrateAsync(ct);
+            loaded = await PushTokens.ResolveAsync(loaded, services.GetRequiredService<IPushTokenStore>(), ct);
+            heartbeats = loaded.Monitors.OfType<HeartbeatMonitorConfig>().ToArray();
+        }
+        if (heartbeats.Length == 0) Console.Error.WriteLine("no heartbeat monitors in the config");
+        foreach (var heartbeat in heartbeats)
+            Console.WriteLine($"{heartbeat.Name,-28} {PushTokens.PushUrl(loaded.Server, heartbeat.Token!)}{(heartbeat.PushViaGet ? "" : "  (POST)")}");
+        return ExitCodes.Ok;
     }
 }

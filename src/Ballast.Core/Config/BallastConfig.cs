@@ -37,7 +37,7 @@ public sealed record BallastConfig : IValidatableConfig
             var monitor = Monitors[i];
             if (!seen.Add(monitor.Name))
                 validation.Error($"monitors[{i}].name", $"two monitors are named \"{monitor.Name}\"; names must be unique");
-            if (monitor is HeartbeatMonitorConfig heartbeat && !tokens.Add(heartbeat.PushToken))
+            if (monitor is HeartbeatMonitorConfig { Token: { } token } && !tokens.Add(token))
                 validation.Error($"monitors[{i}].token", $"heartbeat \"{monitor.Name}\" uses a push token another heartbeat already uses");
             if (monitor.Channels is { } own) CheckChannels(validation, $"monitors[{i}].channels", own);
         }
@@ -71,8 +71,14 @@ public sealed record BallastConfig : IValidatableConfig
 /// <summary>The <c>server:</c> section.</summary>
 public sealed record ServerConfig : IValidatableConfig
 {
-    [Description("Address the API and push endpoints listen on.")]
+    [Description("Address the API and push endpoints listen on: http://HOST:PORT, or https://HOST:PORT with tls.")]
     public Uri Listen { get; init; } = new("http://127.0.0.1:7700");
+
+    [Description("The certificate an https listen address serves.")]
+    public ServerTlsConfig? Tls { get; init; }
+
+    [Description("Host names (or addresses) requests may name in their Host header; others get 400, which stops DNS rebinding. Defaults to the listen host, localhost and the public_url host. '*.example.com' allows subdomains.")]
+    public IReadOnlyList<string>? AllowedHosts { get; init; }
 
     [Description("Base URL people reach the server at; used for links in alerts. Defaults to listen.")]
     public Uri? PublicUrl { get; init; }
@@ -101,6 +107,47 @@ public sealed record ServerConfig : IValidatableConfig
         for (var i = 0; i < TrustedProxies.Count; i++)
             if (!System.Net.IPAddress.TryParse(TrustedProxies[i], out _) && !System.Net.IPNetwork.TryParse(TrustedProxies[i], out _))
                 validation.Error($"trusted_proxies[{i}]", $"\"{TrustedProxies[i]}\" is neither an IP address (192.0.2.10) nor a network (10.0.0.0/8)");
+        if (Listen.Scheme is not ("http" or "https")) validation.Error("listen", "must be http://HOST:PORT or https://HOST:PORT");
+        else if (Listen.Scheme == "https" && Tls is null)
+            validation.Error("listen", "is https: add server.tls with the certificate and key (PEM files) to serve");
+        else if (Listen.Scheme == "http" && Tls is not null) validation.Error("tls", "is set but listen is http://; make listen https:// or remove tls");
+        if (AllowedHosts is { } hosts)
+        {
+            if (hosts.Count == 0) validation.Error("allowed_hosts", "is empty, which would refuse every request; remove it for the default");
+            for (var i = 0; i < hosts.Count; i++)
+                if (hosts[i] != "*" && Uri.CheckHostName(hosts[i].StartsWith("*.", StringComparison.Ordinal) ? hosts[i][2..] : hosts[i].Trim('[', ']')) == UriHostNameType.Unknown)
+                    validation.Error($"allowed_hosts[{i}]", $"\"{hosts[i]}\" is not a host name or address (write it without scheme or port)");
+        }
+    }
+
+    /// <summary>
+    /// The Host header values the server answers: <see cref="AllowedHosts"/>, or by default the listen host (a wildcard
+    /// address too: it is what the CLI, which calls the listen address, sends), <c>localhost</c> and the
+    /// <see cref="PublicUrl"/> host.
+    /// </summary>
+    public IReadOnlyList<string> EffectiveAllowedHosts()
+    {
+        if (AllowedHosts is { } configured) return configured;
+        var hosts = new List<string> { "localhost" };
+        hosts.Add(Listen.Host);
+        if (PublicUrl is { } publicUrl) hosts.Add(publicUrl.Host);
+        return hosts.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+    }
+}
+
+/// <summary>The <c>server.tls:</c> section: the certificate Kestrel serves on an https listen address.</summary>
+public sealed record ServerTlsConfig : IValidatableConfig
+{
+    [Description("PEM file of the certificate (with its chain after it), relative to this file.")]
+    public string Certificate { get; init; } = "";
+
+    [Description("PEM file of the certificate's private key, relative to this file.")]
+    public string Key { get; init; } = "";
+
+    public void Validate(ConfigValidation validation)
+    {
+        if (string.IsNullOrWhiteSpace(Certificate)) validation.Error("certificate", "is required: the PEM file of the server's certificate");
+        if (string.IsNullOrWhiteSpace(Key)) validation.Error("key", "is required: the PEM file of the certificate's private key");
     }
 }
 

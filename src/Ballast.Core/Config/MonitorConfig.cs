@@ -276,9 +276,12 @@ public sealed record HeartbeatMonitorConfig : MonitorConfig
 {
     private static readonly IReadOnlySet<Placeholder> Offered = Set(Placeholder.Duration);
 
-    [Description("Secret part of the push URL. Defaults to the monitor's name.")]
+    [Description("Secret part of the push URL: at least 16 URL-safe characters, never the monitor's name. When absent, a random one is generated once and kept in storage (ballast check --show-push-urls prints it).")]
     [Secret]
     public string? Token { get; init; }
+
+    [Description("Whether a GET (or HEAD) on the push URL counts as a ping, for crontab one-liners such as curl -fsS URL. Off by default: any web page can make a browser send a GET.")]
+    public bool PushViaGet { get; init; }
 
     [Description("Expected time between pings (use this or schedule).")]
     public TimeSpan? Period { get; init; }
@@ -300,9 +303,8 @@ public sealed record HeartbeatMonitorConfig : MonitorConfig
     public override IReadOnlySet<Placeholder> Placeholders => Offered;
     public override IReadOnlyList<Condition> DefaultConditions => [];
 
-    /// <summary>The token in the push URL.</summary>
-    [ConfigIgnore]
-    public string PushToken => Token ?? Name;
+    /// <summary>The shortest token accepted in the config (16 characters of a URL-safe alphabet are 96 bits and more).</summary>
+    public const int MinTokenLength = 16;
 
     /// <summary>The parsed <see cref="Schedule"/>, when one is set and valid (parsed once, when the key is set).</summary>
     [ConfigIgnore]
@@ -319,6 +321,14 @@ public sealed record HeartbeatMonitorConfig : MonitorConfig
             validation.Error(null, "needs exactly one of period or schedule");
         if (Period is { } period && period < TimeSpan.FromSeconds(1)) validation.Error("period", "must be at least 1s");
         _schedule.Validate(validation);
+        // The name is listed by the monitors API and guessable; a token anyone can read or guess marks a dead job healthy.
+        if (Token is null) return;
+        if (string.Equals(Token, Name, StringComparison.Ordinal))
+            validation.Error("token", "must not be the monitor's name, which anyone who can list monitors reads; remove the key and Ballast generates a random token");
+        else if (Token.Length < MinTokenLength)
+            validation.Error("token", $"is {Token.Length} characters; a push token needs at least {MinTokenLength} (or remove the key and Ballast generates one)");
+        else if (!Monitoring.PushTokens.IsUrlSafe(Token))
+            validation.Error("token", "may hold only letters, digits, '-', '_', '.' and '~', so it can stand in a URL unescaped");
     }
 }
 

@@ -13,6 +13,9 @@ public enum PushOutcome
     Recorded,
     UnknownToken,
     Paused,
+
+    /// <summary>The push came as a GET or HEAD to a heartbeat that does not take them (<c>push_via_get</c>); nothing was recorded.</summary>
+    GetNotAllowed,
 }
 
 /// <summary>
@@ -103,8 +106,11 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
                 _monitors[config.Name] = runtime;
                 runtime.Loop = config.Paused ? existing?.Loop : StartLoop(runtime, existing?.Loop);
             }
-            _byToken = _monitors.Values.Where(r => r.Config is HeartbeatMonitorConfig)
-                .ToDictionary(r => ((HeartbeatMonitorConfig)r.Config).PushToken, StringComparer.Ordinal);
+            // A heartbeat without a token (storage has not given it one) takes no pushes: its name is never a token.
+            var byToken = new Dictionary<string, MonitorRuntime>(StringComparer.Ordinal);
+            foreach (var runtime in _monitors.Values)
+                if (runtime.Config is HeartbeatMonitorConfig { Token: { } token }) byToken.TryAdd(token, runtime);
+            _byToken = byToken;
         }
     }
 
@@ -115,12 +121,13 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
             lock (r.Lock) return (r.Config, r.Machine.Status, r.Machine.OpenIncident);
         }).OrderBy(t => t.Config.Name, StringComparer.Ordinal).ToArray();
 
-    /// <summary>A job's report on its push URL.</summary>
-    public PushOutcome Push(string token, HeartbeatSignal signal, int exitCode = 0, string? message = null)
+    /// <summary>A job's report on its push URL; <paramref name="viaGet"/> when it came as a GET or HEAD.</summary>
+    public PushOutcome Push(string token, HeartbeatSignal signal, int exitCode = 0, string? message = null, bool viaGet = false)
     {
         if (!_byToken.TryGetValue(token, out var runtime)) return PushOutcome.UnknownToken;
-        if (runtime.Config.Paused) return PushOutcome.Paused;
         var config = (HeartbeatMonitorConfig)runtime.Config;
+        if (viaGet && !config.PushViaGet) return PushOutcome.GetNotAllowed;
+        if (config.Paused) return PushOutcome.Paused;
         var clock = runtime.Heartbeat!;
         var now = _time.GetUtcNow();
         lock (runtime.Lock)

@@ -4,8 +4,9 @@ namespace Ballast.Core.Monitoring;
 
 /// <summary>
 /// Text that came from outside (a job's push message, a server's error, a response body) made safe to store: NUL
-/// and unpaired surrogates, which PostgreSQL refuses and which would fail every write they travel in, become U+FFFD,
-/// so the rest of the text and the fact that something was there are kept.
+/// and unpaired surrogates, which PostgreSQL refuses and which would fail every write they travel in, and the other
+/// control characters (terminal escapes that would act on whoever reads the text in a console; tab and line breaks
+/// stay) become U+FFFD, so the rest of the text and the fact that something was there are kept.
 /// </summary>
 public static class StoredText
 {
@@ -22,17 +23,19 @@ public static class StoredText
                 clean.Append(c).Append(text[++i]);
                 continue;
             }
-            clean.Append(c == '\0' || char.IsSurrogate(c) ? '\uFFFD' : c);
+            clean.Append(IsControl(c) || char.IsSurrogate(c) ? '\uFFFD' : c);
         }
         return clean.ToString();
     }
+
+    private static bool IsControl(char c) => char.IsControl(c) && c is not ('\t' or '\n' or '\r');
 
     private static bool IsClean(string text)
     {
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (c == '\0') return false;
+            if (IsControl(c)) return false;
             if (!char.IsSurrogate(c)) continue;
             if (!char.IsHighSurrogate(c) || i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1])) return false;
             i++;

@@ -28,7 +28,7 @@ public static class BallastServer
         Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.UseUrls(config.Server.Listen.GetLeftPart(UriPartial.Authority));
+        builder.ConfigureTransport(config.Server, config.SourcePath);
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning).AddFilter("Yarp", LogLevel.Warning);
@@ -93,11 +93,14 @@ public static class BallastServer
 
     private const string HealthContentType = "application/health+json";
 
-    private static void MapHealthEndpoints(this WebApplication app)
+    private static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        // Ballast's own health, in the same shape it asks of the services it watches.
-        app.MapGet("/health/live", () => Results.Json(new HealthView("pass"), HealthJson.Default.HealthView, contentType: HealthContentType)).Public();
-        app.MapGet("/health/ready", (MonitoringService monitoring, MonitoringWriter writer, LoopSupervisor loops, SqlDialect dialect, TimeProvider time) =>
+        // Ballast's own health, in the same shape it asks of the services it watches. Public, so it takes no body;
+        // routing answers any method but GET with 405.
+        var health = app.MapGroup("/health").Public().AddEndpointFilter((context, next) =>
+            PublicBody.RefuseAny(context.HttpContext.Request) is { } refused ? ValueTask.FromResult<object?>(refused) : next(context));
+        health.MapGet("/live", () => Results.Json(new HealthView("pass"), HealthJson.Default.HealthView, contentType: HealthContentType));
+        health.MapGet("/ready", (MonitoringService monitoring, MonitoringWriter writer, LoopSupervisor loops, SqlDialect dialect, TimeProvider time) =>
         {
             var ready = monitoring.IsReady;
             var storage = writer.Status;
@@ -122,6 +125,6 @@ public static class BallastServer
             var pass = ready && storageOk;
             return Results.Json(new HealthView(!pass ? "fail" : degraded.Count > 0 ? "warn" : "pass", checks), HealthJson.Default.HealthView,
                 contentType: HealthContentType, statusCode: pass ? 200 : 503);
-        }).Public();
+        });
     }
 }

@@ -1,5 +1,6 @@
 using Ballast.Core.Config;
 using Ballast.Core.Diagnostics;
+using Ballast.Core.Monitoring;
 using Ballast.Core.Supervision;
 
 namespace Ballast.Server.Hosting;
@@ -10,7 +11,8 @@ namespace Ballast.Server.Hosting;
 /// editors that replace the file as well as those that write in place. A file that cannot be read for a moment (being
 /// replaced, permissions) fails the loop, which the supervisor restarts.
 /// </summary>
-public sealed partial class ConfigReloadService(ConfigState state, LoopSupervisor supervisor, TimeProvider time, ILogger<ConfigReloadService> log)
+public sealed partial class ConfigReloadService(ConfigState state, IPushTokenStore pushTokens, LoopSupervisor supervisor, TimeProvider time,
+    ILogger<ConfigReloadService> log)
     : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
@@ -39,7 +41,9 @@ public sealed partial class ConfigReloadService(ConfigState state, LoopSuperviso
                 foreach (var error in result.Errors) Log.ConfigProblem(log, error.ToString());
                 continue;
             }
-            var config = result.Config!;
+            // A heartbeat added by the edit gets its token from storage before anything runs it; storage failing
+            // fails the loop, and the edit is applied when the supervisor has restarted it.
+            var config = await PushTokens.ResolveAsync(result.Config!, pushTokens, stoppingToken);
             if (ConfigPrinter.Fingerprint(config.Server) != ConfigPrinter.Fingerprint(state.Current.Server))
                 Log.ServerSettingsNeedRestart(log);
             state.Replace(config);

@@ -16,6 +16,12 @@ public sealed class ConfigState(BallastConfig initial, Func<IEnumerable<IConfigC
 
     public BallastConfig Current => Volatile.Read(ref _current);
 
+    /// <summary>
+    /// Swaps in the same config completed by storage (push tokens generated for heartbeats that name none) without
+    /// telling the listeners: nothing they act on changed.
+    /// </summary>
+    public void Complete(BallastConfig config) => Volatile.Write(ref _current, config);
+
     public void Replace(BallastConfig config)
     {
         Volatile.Write(ref _current, config);

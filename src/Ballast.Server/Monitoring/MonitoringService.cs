@@ -19,6 +19,7 @@ public sealed partial class MonitoringService(
     SqlDialect dialect,
     MonitoringWriter writer,
     MonitoringEngine engine,
+    IPushTokenStore pushTokens,
     ILogger<MonitoringService> log) : BackgroundService, IConfigChangeListener
 {
     private static readonly TimeSpan OpenTimeout = TimeSpan.FromMinutes(2);
@@ -38,6 +39,8 @@ public sealed partial class MonitoringService(
         try
         {
             await migrator.MigrateAsync(timeout.Token);
+            // Before the engine starts: a heartbeat takes pushes only once storage has given it its token.
+            config.Complete(await PushTokens.ResolveAsync(config.Current, pushTokens, timeout.Token));
             statuses = await store.LoadStatusesAsync(timeout.Token);
             open = (await store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: timeout.Token))
                 .GroupBy(i => i.Monitor).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);

@@ -35,7 +35,7 @@ public class ConfigLoaderTests
           - { name: db, type: tcp, target: "${DB_HOST:-127.0.0.1}:5432" }
           - { name: cert, type: tls, target: "api.example.com:443" }
           - { name: dns, type: dns, host: api.example.com, record: aaaa }
-          - { name: backup, type: heartbeat, schedule: "0 3 * * *", grace: 1h, token: s3cret }
+          - { name: backup, type: heartbeat, schedule: "0 3 * * *", grace: 1h, token: s3cret-push-token-0001 }
           - { name: sync, type: heartbeat, period: 10m }
         """;
 
@@ -61,10 +61,10 @@ public class ConfigLoaderTests
         Assert.Equal(TimeSpan.FromHours(1), config.Monitors[2].Interval); // tls default
         Assert.Equal(DnsRecordType.Aaaa, Assert.IsType<DnsMonitorConfig>(config.Monitors[3]).Record);
         var backup = Assert.IsType<HeartbeatMonitorConfig>(config.Monitors[4]);
-        Assert.Equal("s3cret", backup.PushToken);
+        Assert.Equal("s3cret-push-token-0001", backup.Token);
         Assert.Equal(1, backup.FailureThreshold);
         Assert.NotNull(backup.Cron);
-        Assert.Equal("sync", ((HeartbeatMonitorConfig)config.Monitors[5]).PushToken);
+        Assert.Null(((HeartbeatMonitorConfig)config.Monitors[5]).Token); // generated and kept by storage, never the name
     }
 
     [Fact]
@@ -120,11 +120,45 @@ public class ConfigLoaderTests
     public void Parse_SecretValueInError_IsMasked()
     {
         var result = Parse("monitors:\n  - { name: a, type: heartbeat, period: 1m, token: [not, text] }\n");
-        var leaked = Parse("monitors:\n  - { name: a, type: heartbeat, period: 1m, token: hunter2 }\n").Require();
+        var leaked = Parse("monitors:\n  - { name: a, type: heartbeat, period: 1m, token: hunter2-hunter2-hunter2 }\n").Require();
 
         Assert.DoesNotContain("hunter2", ConfigPrinter.Render(leaked));
         Assert.Contains("token: ***", ConfigPrinter.Render(leaked));
         Assert.False(result.Ok);
+    }
+
+    [Fact]
+    public void Parse_HttpsListenWithoutTlsOrBadAllowedHost_AreErrors()
+    {
+        var result = Parse("server:\n  listen: https://127.0.0.1:7700\n  allowed_hosts: ['http://x.example:80', '*.ok.example.com']\n");
+
+        Assert.Equal(["server.listen", "server.allowed_hosts[0]"], result.Errors.Select(e => e.Path));
+        Assert.Contains("add server.tls", result.Errors[0].Message, StringComparison.Ordinal);
+        Assert.Contains("without scheme or port", result.Errors[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AllowedHosts_Default_ListenHostLocalhostAndPublicHost()
+    {
+        var server = Parse("server:\n  listen: http://10.0.0.5:7700\n  public_url: https://ballast.example.com\n").Require().Server;
+        var wildcard = Parse("server:\n  listen: http://0.0.0.0:7700\n").Require().Server;
+
+        Assert.Equal(["localhost", "10.0.0.5", "ballast.example.com"], server.EffectiveAllowedHosts());
+        Assert.Equal(["localhost", "0.0.0.0"], wildcard.EffectiveAllowedHosts()); // what the CLI sends, calling the listen address
+    }
+
+    [Theory]
+    [InlineData("nightly-backup", "must not be the monitor's name")]
+    [InlineData("short-token", "is 11 characters; a push token needs at least 16")]
+    [InlineData("'has a space and is long'", "may hold only letters, digits")]
+    public void Parse_HeartbeatTokenGuessableOrShort_IsAnErrorAtTheToken(string token, string message)
+    {
+        var result = Parse($"monitors:\n  - name: nightly-backup\n    type: heartbeat\n    period: 1h\n    token: {token}\n");
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("monitors[0].token", error.Path);
+        Assert.StartsWith("ballast.yaml:5:12: monitors[0].token: ", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -34,11 +34,13 @@ public sealed class HeartbeatTests : IAsyncDisposable
     private async Task Push(HeartbeatSignal signal, int exitCode = 0, string? message = null)
     {
         await _engine.WhenParkedAsync();
-        Assert.Equal(PushOutcome.Recorded, _engine.Push("nightly", signal, exitCode, message));
+        Assert.Equal(PushOutcome.Recorded, _engine.Push(Token, signal, exitCode, message));
         await _engine.WhenParkedAsync();
     }
 
-    private static HeartbeatMonitorConfig Period() => new() { Name = "nightly", Period = TimeSpan.FromHours(1), Grace = TimeSpan.FromMinutes(5) };
+    private const string Token = "nightly-push-token-0001";
+
+    private static HeartbeatMonitorConfig Period() => new() { Name = "nightly", Token = Token, Period = TimeSpan.FromHours(1), Grace = TimeSpan.FromMinutes(5) };
 
     private MonitorState State => _engine.Snapshot()[0].Status.State;
 
@@ -130,7 +132,7 @@ public sealed class HeartbeatTests : IAsyncDisposable
     public async Task Schedule_MissedRun_GoesDownAtRunPlusGrace()
     {
         // Daily at 03:00 UTC with an hour of grace; it is midnight.
-        Start(new HeartbeatMonitorConfig { Name = "nightly", Schedule = "0 3 * * *", Grace = TimeSpan.FromHours(1) });
+        Start(new HeartbeatMonitorConfig { Name = "nightly", Token = Token, Schedule = "0 3 * * *", Grace = TimeSpan.FromHours(1) });
 
         await Advance(TimeSpan.FromHours(3) + TimeSpan.FromMinutes(5));
         await Push(HeartbeatSignal.Success); // today's run, on time
@@ -149,9 +151,13 @@ public sealed class HeartbeatTests : IAsyncDisposable
         Start(Period() with { Token = "secret-token" });
 
         Assert.Equal(PushOutcome.UnknownToken, _engine.Push("nightly", HeartbeatSignal.Success));
+        Assert.Equal(PushOutcome.GetNotAllowed, _engine.Push("secret-token", HeartbeatSignal.Success, viaGet: true));
+        Assert.Empty(_sink.Records);
         Assert.Equal(PushOutcome.Recorded, _engine.Push("secret-token", HeartbeatSignal.Success));
         _engine.Apply([Period() with { Token = "secret-token", Paused = true }]);
         Assert.Equal(PushOutcome.Paused, _engine.Push("secret-token", HeartbeatSignal.Success));
+        _engine.Apply([Period() with { Token = "secret-token", PushViaGet = true }]);
+        Assert.Equal(PushOutcome.Recorded, _engine.Push("secret-token", HeartbeatSignal.Success, viaGet: true));
         await _engine.WhenParkedAsync();
     }
 
