@@ -23,7 +23,7 @@ public sealed partial class AccessTests
           - name: backup
             type: heartbeat
             period: 1h
-            token: b4ckup-t0ken
+            token: b4ckup-push-t0ken-01
         """;
 
     private sealed record Route(string Method, string Pattern, string Access);

@@ -16,7 +16,7 @@ public sealed class SessionTests
           - name: backup
             type: heartbeat
             period: 1h
-            token: b4ckup-t0ken
+            token: b4ckup-push-t0ken-01
         """;
 
     private const string Password = "correct horse battery";
