@@ -1,3 +1,4 @@
+using Ballast.Core;
 using Ballast.Core.Deploy;
 using Ballast.Server.Hosting;
 
@@ -19,11 +20,21 @@ public static class DeployEndpoints
             {
                 var (request, invalid) = await JsonBody<RolloutRequest>.ReadAsync(http, ProcessRuntimeJson.Default.RolloutRequest, optional: false, ct);
                 if (invalid is not null) return invalid;
+                if (!ReleaseFiles.IsName(request!.Release))
+                    return Results.Problem($"release: \"{ShortText.Truncate(request.Release, 80)}\" is not a release name; name a release `ballast deploy` prepared (letters, digits, '.', '_' and '-'), never a path",
+                        statusCode: 400, title: "invalid request body");
                 try
                 {
+                    var (unexpected, missing) = runtime.EnvMismatch(name, request.Env);
+                    if (unexpected.Count > 0 || missing.Count > 0)
+                        return Results.Problem(
+                            "env: must be exactly the service's configured variables (env, env_file, BALLAST_RELEASE, BALLAST_COMMIT)" +
+                            (unexpected.Count > 0 ? $"; not configured: {string.Join(", ", unexpected.Select(n => ShortText.Truncate(n, 80)))}" : "") +
+                            (missing.Count > 0 ? $"; missing: {string.Join(", ", missing)}" : ""),
+                            statusCode: 422, title: "unexpected environment");
                     return Results.Json(await runtime.RolloutAsync(name, request!, ct), ProcessRuntimeJson.Default.RolloutResult);
                 }
-                catch (RolloutException e)
+                catch (Exception e) when (e is RolloutException or DeployException)
                 {
                     return Results.Problem(e.Message, statusCode: 422, title: "rollout failed");
                 }
