@@ -5,6 +5,7 @@ using Ballast.Core.Deploy;
 using Ballast.Core.Monitoring;
 using Ballast.Storage.Alerting;
 using Ballast.Storage.Deploy;
+using Ballast.Storage.KeyRing;
 using Ballast.Storage.Monitoring;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,6 +30,7 @@ public static class BallastStorageServices
         services.TryAddSingleton<IDeployStore>(sp => new SqlDeployStore(sp.GetRequiredService<SqlDialect>()));
         services.TryAddSingleton<MonitoringWriter>();
         services.TryAddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
+        services.AddBallastKeyRing();
         return services;
     }
 }

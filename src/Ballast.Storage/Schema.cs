@@ -11,7 +11,16 @@ namespace Ballast.Storage;
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version6(), Version7()];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version6(), Version7(), Version8(), Version9()];
+
+    /// <summary>The Data Protection key ring of a PostgreSQL store (a SQLite store keeps its keys in a folder beside the file).</summary>
+    private static string[] Version9() =>
+    [
+        "CREATE TABLE data_protection_keys (name TEXT PRIMARY KEY, xml TEXT NOT NULL)",
+    ];
+
+    /// <summary>Reserved.</summary>
+    private static string[] Version8() => [];
 
     /// <summary>Deploys remember the commit their release was built from, so a restart or a rollback delivers it again.</summary>
     private static string[] Version7() =>

@@ -44,7 +44,9 @@ public static class DeployEndpoints
         services.MapGet("/deploys", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>
             Results.Json(await store.HistoryAsync(name, Math.Clamp(limit ?? 50, 1, 1000), ct), DeployJson.Default.IReadOnlyListDeployRecord));
         services.MapGet("/backups", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>
-            Results.Json(await store.BackupsAsync(name, Math.Clamp(limit ?? 20, 1, 200), ct), DeployJson.Default.IReadOnlyListStoredBackup));
+            // Names and *** only: what was sealed stays sealed, and even a reference says more than a reader needs.
+            Results.Json((await store.BackupsAsync(name, Math.Clamp(limit ?? 20, 1, 200), ct)).Select(b => b with { Content = SpecSealing.Mask(b.Content) }).ToArray(),
+                DeployJson.Default.IReadOnlyListStoredBackup));
         return app;
     }
 
