@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Ballast.Core.Deploy;
 using Ballast.Server.Deploy;
 using Ballast.Testing;
@@ -144,5 +145,27 @@ public sealed class DeployApiSecurityTests
         }
         var kept = await server.Client.GetFromJsonAsync(new Uri("/api/v1/services/api/logs?release=r1", UriKind.Relative), ProcessRuntimeJson.Default.ReleaseLogs);
         Assert.Equal(["r1 started"], kept!.Lines);
+    }
+
+    [Fact]
+    public async Task Backups_ShowEnvironmentNamesAndStars_NeverValues()
+    {
+        var (server, _, _) = await StartAsync();
+        await using var _ = server;
+        var store = server.Services.GetRequiredService<IDeployStore>();
+        var id = await store.AddAsync(new DeployRecord { Service = "api", StartedAt = DateTimeOffset.UnixEpoch, Who = "test" }, CancellationToken.None);
+        // A file kept before values were sealed, as an older Ballast stored it.
+        await store.AddBackupAsync(id, "api", new SpecBackup("deploy.json", """
+            { "containers": { "api": { "image": ":api.web.1", "environment": { "DATABASE_URL": "postgres://u:hunter2-plain@db/api", "REF": "${TOKEN}" } } } }
+            """), DateTimeOffset.UnixEpoch, CancellationToken.None);
+
+        var body = await server.Client.GetStringAsync("/api/v1/services/api/backups");
+
+        var content = JsonNode.Parse(JsonNode.Parse(body)![0]!["content"]!.GetValue<string>())!;
+        var environment = content["containers"]!["api"]!["environment"]!.AsObject();
+        Assert.Equal(["DATABASE_URL", "REF"], environment.Select(p => p.Key));
+        Assert.All(environment, p => Assert.Equal("***", p.Value!.GetValue<string>()));
+        Assert.Equal(":api.web.1", content["containers"]!["api"]!["image"]!.GetValue<string>());
+        Assert.DoesNotContain("hunter2", body, StringComparison.Ordinal);
     }
 }
