@@ -92,4 +92,31 @@ public sealed partial class LightsailDeployTests
     }
 
     private static bool Contains(byte[] content, string secret) => content.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)) >= 0;
+
+    [Fact]
+    public async Task Rollout_CancelledWhileTheAwsCliHoldsTheResolvedFile_DeletesIt()
+    {
+        var config = await ConfigAsync(lightsail: "      call_timeout: 10m");
+        var (pipeline, _) = await PipelineAsync(config);
+        State(s => s["hang"] = "create-container-service-deployment");
+        string[] Resolved() => Directory.GetFiles(Path.GetTempPath(), "ballast-api-*.json");
+        var before = Resolved();
+        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(patience.Token);
+
+        var deploy = pipeline.DeployAsync(config, new DeployRequest("api", Image: Pushed), new RecordingReporter(), stop.Token);
+        while (!File.Exists(Path.Combine(_state, "hanging")))
+        {
+            if (deploy.IsCompleted) Assert.Fail($"the deploy ended before the call hung: {(await deploy).Outcome}");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), patience.Token);
+        }
+        var resolved = Assert.Single(Resolved().Except(before));
+        var mode = File.GetUnixFileMode(resolved);
+        await stop.CancelAsync();
+        var record = await deploy;
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
+        Assert.Equal(DeployOutcome.Failed, record.Outcome);
+        Assert.False(File.Exists(resolved), $"{resolved} outlived the cancelled call");
+    }
 }
