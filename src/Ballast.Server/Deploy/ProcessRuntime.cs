@@ -180,9 +180,11 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
     private async Task<ServiceRuntime> GetAsync(string name)
     {
         var (_, process) = Config(name);
-        var runtime = _services.GetOrAdd(name, _ => new Lazy<Task<ServiceRuntime>>(async () =>
-            new ServiceRuntime(name, await ServiceProxy.StartAsync(process.Listen, process.HealthPath, _loggers),
-                new ReleaseFolders(ReleasesDirectory(name), _log))));
+        // The folder is named by the config's own key, never by the string a request brought.
+        var key = _config.Current.Services.Keys.First(k => k == name);
+        var runtime = _services.GetOrAdd(key, _ => new Lazy<Task<ServiceRuntime>>(async () =>
+            new ServiceRuntime(key, await ServiceProxy.StartAsync(process.Listen, process.HealthPath, _loggers),
+                new ReleaseFolders(ReleasesDirectory(key), _log))));
         try
         {
             return await runtime.Value;
@@ -190,7 +192,7 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         catch (IOException e)
         {
             // The address is taken: forget the attempt, so the next request tries to listen again.
-            _services.TryRemove(KeyValuePair.Create(name, runtime));
+            _services.TryRemove(KeyValuePair.Create(key, runtime));
             throw new RolloutException($"cannot listen on {process.Listen}: {e.Message}");
         }
     }
