@@ -6,6 +6,7 @@ using Ballast.Core.Monitoring;
 using Ballast.Core.Security;
 using Ballast.Storage.Alerting;
 using Ballast.Storage.Deploy;
+using Ballast.Storage.KeyRing;
 using Ballast.Storage.Monitoring;
 using Ballast.Storage.Security;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,6 +37,7 @@ public static class BallastStorageServices
         services.TryAddSingleton<IPushTokenStore>(sp => new SqlPushTokenStore(sp.GetRequiredService<SqlDialect>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.TryAddSingleton<MonitoringWriter>();
         services.TryAddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
+        services.AddBallastKeyRing();
         return services;
     }
 }

@@ -30,8 +30,11 @@ internal static class Schema
         "CREATE TABLE push_tokens (monitor TEXT PRIMARY KEY, token TEXT NOT NULL, created_at BIGINT NOT NULL)",
     ];
 
-    /// <summary>Reserved.</summary>
-    private static string[] Version9() => [];
+    /// <summary>The Data Protection key ring of a PostgreSQL store (a SQLite store keeps its keys in a folder beside the file).</summary>
+    private static string[] Version9() =>
+    [
+        "CREATE TABLE data_protection_keys (name TEXT PRIMARY KEY, xml TEXT NOT NULL)",
+    ];
 
     /// <summary>
     /// Identities: people (name, role, ASP.NET Core Identity password hash) and API tokens (only the SHA-256 of the

@@ -83,8 +83,11 @@ public sealed class DeployStopTests : IDisposable
         Assert.Equal(0, serve.ExitCode);
     }
 
-    private Task<HttpResponseMessage> StartRolloutAsync(string release, Dictionary<string, string>? env = null) =>
-        _service.Http.PostAsJsonAsync(_service.Api("/rollouts"), new { release, env = env ?? [], artifact = _service.Artifact });
+    private Task<HttpResponseMessage> StartRolloutAsync(string release, Dictionary<string, string>? env = null)
+    {
+        _service.Prepare(release);
+        return _service.Http.PostAsJsonAsync(_service.Api("/rollouts"), new { release, env = env ?? [] });
+    }
 
     [Fact]
     public async Task Serve_Stopped_WaitsForAReplicaSlowToExit_AndKillsItAtStopTimeout()

@@ -58,9 +58,14 @@ internal sealed class ProcessServiceHarness : IDisposable
         return serve;
     }
 
+    /// <summary>Copies the artifact into the releases folder as <paramref name="release"/>, as <c>ballast deploy</c> does before it names it.</summary>
+    public void Prepare(string release, string service = "slow") =>
+        Ballast.Core.Deploy.ReleaseFiles.Prepare(Ballast.Core.Deploy.ReleaseFiles.Root(_dir.Path, service), release, Artifact);
+
     public async Task<JsonElement> RolloutAsync(string release)
     {
-        using var response = await Http.PostAsJsonAsync(Api("/rollouts"), new { release, env = new Dictionary<string, string>(), artifact = Artifact });
+        Prepare(release);
+        using var response = await Http.PostAsJsonAsync(Api("/rollouts"), new { release, env = new Dictionary<string, string>() });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);
         return JsonDocument.Parse(body).RootElement;

@@ -46,8 +46,9 @@ public sealed class ServeStopTests : IDisposable
                   stop_timeout: {{StopTimeout.TotalSeconds}}s
             """);
         await _service.RolloutAsync("r1");
+        _service.Prepare("r1", "other");
         using (var other = await _service.Http.PostAsJsonAsync(new Uri($"http://127.0.0.1:{_service.ServerPort}/api/v1/services/other/rollouts"),
-                   new { release = "r1", env = new Dictionary<string, string>(), artifact = _service.Artifact }))
+                   new { release = "r1", env = new Dictionary<string, string>() }))
             Assert.True(other.IsSuccessStatusCode, await other.Content.ReadAsStringAsync());
         _pids.Add(await PidAsync("slow"));
         _pids.Add(await PidAsync("other"));

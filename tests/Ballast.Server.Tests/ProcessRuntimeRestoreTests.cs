@@ -41,7 +41,8 @@ public sealed class ProcessRuntimeRestoreTests
         var artifact = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(server.ConfigPath)!, "artifact")).FullName;
         File.WriteAllText(Path.Combine(artifact, "server.py"), Release);
         var runtime = server.Services.GetRequiredService<ProcessRuntime>();
-        await runtime.RolloutAsync("slow", new RolloutRequest("slow.1", new Dictionary<string, string> { ["STARTS"] = starts, ["BALLAST_COMMIT"] = Commit }, artifact),
+        ReleaseFiles.Prepare(runtime.ReleasesDirectory("slow"), "slow.1", artifact);
+        await runtime.RolloutAsync("slow", new RolloutRequest("slow.1", new Dictionary<string, string> { ["STARTS"] = starts, ["BALLAST_COMMIT"] = Commit }),
             CancellationToken.None);
 
         // slow.1 was built from Commit; 250 failed deploys of later releases (more than any history read holds) came after it, then slow.1 was deployed

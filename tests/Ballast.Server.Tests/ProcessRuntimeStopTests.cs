@@ -72,7 +72,8 @@ public sealed class ProcessRuntimeStopTests
         var pids = new List<int>();
         try
         {
-            await runtime.RolloutAsync("slow", new RolloutRequest("r1", env, artifact), CancellationToken.None);
+            ReleaseFiles.Prepare(runtime.ReleasesDirectory("slow"), "r1", artifact);
+            await runtime.RolloutAsync("slow", new RolloutRequest("r1", env), CancellationToken.None);
             pids.Add(PidOf(Started("r1").Single()));
             File.WriteAllText(Path.Combine(folder, "gate-r1"), "");
             File.WriteAllText(Path.Combine(folder, "gate-r2"), "");
@@ -83,7 +84,8 @@ public sealed class ProcessRuntimeStopTests
             await UntilAsync(() => Started("r1").Length == 2, "the dead replica was never replaced");
             var replacement = PidOf(Started("r1")[1]);
             pids.Add(replacement);
-            var rollout = runtime.RolloutAsync("slow", new RolloutRequest("r2", env, artifact), CancellationToken.None);
+            ReleaseFiles.Prepare(runtime.ReleasesDirectory("slow"), "r2", artifact);
+            var rollout = runtime.RolloutAsync("slow", new RolloutRequest("r2", env), CancellationToken.None);
             await UntilAsync(() => Started("r2").Length == 1, "the rollout of r2 started no replica");
             pids.Add(PidOf(Started("r2")[0]));
             File.Delete(Path.Combine(folder, "gate-r1"));

@@ -3,6 +3,9 @@ using System.Text.RegularExpressions;
 
 namespace Ballast.Core.Config;
 
+/// <summary>A config scalar as written (<see cref="Text"/>, with its <c>${VAR}</c> references) and the environment values it took.</summary>
+public sealed record ConfigReference(string Text, IReadOnlyList<string> Values);
+
 /// <summary>The whole of ballast.yaml.</summary>
 public sealed record BallastConfig : IValidatableConfig
 {
@@ -27,6 +30,14 @@ public sealed record BallastConfig : IValidatableConfig
     /// <summary>Where this config was read from; relative paths in it (a SQLite file) are resolved against its folder.</summary>
     [ConfigIgnore]
     public string? SourcePath { get; init; }
+
+    /// <summary>
+    /// The scalars that held <c>${VAR}</c> references, by key path (<c>services.api.env.DATABASE_URL</c>): the text as
+    /// written, so a file Ballast writes can keep the reference, and the values taken from the environment, so output
+    /// that repeats one can be masked.
+    /// </summary>
+    [ConfigIgnore]
+    public IReadOnlyDictionary<string, ConfigReference> References { get; init; } = new Dictionary<string, ConfigReference>();
 
     public void Validate(ConfigValidation validation)
     {

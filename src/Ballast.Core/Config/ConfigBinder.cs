@@ -10,6 +10,9 @@ namespace Ballast.Core.Config;
 /// </summary>
 internal sealed class ConfigBinder(string file, Func<string, string?> environment, List<ConfigError> errors)
 {
+    /// <summary>Every scalar that held a <c>${VAR}</c> reference, by key path, as written and with the values it took.</summary>
+    public Dictionary<string, ConfigReference> References { get; } = new(StringComparer.Ordinal);
+
     private static readonly MethodInfo ParseScalarMethod =
         typeof(ConfigBinder).GetMethod(nameof(ParseScalar), BindingFlags.NonPublic | BindingFlags.Static)!;
 
@@ -221,7 +224,9 @@ internal sealed class ConfigBinder(string file, Func<string, string?> environmen
     {
         var text = scalar.Value ?? "";
         var problems = new List<EnvironmentSubstitution.Problem>();
-        var expanded = EnvironmentSubstitution.Expand(text, environment, problems);
+        var found = new List<string>();
+        var expanded = EnvironmentSubstitution.Expand(text, environment, problems, found);
+        if (expanded != text || found.Count > 0) References[path] = new ConfigReference(text, found);
         foreach (var p in problems)
             errors.Add(new(file, (int)scalar.Start.Line, (int)scalar.Start.Column + p.Offset + (scalar.Style is YamlDotNet.Core.ScalarStyle.Plain ? 0 : 1), path, p.Message));
         return problems.Count == 0 ? expanded : null;

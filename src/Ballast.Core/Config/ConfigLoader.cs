@@ -59,7 +59,8 @@ public static class ConfigLoader
         if (root is null or YamlScalarNode { Value: null or "" })
             return new(null, [new ConfigError(file, 1, 1, "", "the file is empty; see samples/configs/ for a start")]);
 
-        var config = new ConfigBinder(file, environment, errors).Bind(root, typeof(BallastConfig), "") as BallastConfig;
+        var binder = new ConfigBinder(file, environment, errors);
+        var config = binder.Bind(root, typeof(BallastConfig), "") is BallastConfig bound ? bound with { References = binder.References } : null;
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : a.Column.CompareTo(b.Column));
         return errors.Count == 0 && config is not null ? new(config, errors) : new(null, errors);
     }

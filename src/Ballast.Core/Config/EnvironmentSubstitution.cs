@@ -8,7 +8,8 @@ public static class EnvironmentSubstitution
     /// <summary>A reference that could not be expanded, at <paramref name="Offset"/> in the text.</summary>
     public sealed record Problem(int Offset, string Message);
 
-    public static string Expand(string text, Func<string, string?> lookup, List<Problem> problems)
+    /// <param name="found">Told each value taken from <paramref name="lookup"/> (not defaults): the secrets this text now holds.</param>
+    public static string Expand(string text, Func<string, string?> lookup, List<Problem> problems, List<string>? found = null)
     {
         if (!text.Contains('$', StringComparison.Ordinal)) return text;
         var sb = new StringBuilder(text.Length);
@@ -38,6 +39,7 @@ public static class EnvironmentSubstitution
                 else
                 {
                     var value = lookup(name);
+                    if (!string.IsNullOrEmpty(value) && value != $"${{{name}}}") found?.Add(value);
                     if (string.IsNullOrEmpty(value) && dash >= 0) value = inner[(dash + 2)..];
                     if (value is null)
                         problems.Add(new(i, $"environment variable {name} is not set (give a default with ${{{name}:-value}})"));

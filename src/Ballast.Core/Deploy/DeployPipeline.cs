@@ -13,7 +13,7 @@ public sealed record DeployRequest(string Service, string? Image = null, bool Dr
 /// a failure after the rollout rolls back to the last release that passed verification, which is then verified too.
 /// Every step is reported as it runs and stored with its timing and outcome.
 /// </summary>
-public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDeployStore store, Verifier verifier, TimeProvider time)
+public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDeployStore store, Verifier verifier, TimeProvider time, ISecretSealer sealer)
 {
     /// <summary>A span per deploy step ("deploy rollout"), tagged with the service, release and outcome.</summary>
     public static readonly ActivitySource Activity = new("Ballast.Deploy");
@@ -218,10 +218,8 @@ public sealed class DeployPipeline(IEnumerable<IDeployProvider> providers, IDepl
                       ?? throw new DeployException($"service \"{service}\" has no {ConfigShape.EnumKey(serviceConfig.Provider)}: section");
         var provider = _providers.GetValueOrDefault(section.GetType())
                        ?? throw new DeployException($"the {ConfigShape.EnumKey(serviceConfig.Provider)} provider is not available");
-        var context = new DeployContext(service, serviceConfig, config, reporter, time)
-        {
-            Env = ReleaseEnvironment.Resolve(serviceConfig, Path.GetDirectoryName(config.SourcePath) ?? Directory.GetCurrentDirectory()),
-        };
+        var env = ReleaseEnvironment.Resolve(serviceConfig, Path.GetDirectoryName(config.SourcePath) ?? Directory.GetCurrentDirectory());
+        var context = new DeployContext(service, serviceConfig, config, reporter, time) { Env = env, Secrets = ServiceSecrets.Of(config, service, env), Sealer = sealer };
         var missing = await provider.PreflightAsync(context, building, cancellationToken);
         if (missing.Count > 0) throw new DeployException(string.Join("; ", missing));
         return (context, provider);

@@ -8,7 +8,8 @@ internal sealed class StepFailedException(string step, string reason) : Exceptio
 
 /// <summary>
 /// One deploy or rollback in progress: its steps, its record, its lock. It stands between the pipeline and the
-/// person's reporter, so the detail lines of each step (the diff, each check's result) are stored with the step.
+/// person's reporter, so the detail lines of each step (the diff, each check's result) are stored with the step; the
+/// service's secret values are masked in them (and in every failure) before they are shown or stored.
 /// </summary>
 internal sealed class DeployRun(IDeployStore store, TimeProvider time, BallastConfig config, string service, IDeployReporter reporter, string? kind)
     : IDeployReporter
@@ -16,6 +17,7 @@ internal sealed class DeployRun(IDeployStore store, TimeProvider time, BallastCo
     private readonly List<DeployStep> _steps = [];
     private readonly List<string> _details = [];
     private DeployRecord? _record;
+    private ServiceSecrets _secrets = ServiceSecrets.None;
 
     public string Service => service;
     public string? Release { get; set; }
@@ -43,6 +45,7 @@ internal sealed class DeployRun(IDeployStore store, TimeProvider time, BallastCo
     public (DeployContext, IDeployProvider) Chose((DeployContext Context, IDeployProvider Provider) chosen)
     {
         (Context, Provider) = chosen;
+        _secrets = chosen.Context.Secrets;
         return chosen;
     }
 
@@ -87,7 +90,7 @@ internal sealed class DeployRun(IDeployStore store, TimeProvider time, BallastCo
         {
             // A DeployException says what to do; anything else (the server went away, a tool printed something
             // unexpected) still fails only this step, with what happened, so the deploy can roll back.
-            var reason = e is DeployException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            var reason = _secrets.Apply(e is DeployException ? e.Message : $"{e.GetType().Name}: {e.Message}");
             span?.SetStatus(ActivityStatusCode.Error, reason);
             await RecordAsync(new DeployStep(name, StepOutcome.Failed, startedAt, time.GetElapsedTime(started), reason));
             throw new StepFailedException(name, reason);
@@ -112,6 +115,7 @@ internal sealed class DeployRun(IDeployStore store, TimeProvider time, BallastCo
 
     public void Detail(string line)
     {
+        line = _secrets.Apply(line);
         lock (_details) _details.Add(line);
         reporter.Detail(line);
     }

@@ -30,6 +30,12 @@ public sealed record DeployContext(string Service, ServiceConfig Config, Ballast
 
     /// <summary>The environment releases are deployed with: <c>env_file</c>, then <c>env</c> (read once, at preflight).</summary>
     public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The service's secret values and their references: masked in what is shown and stored, kept as references in files.</summary>
+    public ServiceSecrets Secrets { get; init; } = ServiceSecrets.None;
+
+    /// <summary>Seals what is kept at rest (a spec file's backup), with the key ring the CLI and the server share.</summary>
+    public ISecretSealer? Sealer { get; init; }
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Ballast.Core;
 using Ballast.Core.Deploy;
 using Ballast.Server.Hosting;
 using Ballast.Server.Security;
@@ -21,12 +22,22 @@ public static class DeployEndpoints
             {
                 var (request, invalid) = await JsonBody<RolloutRequest>.ReadAsync(http, ProcessRuntimeJson.Default.RolloutRequest, optional: false, ct);
                 if (invalid is not null) return invalid;
+                if (!ReleaseFiles.IsName(request!.Release))
+                    return Results.Problem($"release: \"{ShortText.Truncate(request.Release, 80)}\" is not a release name; name a release `ballast deploy` prepared (letters, digits, '.', '_' and '-'), never a path",
+                        statusCode: 400, title: "invalid request body");
                 http.HttpContext.AuditDetail($"release {request!.Release}");
                 try
                 {
+                    var (unexpected, missing) = runtime.EnvMismatch(name, request.Env);
+                    if (unexpected.Count > 0 || missing.Count > 0)
+                        return Results.Problem(
+                            "env: must be exactly the service's configured variables (env, env_file, BALLAST_RELEASE, BALLAST_COMMIT)" +
+                            (unexpected.Count > 0 ? $"; not configured: {string.Join(", ", unexpected.Select(n => ShortText.Truncate(n, 80)))}" : "") +
+                            (missing.Count > 0 ? $"; missing: {string.Join(", ", missing)}" : ""),
+                            statusCode: 422, title: "unexpected environment");
                     return Results.Json(await runtime.RolloutAsync(name, request!, ct), ProcessRuntimeJson.Default.RolloutResult);
                 }
-                catch (RolloutException e)
+                catch (Exception e) when (e is RolloutException or DeployException)
                 {
                     return Results.Problem(e.Message, statusCode: 422, title: "rollout failed");
                 }
@@ -36,7 +47,9 @@ public static class DeployEndpoints
         services.MapGet("/deploys", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>
             Results.Json(await store.HistoryAsync(name, Math.Clamp(limit ?? 50, 1, 1000), ct), DeployJson.Default.IReadOnlyListDeployRecord)).RequireRole(Role.Viewer);
         services.MapGet("/backups", async (string name, int? limit, IDeployStore store, CancellationToken ct) =>
-            Results.Json(await store.BackupsAsync(name, Math.Clamp(limit ?? 20, 1, 200), ct), DeployJson.Default.IReadOnlyListStoredBackup)).RequireRole(Role.Viewer);
+            // Names and *** only: what was sealed stays sealed, and even a reference says more than a reader needs.
+            Results.Json((await store.BackupsAsync(name, Math.Clamp(limit ?? 20, 1, 200), ct)).Select(b => b with { Content = SpecSealing.Mask(b.Content) }).ToArray(),
+                DeployJson.Default.IReadOnlyListStoredBackup)).RequireRole(Role.Viewer);
         return app;
     }
 

@@ -1,3 +1,4 @@
+using Ballast.Core;
 using System.Collections.Concurrent;
 using Ballast.Core.Alerting;
 using Ballast.Core.Config;
@@ -40,8 +41,9 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
     }
 
     /// <summary>Where releases' files are kept: .ballast/releases/SERVICE/RELEASE next to ballast.yaml.</summary>
-    public string ReleasesDirectory(string service) =>
-        Path.Combine(Path.GetDirectoryName(_config.Current.SourcePath) ?? Directory.GetCurrentDirectory(), ".ballast", "releases", service);
+    public string ReleasesDirectory(string service) => ReleaseFiles.Root(BaseDirectory, service);
+
+    private string BaseDirectory => Path.GetDirectoryName(_config.Current.SourcePath) ?? Directory.GetCurrentDirectory();
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -87,15 +89,15 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         try
         {
             if ((await _deploys.LastDeployedAsync(name, null, null, _stopping.Token))?.Release is not { } release) return;
-            if (!Directory.Exists(Path.Combine(ReleasesDirectory(name), release)))
+            if ((await GetAsync(name)).Releases.Find(release) is null)
             {
                 DeployLog.RestoreSkipped(_log, name, release, "its files are no longer kept");
                 return;
             }
-            var env = ReleaseEnvironment.Resolve(service, Path.GetDirectoryName(_config.Current.SourcePath) ?? Directory.GetCurrentDirectory());
+            var env = ReleaseEnvironment.Resolve(service, BaseDirectory);
             // With the commit it was deployed with, so /version after a restart reports what it did before.
             var commit = await _deploys.CommitOfAsync(name, release, _stopping.Token);
-            await RolloutAsync(name, new RolloutRequest(release, ReleaseIdentity.Delivered(env, release, commit), null), _stopping.Token);
+            await RolloutAsync(name, new RolloutRequest(release, ReleaseIdentity.Delivered(env, release, commit)), _stopping.Token);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -178,9 +180,11 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
     private async Task<ServiceRuntime> GetAsync(string name)
     {
         var (_, process) = Config(name);
-        var runtime = _services.GetOrAdd(name, _ => new Lazy<Task<ServiceRuntime>>(async () =>
-            new ServiceRuntime(name, await ServiceProxy.StartAsync(process.Listen, process.HealthPath, _loggers),
-                new ReleaseFolders(ReleasesDirectory(name), _log))));
+        // The folder is named by the config's own key, never by the string a request brought.
+        var key = _config.Current.Services.Keys.First(k => k == name);
+        var runtime = _services.GetOrAdd(key, _ => new Lazy<Task<ServiceRuntime>>(async () =>
+            new ServiceRuntime(key, await ServiceProxy.StartAsync(process.Listen, process.HealthPath, _loggers),
+                new ReleaseFolders(ReleasesDirectory(key), _log))));
         try
         {
             return await runtime.Value;
@@ -188,7 +192,7 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         catch (IOException e)
         {
             // The address is taken: forget the attempt, so the next request tries to listen again.
-            _services.TryRemove(KeyValuePair.Create(name, runtime));
+            _services.TryRemove(KeyValuePair.Create(key, runtime));
             throw new RolloutException($"cannot listen on {process.Listen}: {e.Message}");
         }
     }
@@ -201,12 +205,34 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
             runtime.Env.Keys.Order(StringComparer.Ordinal).ToArray(), runtime.Releases.Kept());
     }
 
-    /// <summary>What the replicas of <paramref name="release"/> logged (the live ones, or the files kept for it).</summary>
+    /// <summary>
+    /// What the replicas of <paramref name="release"/> logged (the live ones, or the files kept for it); a release the
+    /// runtime does not know (neither running nor kept) is a <see cref="KeyNotFoundException"/>, and nothing is read.
+    /// </summary>
     public async Task<IReadOnlyList<string>> LogsAsync(string name, string release)
     {
         var runtime = await GetAsync(name);
+        if (runtime.Replicas.All(r => r.Replica.Release != release) && runtime.Releases.Find(release) is null)
+            throw new KeyNotFoundException($"{name} has no release named \"{ShortText.Truncate(release, 80)}\" (kept: {string.Join(", ", runtime.Releases.Kept())})");
         var live = runtime.Replicas.Where(r => r.Replica.Release == release).SelectMany(r => r.Replica.Lines).ToArray();
         return live.Length > 0 ? live : runtime.Releases.Logs(release);
+    }
+
+    /// <summary>
+    /// The variables of <paramref name="env"/> that the service's config does not give it (its <c>env</c> and
+    /// <c>env_file</c>, and the release's identity), and those it gives that <paramref name="env"/> lacks. A rollout must
+    /// carry exactly the configured names: anything else (<c>LD_PRELOAD</c>, <c>DOTNET_STARTUP_HOOKS</c>) would run code
+    /// no one configured.
+    /// </summary>
+    public (IReadOnlyList<string> Unexpected, IReadOnlyList<string> Missing) EnvMismatch(string name, IReadOnlyDictionary<string, string> env)
+    {
+        var (service, _) = Config(name);
+        var configured = ReleaseEnvironment.Resolve(service, BaseDirectory).Keys.ToHashSet(StringComparer.Ordinal);
+        // The release's identity is Ballast's own and not in the config; a release deployed without a known commit lacks BALLAST_COMMIT.
+        var unexpected = env.Keys.Where(n => !configured.Contains(n) && n is not (ServiceConfig.ReleaseVariable or ReleaseIdentity.CommitVariable))
+            .Order(StringComparer.Ordinal).ToArray();
+        var missing = configured.Where(n => !env.ContainsKey(n)).Order(StringComparer.Ordinal).ToArray();
+        return (unexpected, missing);
     }
 
     public async Task<RolloutResult> RolloutAsync(string name, RolloutRequest request, CancellationToken cancellationToken)
@@ -216,7 +242,7 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         await runtime.Rollouts.WaitAsync(cancellationToken);
         try
         {
-            var directory = runtime.Releases.Prepare(request);
+            var directory = runtime.Releases.Prepared(request.Release);
             var started = _time.GetTimestamp();
             var starting = Enumerable.Range(0, service.Scale)
                 .Select(i => _launcher.StartReadyAsync(name, process, request.Release, i, directory, request.Env, cancellationToken)).ToArray();

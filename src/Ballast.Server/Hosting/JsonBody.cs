@@ -1,3 +1,4 @@
+using Ballast.Core;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.Features;
@@ -59,6 +60,12 @@ internal readonly record struct JsonBody<T>(T? Value, IResult? Problem)
         var where = e.LineNumber is { } line && e.BytePositionInLine is { } column ? $" (line {line + 1}, byte {column + 1})" : "";
         var field = e.Path is null or "$" ? null : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path;
         const string Missing = "missing required properties including: ";
+        const string Unmapped = "The JSON property '";
+        if (message.StartsWith(Unmapped, StringComparison.Ordinal) && message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            var unknown = message[Unmapped.Length..message.IndexOf('\'', Unmapped.Length)];
+            return $"{ShortText.Truncate(unknown, 80)}: unknown field ({Fields(type)}){where}";
+        }
         if (message.Contains(Missing, StringComparison.Ordinal))
             return $"the body lacks required fields: {message[(message.IndexOf(Missing, StringComparison.Ordinal) + Missing.Length)..]}";
         var property = field is null ? null : type.Properties.FirstOrDefault(p => p.Name == field.Split('.', '[')[0]);

@@ -23,7 +23,7 @@ namespace Ballast.Core.Tests.Deploy;
 /// The lightsail provider against the stand-in AWS CLI (tests/tools/aws, state in a temp folder) and a local web
 /// server playing the container Lightsail would run: it answers as the ACTIVE deployment's image and environment.
 /// </summary>
-public sealed class LightsailDeployTests : IAsyncDisposable
+public sealed partial class LightsailDeployTests : IAsyncDisposable
 {
     private const string Stale = ":api.web.162";
     private const string Pushed = ":api.web.165";
@@ -123,11 +123,12 @@ public sealed class LightsailDeployTests : IAsyncDisposable
 
     private const string Checklist = "{ post_log: Application successfully started, post_log_timeout: 5s }";
 
-    private async Task<BallastConfig> ConfigAsync(bool withBudget = true, string checklist = Checklist, string onFailure = "rollback", string build = "", string lightsail = "", string service = "")
+    private async Task<BallastConfig> ConfigAsync(bool withBudget = true, string checklist = Checklist, string onFailure = "rollback", string build = "", string lightsail = "", string service = "",
+        string storage = "sqlite:ballast.db", string databaseUrl = "postgres://db/api")
     {
         var baseUrl = await ContainerAsync();
         var yaml = $$"""
-            server: { listen: 'http://127.0.0.1:7700', storage: 'sqlite:ballast.db' }
+            server: { listen: 'http://127.0.0.1:7700', storage: '{{storage}}' }
             services:
               api:
                 provider: lightsail
@@ -144,7 +145,7 @@ public sealed class LightsailDeployTests : IAsyncDisposable
                 scale: 2
                 contract: ballast.contract.json
                 env:
-                  DATABASE_URL: postgres://db/api
+                  DATABASE_URL: {{databaseUrl}}
             {{(withBudget ? "      AI_MAX_TOKENS_CHAT: '4096'" : "")}}
                 verify:
                   base_url: '{{baseUrl}}'

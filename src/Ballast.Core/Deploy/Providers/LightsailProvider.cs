@@ -172,16 +172,19 @@ public sealed partial class LightsailProvider(TimeProvider time, LightsailProvid
         var oldImage = container["image"]?.GetValue<string>();
         lines.Add(oldImage == release ? $"image: {release} (unchanged)" : $"image: {oldImage ?? "(none)"} → {release}");
         var oldEnv = (container["environment"] as JsonObject)?.ToDictionary(p => p.Key, p => p.Value?.ToString() ?? "") ?? [];
-        foreach (var name in env.Keys.Order(StringComparer.Ordinal))
+        // The file in the repository keeps each secret as the reference it was written as; the values exist only in
+        // the temporary file a rollout hands to the AWS CLI.
+        var kept = env.ToDictionary(p => p.Key, p => context.Secrets.Reference(p.Key, p.Value), StringComparer.Ordinal);
+        foreach (var name in kept.Keys.Order(StringComparer.Ordinal))
             if (!oldEnv.TryGetValue(name, out var old)) lines.Add($"+ env {name}=***");
-            else if (old != env[name]) lines.Add($"~ env {name}=***");
+            else if (old != kept[name]) lines.Add($"~ env {name}=***");
         foreach (var name in oldEnv.Keys.Where(n => !env.ContainsKey(n)).Order(StringComparer.Ordinal)) lines.Add($"- env {name}");
         var liveScale = await ScaleAsync(context, lightsail, cancellationToken);
         if (liveScale != context.Config.Scale) lines.Add($"scale: {liveScale?.ToString(CultureInfo.InvariantCulture) ?? "?"} → {context.Config.Scale}");
 
         spec["serviceName"] = lightsail.Service;
         container["image"] = release;
-        container["environment"] = new JsonObject(env.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
+        container["environment"] = new JsonObject(kept.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
         if (spec["publicEndpoint"] is JsonObject endpoint)
         {
             if (endpoint["healthCheck"] is not JsonObject health) endpoint["healthCheck"] = health = [];
@@ -194,13 +197,15 @@ public sealed partial class LightsailProvider(TimeProvider time, LightsailProvid
         var backups = Path.Combine(context.BaseDirectory, ".ballast", "backups", context.Service);
         Directory.CreateDirectory(backups);
         var backup = Path.Combine(backups, $"{Path.GetFileNameWithoutExtension(path)}.{time.GetUtcNow():yyyyMMdd'T'HHmmssfff'Z'}.json");
-        File.Copy(path, backup, overwrite: true);
+        // A file written before references were kept (or by hand) may hold values: what is kept of it is sealed.
+        var sealedText = SpecSealing.Seal(text, context.Sealer ?? throw new InvalidOperationException("a deploy that rewrites a spec needs the key ring (DeployContext.Sealer)"));
+        await File.WriteAllTextAsync(backup, sealedText, cancellationToken);
         foreach (var old in Directory.GetFiles(backups, Path.GetFileNameWithoutExtension(path) + ".*.json").Order(StringComparer.Ordinal).SkipLast(context.Config.KeepReleases))
             File.Delete(old);
         await File.WriteAllTextAsync(path + ".tmp", spec.ToJsonString(Indented) + "\n", cancellationToken);
         File.Move(path + ".tmp", path, overwrite: true);
         lines.Add($"{path} rewritten; the previous one kept as {backup}");
-        return new SpecChange(lines, new SpecBackup(path, text));
+        return new SpecChange(lines, new SpecBackup(path, sealedText));
     }
 
     private async Task<JsonElement> ServiceAsync(DeployContext context, LightsailServiceConfig lightsail, CancellationToken cancellationToken)
@@ -218,8 +223,17 @@ public sealed partial class LightsailProvider(TimeProvider time, LightsailProvid
         if (await ScaleAsync(context, lightsail, cancellationToken) != context.Config.Scale)
             await AwsAsync(context, lightsail, "update-container-service",
                 ["--service-name", lightsail.Service, "--scale", context.Config.Scale.ToString(CultureInfo.InvariantCulture)], cancellationToken);
-        var created = JsonDocument.Parse(await AwsAsync(context, lightsail, "create-container-service-deployment",
-            ["--cli-input-json", "file://" + context.Resolve(lightsail.DeploymentFile)], cancellationToken)).RootElement;
+        JsonElement created;
+        var resolved = await ResolvedSpecAsync(context, lightsail, env, cancellationToken);
+        try
+        {
+            created = JsonDocument.Parse(await AwsAsync(context, lightsail, "create-container-service-deployment",
+                ["--cli-input-json", "file://" + resolved], cancellationToken)).RootElement;
+        }
+        finally
+        {
+            File.Delete(resolved);
+        }
         var version = created.GetProperty("containerService").GetProperty("nextDeployment").GetProperty("version").GetInt32();
         context.Reporter.Detail($"deployment {version} created; waiting for it to become ACTIVE");
 
@@ -245,6 +259,33 @@ public sealed partial class LightsailProvider(TimeProvider time, LightsailProvid
             if (time.GetElapsedTime(started) > lightsail.Timeout)
                 throw new DeployException($"deployment {version} still {state ?? "missing"} after {Config.Duration.Format(lightsail.Timeout)}");
         }
+    }
+
+    /// <summary>
+    /// The deployment file with the values the release is deployed with, in a temporary file only its owner can read
+    /// (0600); the caller deletes it once the AWS CLI has read it, whatever happens.
+    /// </summary>
+    private static async Task<string> ResolvedSpecAsync(DeployContext context, LightsailServiceConfig lightsail, IReadOnlyDictionary<string, string> env,
+        CancellationToken cancellationToken)
+    {
+        var path = context.Resolve(lightsail.DeploymentFile);
+        var spec = JsonNode.Parse(await File.ReadAllTextAsync(path, cancellationToken))?.AsObject() ?? throw new DeployException($"{path} is empty");
+        if (spec["containers"]?[lightsail.Container] is not JsonObject container) throw new DeployException($"{path} has no container \"{lightsail.Container}\"");
+        container["environment"] = new JsonObject(env.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
+        var resolved = Path.Combine(Path.GetTempPath(), $"ballast-{context.Service}-{Guid.NewGuid():N}.json");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            await using var file = new FileStream(resolved, options);
+            await file.WriteAsync(Encoding.UTF8.GetBytes(spec.ToJsonString(Indented)), cancellationToken);
+        }
+        catch
+        {
+            File.Delete(resolved);
+            throw;
+        }
+        return resolved;
     }
 
     protected override async Task<string?> LiveReleaseAsync(DeployContext context, LightsailServiceConfig lightsail, CancellationToken cancellationToken)

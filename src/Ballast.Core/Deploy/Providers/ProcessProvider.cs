@@ -72,7 +72,7 @@ public sealed class ProcessProvider(IHttpClientFactory clients) : DeployProvider
     protected override async Task<ServiceContract?> ContractAsync(DeployContext context, ProcessServiceConfig process, string release,
         CancellationToken cancellationToken)
     {
-        var kept = Path.Combine(context.BaseDirectory, ".ballast", "releases", context.Service, release);
+        var kept = Path.Combine(ReleaseFiles.Root(context.BaseDirectory, context.Service), release);
         var folder = Directory.Exists(kept) ? kept : context.Resolve(process.Artifact);
         var executable = File.Exists(Path.Combine(folder, process.Command)) ? Path.Combine(folder, process.Command) : process.Command;
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30), context.Time);
@@ -117,9 +117,10 @@ public sealed class ProcessProvider(IHttpClientFactory clients) : DeployProvider
     protected override async Task RolloutAsync(DeployContext context, ProcessServiceConfig process, string release, IReadOnlyDictionary<string, string> env,
         CancellationToken cancellationToken)
     {
-        var artifact = context.Resolve(process.Artifact);
+        // The deployer prepares the release's files itself; the server runs only a release it finds there, by name.
+        ReleaseFiles.Prepare(ReleaseFiles.Root(context.BaseDirectory, context.Service), release, context.Resolve(process.Artifact));
         using var response = await SendAsync(context, HttpMethod.Post, $"/api/v1/services/{context.Service}/rollouts",
-            JsonContent.Create(new RolloutRequest(release, env, Directory.Exists(artifact) ? artifact : null), ProcessRuntimeJson.Default.RolloutRequest), cancellationToken);
+            JsonContent.Create(new RolloutRequest(release, env), ProcessRuntimeJson.Default.RolloutRequest), cancellationToken);
         if (!response.IsSuccessStatusCode) throw new DeployException(await Detail(response, cancellationToken));
         var result = await response.Content.ReadFromJsonAsync(ProcessRuntimeJson.Default.RolloutResult, cancellationToken)
                      ?? throw new DeployException("the server's rollout answer was empty");
