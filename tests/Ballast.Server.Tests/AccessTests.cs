@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.RegularExpressions;
 using Ballast.Core.Config;
@@ -71,6 +72,36 @@ public sealed partial class AccessTests
         foreach (var client in tooSmall.Values) client.Dispose();
 
         Assert.Empty(failures);
+    }
+
+    [Fact]
+    public async Task AnonymousRead_NoCredentialReadsEveryViewerRoute_ChangesNothing_WrongCredentialStillRefused()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors, serverYaml: "anonymous_read: true");
+        using var anonymous = server.NewClient();
+        using var wrong = server.NewClient("blt_not-a-token-this-server-made");
+
+        var failures = new List<string>();
+        foreach (var route in RoutesOf(server.Services).Where(r => r.Access != "public"))
+        {
+            var path = PathOf(route.Pattern);
+            // A viewer route reads (404 for the dummy names is a read that found nothing); every other one is refused.
+            HttpStatusCode[] expected = route.Access == "viewer" ? [HttpStatusCode.OK, HttpStatusCode.NotFound, HttpStatusCode.BadRequest, HttpStatusCode.NoContent]
+                : [HttpStatusCode.Forbidden];
+            using (var request = new HttpRequestMessage(new HttpMethod(route.Method), path)
+                   { Content = route.Method == "POST" ? new StringContent("{}", Encoding.UTF8, "application/json") : null })
+            using (var answer = await anonymous.SendAsync(request))
+                if (!expected.Contains(answer.StatusCode)) failures.Add($"{route.Method} {path} anonymously: {(int)answer.StatusCode}");
+            if (route.Method != "GET") continue;
+            using (var answer = await wrong.GetAsync(path))
+                if (answer.StatusCode != HttpStatusCode.Unauthorized) failures.Add($"GET {path} with a wrong token: {(int)answer.StatusCode}");
+        }
+        Assert.Empty(failures);
+
+        var session = await anonymous.GetFromJsonAsync("/api/v1/session", SessionJson.Default.SessionView);
+        Assert.Equal(("anonymous", "viewer"), (session!.Name, session.Role));
+        Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.PostAsync("/api/v1/silences", new StringContent("""{"match":"*","for":"1h","reason":"x"}""", Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Empty((await server.GetJsonAsync("/api/v1/silences")).EnumerateArray());
     }
 
     [Fact]

@@ -109,6 +109,9 @@ public sealed record ServerConfig : IValidatableConfig
     [Description("Addresses (192.0.2.10) or networks (10.0.0.0/8) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; from anyone else they are ignored.")]
     public IReadOnlyList<string> TrustedProxies { get; init; } = [];
 
+    [Description("Lets a request that carries no credential at all read as a viewer (a wall display on a trusted network); it changes nothing, and a wrong credential is still refused.")]
+    public bool AnonymousRead { get; init; }
+
     public void Validate(ConfigValidation validation)
     {
         if (!Storage.StartsWith("sqlite:", StringComparison.Ordinal) && !Storage.StartsWith("postgres://", StringComparison.Ordinal)

@@ -87,6 +87,19 @@ internal sealed class LocalCredentialHandler(IOptionsMonitor<AuthenticationSchem
     }
 }
 
+/// <summary>
+/// A request with no credential at all, on a server with <c>server.anonymous_read</c>: a viewer named
+/// <see cref="AuditEntry.Anonymous"/>, so the audit trail and <c>GET /api/v1/session</c> say who it was.
+/// </summary>
+internal sealed class AnonymousReadHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Anonymous";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(AuthenticateResult.Success(
+        new AuthenticationTicket(BallastIdentity.Principal(AuditEntry.Anonymous, Role.Viewer, SchemeName), SchemeName)));
+}
+
 internal static class AuthorizationHeader
 {
     /// <summary>The credential of an <c>Authorization: SCHEME credential</c> header.</summary>

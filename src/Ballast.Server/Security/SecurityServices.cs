@@ -23,6 +23,9 @@ public static class SecurityServices
     /// <summary>The cookie session's scheme name.</summary>
     public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
 
+    /// <summary>The session cookie's name.</summary>
+    public const string SessionCookie = "ballast_session";
+
     /// <summary>The header a cookie-authenticated state-changing request carries its antiforgery token in.</summary>
     public const string AntiforgeryHeader = "X-CSRF-TOKEN";
 
@@ -38,19 +41,23 @@ public static class SecurityServices
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<AccessCheck>()));
         services.AddSingleton<AccessCheck>();
 
+        var anonymousRead = config.Server.AnonymousRead;
         services.AddAuthentication(DefaultScheme)
             .AddPolicyScheme(DefaultScheme, "Ballast", o => o.ForwardDefaultSelector = context =>
                 AuthorizationHeader.SchemeOf(context.Request) switch
                 {
                     { } s when s.Equals(ApiTokenHandler.SchemeName, StringComparison.OrdinalIgnoreCase) => ApiTokenHandler.SchemeName,
                     { } s when s.Equals(LocalCredential.Scheme, StringComparison.OrdinalIgnoreCase) => LocalCredential.Scheme,
+                    // Only a request with no credential at all: a wrong one must fail in its own scheme, not read anyway.
+                    null when anonymousRead && !context.Request.Cookies.ContainsKey(SessionCookie) => AnonymousReadHandler.SchemeName,
                     _ => CookieScheme,
                 })
             .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, AnonymousReadHandler>(AnonymousReadHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, LocalCredentialHandler>(LocalCredential.Scheme, null)
             .AddCookie(CookieScheme, o =>
             {
-                o.Cookie.Name = "ballast_session";
+                o.Cookie.Name = SessionCookie;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
