@@ -25,6 +25,9 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable
 
     public override string Describe() => _display;
 
+    /// <summary>An advisory lock on a number of Ballast's own, released when the migration's transaction ends.</summary>
+    public override string? MigrationLock => "SELECT pg_advisory_xact_lock(774201)";
+
     /// <summary>Turns a postgres:// URL into Npgsql settings; query parameters such as <c>sslmode</c> pass through.</summary>
     public static NpgsqlConnectionStringBuilder ToConnectionString(string url)
     {

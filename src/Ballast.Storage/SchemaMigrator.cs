@@ -15,18 +15,29 @@ public sealed class SchemaMigrator(SqlDialect dialect)
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
-        int current;
-        await using (var read = Sql.Command(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version"))
-            current = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
         var steps = dialect.Migrations;
-        if (current > steps.Count)
-            throw new InvalidOperationException($"the database is at schema version {current}, newer than this Ballast knows ({steps.Count}); upgrade Ballast");
-        for (var version = current; version < steps.Count; version++)
+        while (true)
         {
+            // The server, a CLI verb and the key ring may migrate the same store at once: each step runs under the
+            // migration lock and first reads where the store is, so a step another one ran is not run twice.
             await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-            foreach (var statement in steps[version]) await ExecuteAsync(connection, tx, statement, cancellationToken);
-            await ExecuteAsync(connection, tx, $"INSERT INTO schema_version (version) VALUES ({version + 1})", cancellationToken);
+            if (dialect.MigrationLock is { } lockStatement) await ExecuteAsync(connection, tx, lockStatement, cancellationToken);
+            await ExecuteAsync(connection, tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
+            int current;
+            await using (var read = Sql.Command(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+            {
+                read.Transaction = tx;
+                current = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+            }
+            if (current > steps.Count)
+                throw new InvalidOperationException($"the database is at schema version {current}, newer than this Ballast knows ({steps.Count}); upgrade Ballast");
+            if (current == steps.Count)
+            {
+                await tx.CommitAsync(cancellationToken);
+                return;
+            }
+            foreach (var statement in steps[current]) await ExecuteAsync(connection, tx, statement, cancellationToken);
+            await ExecuteAsync(connection, tx, $"INSERT INTO schema_version (version) VALUES ({current + 1})", cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
     }

@@ -21,6 +21,12 @@ public abstract class SqlDialect
     public abstract string Describe();
 
     /// <summary>
+    /// A statement that holds every other migration of the same database off until the transaction ends, or null when
+    /// the engine's own write transaction already does (SQLite's is IMMEDIATE).
+    /// </summary>
+    public virtual string? MigrationLock => null;
+
+    /// <summary>
     /// Runs <paramref name="statement"/> for every row, all values as parameters. This default sends multi-row VALUES,
     /// so a batch costs one round trip to a database server; SQLite overrides it with one prepared statement re-run
     /// per row, which skips parsing altogether.

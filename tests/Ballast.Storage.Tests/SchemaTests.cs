@@ -4,8 +4,30 @@ using System.Text.RegularExpressions;
 namespace Ballast.Storage.Tests;
 
 /// <summary>The schema's steps as its source names them: a step called VersionN is the one that brings a database to version N.</summary>
-public sealed class SchemaTests
+public sealed class SchemaTests : IDisposable
 {
+    private readonly StoreBackends _backends = new();
+
+    public void Dispose() => _backends.Dispose();
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Migrate_EightAtOnceOnANewStore_AllSucceed_EachStepRunsOnce(string backend)
+    {
+        var dialect = await _backends.DialectAsync(backend);
+
+        // The server, CLI verbs and the key ring each migrate the store they open; they may start together.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => new SchemaMigrator(dialect).MigrateAsync())));
+
+        await using var connection = await dialect.OpenAsync(CancellationToken.None);
+        await using var read = connection.CreateCommand();
+        read.CommandText = "SELECT version FROM schema_version ORDER BY version";
+        var versions = new List<int>();
+        await using (var reader = await read.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) versions.Add(Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(Enumerable.Range(1, dialect.Migrations.Count), versions);
+    }
+
     [Fact]
     public void Steps_EachVersionMethod_BringsTheDatabaseToTheVersionInItsName()
     {

@@ -10,7 +10,18 @@ namespace Ballast.Storage.KeyRing;
 /// </summary>
 internal sealed class SqlKeyRepository(SqlDialect dialect, SchemaMigrator migrator) : IXmlRepository
 {
-    private readonly Lazy<Task> _migrated = new(() => migrator.MigrateAsync());
+    private readonly Lock _gate = new();
+    private Task? _migrated;
+
+    /// <summary>The store's migration, started once; a failed one (the database was away) is tried again next time, not kept.</summary>
+    private Task MigratedAsync()
+    {
+        lock (_gate)
+        {
+            if (_migrated is null || _migrated.IsFaulted || _migrated.IsCanceled) _migrated = migrator.MigrateAsync();
+            return _migrated;
+        }
+    }
 
     public IReadOnlyCollection<XElement> GetAllElements() => ReadAsync().GetAwaiter().GetResult();
 
@@ -19,7 +30,7 @@ internal sealed class SqlKeyRepository(SqlDialect dialect, SchemaMigrator migrat
     private async Task<IReadOnlyCollection<XElement>> ReadAsync()
     {
         // Data Protection can be asked for a key before the host migrated the store (an antiforgery token at start).
-        await _migrated.Value;
+        await MigratedAsync();
         await using var connection = await dialect.OpenAsync(CancellationToken.None);
         await using var read = Sql.Command(connection, "SELECT xml FROM data_protection_keys ORDER BY name");
         await using var reader = await read.ExecuteReaderAsync();
@@ -30,7 +41,7 @@ internal sealed class SqlKeyRepository(SqlDialect dialect, SchemaMigrator migrat
 
     private async Task StoreAsync(XElement element, string friendlyName)
     {
-        await _migrated.Value;
+        await MigratedAsync();
         await using var connection = await dialect.OpenAsync(CancellationToken.None);
         await using var insert = Sql.Command(connection,
             "INSERT INTO data_protection_keys (name, xml) VALUES (@name, @xml) ON CONFLICT (name) DO UPDATE SET xml = @xml",
