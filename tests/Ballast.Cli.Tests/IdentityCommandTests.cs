@@ -113,6 +113,22 @@ public sealed class IdentityCommandTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Equal(ExitCodes.AccessDenied, revokedCli.ExitCode);
         Assert.Contains("revoked", revokedCli.Stderr, StringComparison.Ordinal);
+
+        // The CLI's own changes are in the audit trail beside the server's: who ran it, how "cli".
+        var audit = await RunAsync(config, ["audit", "--json"]);
+        Assert.Equal(ExitCodes.Ok, audit.ExitCode);
+        var entries = System.Text.Json.JsonDocument.Parse(audit.Stdout).RootElement.EnumerateArray()
+            .Select(e => (Who: e.GetProperty("who").GetString(), How: e.GetProperty("how").GetString(), Action: e.GetProperty("action").GetString(),
+                Target: e.GetProperty("target").GetString(), Outcome: e.GetProperty("outcome").GetString())).ToArray();
+        Assert.Equal(
+        [
+            (Environment.UserName, "cli", "token create", "name=ci", "created"),
+            (Environment.UserName, "cli", "token create", "name=dashboard", "created"),
+            ("ci", "Bearer", "POST /api/v1/silences", null, "201"),
+            ("dashboard", "Bearer", "POST /api/v1/silences", null, "403"),
+            (Environment.UserName, "cli", "token revoke", "name=ci", "revoked"),
+        ], entries);
+        Assert.DoesNotContain(secret, audit.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -37,16 +37,16 @@ public sealed class PushSecurityTests
     public async Task Push_ByMonitorName_Is404AndTheMonitorStaysDown()
     {
         await using var server = await ServerHarness.StartAsync(Configured);
-        await server.Client.PostAsync($"/api/push/{Token}/fail", null);
+        await server.Stranger.PostAsync($"/api/push/{Token}/fail", null);
         await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "DOWN");
 
-        var byName = await server.Client.PostAsync("/api/push/backup", null);
-        var byNameGet = await server.Client.GetAsync("/api/push/backup");
+        var byName = await server.Stranger.PostAsync("/api/push/backup", null);
+        var byNameGet = await server.Stranger.GetAsync("/api/push/backup");
 
         Assert.Equal(HttpStatusCode.NotFound, byName.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, byNameGet.StatusCode);
         // A push that counted would be a second result; the POST below proves results still arrive.
-        await server.Client.PostAsync($"/api/push/{Token}/fail?msg=second", null);
+        await server.Stranger.PostAsync($"/api/push/{Token}/fail?msg=second", null);
         var results = await server.EventuallyAsync("/api/v1/monitors/backup/results", l => l.GetArrayLength() == 2);
         Assert.All(results.EnumerateArray(), r => Assert.False(r.GetProperty("passed").GetBoolean()));
         Assert.Equal("DOWN", State(await server.GetJsonAsync("/api/v1/monitors")));
@@ -57,14 +57,14 @@ public sealed class PushSecurityTests
     {
         await using var server = await ServerHarness.StartAsync(Configured);
 
-        var get = await server.Client.GetAsync($"/api/push/{Token}");
-        using var head = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/push/{Token}/0"));
+        var get = await server.Stranger.GetAsync($"/api/push/{Token}");
+        using var head = await server.Stranger.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/push/{Token}/0"));
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
         Assert.Equal(["POST"], get.Content.Headers.Allow);
         Assert.Contains("push_via_get: true", await get.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, head.StatusCode);
-        await server.Client.PostAsync($"/api/push/{Token}/fail?msg=marker", null);
+        await server.Stranger.PostAsync($"/api/push/{Token}/fail?msg=marker", null);
         var results = await server.EventuallyAsync("/api/v1/monitors/backup/results", l => l.GetArrayLength() >= 1);
         Assert.Equal("job reported failure: marker", Assert.Single(results.EnumerateArray()).GetProperty("cause").GetString());
     }
@@ -74,7 +74,7 @@ public sealed class PushSecurityTests
     {
         await using var server = await ServerHarness.StartAsync(Configured + "\n    push_via_get: true");
 
-        var get = await server.Client.GetAsync($"/api/push/{Token}?msg=from%20cron");
+        var get = await server.Stranger.GetAsync($"/api/push/{Token}?msg=from%20cron");
 
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
         await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "UP");
@@ -88,8 +88,8 @@ public sealed class PushSecurityTests
 
         Assert.True(token.Length >= 32, token);
         Assert.Matches("^[A-Za-z0-9_-]+$", token);
-        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.PostAsync("/api/push/backup", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await server.Client.PostAsync($"/api/push/{token}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Stranger.PostAsync("/api/push/backup", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Stranger.PostAsync($"/api/push/{token}", null)).StatusCode);
         await server.EventuallyAsync("/api/v1/monitors", l => State(l) == "UP");
         Assert.DoesNotContain(token, await server.Client.GetStringAsync("/api/v1/monitors"), StringComparison.Ordinal);
         Assert.DoesNotContain(token, await server.Client.GetStringAsync("/api/v1/monitors/backup"), StringComparison.Ordinal);
@@ -102,7 +102,7 @@ public sealed class PushSecurityTests
         var heartbeats = server.Services.GetRequiredService<ConfigState>().Current.Monitors.OfType<HeartbeatMonitorConfig>().ToArray();
         Assert.Equal(token, heartbeats.Single(h => h.Name == "backup").Token);
         Assert.NotEqual(token, heartbeats.Single(h => h.Name == "sync").Token);
-        Assert.Equal(HttpStatusCode.OK, (await server.Client.PostAsync($"/api/push/{token}/fail", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Stranger.PostAsync($"/api/push/{token}/fail", null)).StatusCode);
         await server.EventuallyAsync("/api/v1/monitors/backup", m => m.GetProperty("monitor").GetProperty("state").GetString() == "DOWN");
     }
 
@@ -111,11 +111,11 @@ public sealed class PushSecurityTests
     {
         await using var server = await ServerHarness.StartAsync(Configured);
 
-        var large = await server.Client.PostAsync($"/api/push/{Token}/fail", new StringContent(new string('x', 20_000)));
+        var large = await server.Stranger.PostAsync($"/api/push/{Token}/fail", new StringContent(new string('x', 20_000)));
         var request = new HttpRequestMessage(HttpMethod.Post, $"/api/push/{Token}/fail") { Content = new StreamContent(new NonSeekable(Encoding.UTF8.GetBytes(new string('y', 20_000)))) };
         request.Headers.TransferEncodingChunked = true;
-        var largeChunked = await server.Client.SendAsync(request);
-        var escaped = await server.Client.PostAsync($"/api/push/{Token}/fail", new StringContent("\u001b[31mdisk\u0007 full\u0000\r\nsee log"));
+        var largeChunked = await server.Stranger.SendAsync(request);
+        var escaped = await server.Stranger.PostAsync($"/api/push/{Token}/fail", new StringContent("\u001b[31mdisk\u0007 full\u0000\r\nsee log"));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
         Assert.Contains("larger than 16 KB", await large.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -130,10 +130,10 @@ public sealed class PushSecurityTests
     {
         await using var server = await ServerHarness.StartAsync(Configured);
 
-        using var head = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/health/live"));
-        var post = await server.Client.PostAsync("/health/ready", new StringContent("{}"));
-        var withBody = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/health/live") { Content = new StringContent("hello") });
-        var plain = await server.Client.GetAsync("/health/live");
+        using var head = await server.Stranger.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/health/live"));
+        var post = await server.Stranger.PostAsync("/health/ready", new StringContent("{}"));
+        var withBody = await server.Stranger.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/health/live") { Content = new StringContent("hello") });
+        var plain = await server.Stranger.GetAsync("/health/live");
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, head.StatusCode);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);

@@ -23,6 +23,9 @@ public sealed class ServerHarness : IAsyncDisposable
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>A client with no credential at all: what job hosts and strangers call the public routes with.</summary>
+    public HttpClient Stranger { get; private set; } = null!;
+
     /// <summary>The admin token <see cref="Client"/> sends.</summary>
     public string AdminToken { get; private set; } = null!;
 
@@ -54,6 +57,7 @@ public sealed class ServerHarness : IAsyncDisposable
     public async Task RestartAsync()
     {
         Client.Dispose();
+        Stranger.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         await StartHostAsync();
@@ -66,6 +70,7 @@ public sealed class ServerHarness : IAsyncDisposable
         await _app.StartAsync();
         AdminToken ??= await CreateTokenAsync("harness-admin", Role.Admin);
         Client = NewClient(AdminToken);
+        Stranger = NewClient();
     }
 
     /// <summary>Makes an API token through the store, as <c>ballast token create</c> does, and returns its secret.</summary>
@@ -145,6 +150,7 @@ public sealed class ServerHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        Stranger.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         _dir.Dispose();

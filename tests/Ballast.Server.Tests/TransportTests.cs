@@ -33,11 +33,11 @@ public sealed class TransportTests
         await using var server = await ServerHarness.StartAsync(Heartbeat);
         var port = server.Client.BaseAddress!.Port;
 
-        var foreign = await SendAsync(server.Client, HttpMethod.Get, "/health/live", $"attacker.example:{port}");
-        var foreignPush = await SendAsync(server.Client, HttpMethod.Post, "/api/push/b4ckup-push-t0ken-01", "rebound.attacker.example");
-        var listen = await SendAsync(server.Client, HttpMethod.Get, "/health/live");
-        var localhost = await SendAsync(server.Client, HttpMethod.Get, "/health/live", $"localhost:{port}");
-        var publicHost = await SendAsync(server.Client, HttpMethod.Get, "/health/live", "status.example.com");
+        var foreign = await SendAsync(server.Stranger, HttpMethod.Get, "/health/live", $"attacker.example:{port}");
+        var foreignPush = await SendAsync(server.Stranger, HttpMethod.Post, "/api/push/b4ckup-push-t0ken-01", "rebound.attacker.example");
+        var listen = await SendAsync(server.Stranger, HttpMethod.Get, "/health/live");
+        var localhost = await SendAsync(server.Stranger, HttpMethod.Get, "/health/live", $"localhost:{port}");
+        var publicHost = await SendAsync(server.Stranger, HttpMethod.Get, "/health/live", "status.example.com");
 
         Assert.Equal(HttpStatusCode.BadRequest, foreign.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, foreignPush.StatusCode);
@@ -52,10 +52,10 @@ public sealed class TransportTests
     {
         await using var server = await ServerHarness.StartAsync(Heartbeat, serverYaml: "allowed_hosts: [ballast.internal, '*.ops.example.com']");
 
-        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(server.Client, HttpMethod.Get, "/health/live")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync(server.Client, HttpMethod.Get, "/health/live", "ballast.internal:7700")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync(server.Client, HttpMethod.Get, "/health/live", "eu.ops.example.com")).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(server.Client, HttpMethod.Get, "/health/live", "ops.example.com.attacker.example")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(server.Stranger, HttpMethod.Get, "/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(server.Stranger, HttpMethod.Get, "/health/live", "ballast.internal:7700")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(server.Stranger, HttpMethod.Get, "/health/live", "eu.ops.example.com")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(server.Stranger, HttpMethod.Get, "/health/live", "ops.example.com.attacker.example")).StatusCode);
     }
 
     [Fact]
@@ -65,11 +65,11 @@ public sealed class TransportTests
 
         HttpResponseMessage[] answers =
         [
-            await SendAsync(server.Client, HttpMethod.Get, "/health/live"),
-            await SendAsync(server.Client, HttpMethod.Get, "/api/v1/monitors"),
-            await SendAsync(server.Client, HttpMethod.Post, "/api/push/not-a-token"),
-            await SendAsync(server.Client, HttpMethod.Post, "/health/live"),
-            await SendAsync(server.Client, HttpMethod.Get, "/health/live", "attacker.example"),
+            await SendAsync(server.Stranger, HttpMethod.Get, "/health/live"),
+            await SendAsync(server.Stranger, HttpMethod.Get, "/api/v1/monitors"),
+            await SendAsync(server.Stranger, HttpMethod.Post, "/api/push/not-a-token"),
+            await SendAsync(server.Stranger, HttpMethod.Post, "/health/live"),
+            await SendAsync(server.Stranger, HttpMethod.Get, "/health/live", "attacker.example"),
         ];
 
         Assert.Equal([200, 200, 404, 405, 400], answers.Select(a => (int)a.StatusCode));

@@ -36,7 +36,7 @@ internal static class DeployCommands
             var request = new DeployRequest(parse.GetValue(service)!, parse.GetValue(image), parse.GetValue(dryRun), parse.GetValue(skipContract),
                 parse.GetValue(forceUnlock));
             var record = await ConsoleReporter.ShowAsync(reporter => pipeline.DeployAsync(loaded, request, reporter, ct));
-            await DeployAudit.RecordAsync(services, "deploy", record);
+            await CliAudit.RecordDeployAsync(services, "deploy", record);
             return Finish(record, parse.GetValue(json));
         });
         return command;
@@ -55,7 +55,7 @@ internal static class DeployCommands
             var pipeline = services.GetRequiredService<DeployPipeline>();
             var record = await ConsoleReporter.ShowAsync(reporter =>
                 pipeline.RollbackAsync(loaded, parse.GetValue(service)!, parse.GetValue(to), parse.GetValue(forceUnlock), reporter, ct));
-            await DeployAudit.RecordAsync(services, "rollback", record);
+            await CliAudit.RecordDeployAsync(services, "rollback", record);
             return Finish(record, parse.GetValue(json));
         });
         return command;

@@ -11,13 +11,16 @@ namespace Ballast.Cli.Commands;
 /// </summary>
 internal static class IdentityStorage
 {
-    /// <summary>Runs <paramref name="action"/> with the identity store of <paramref name="config"/>, its schema migrated first.</summary>
-    public static Task<int> RunAsync(BallastConfig config, Func<IIdentityStore, Task<int>> action, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Runs <paramref name="action"/> with the identity store of <paramref name="config"/>, its schema migrated first, and
+    /// the storage's services (for <see cref="CliAudit"/>).
+    /// </summary>
+    public static Task<int> RunAsync(BallastConfig config, Func<IIdentityStore, IServiceProvider, Task<int>> action, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync(async () =>
         {
             await using var services = new ServiceCollection().AddBallastStorage(config).BuildServiceProvider();
             await services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
-            return await action(services.GetRequiredService<IIdentityStore>());
+            return await action(services.GetRequiredService<IIdentityStore>(), services);
         });
 
     /// <summary>

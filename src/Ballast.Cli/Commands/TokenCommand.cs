@@ -28,7 +28,7 @@ internal static class TokenCommand
                     return UserCommand.Fail($"--expires \"{text}\" is not a duration such as 90d or 12h", ExitCodes.ConfigInvalid);
                 lifetime = span;
             }
-            return IdentityStorage.RunAsync(loaded, async store =>
+            return IdentityStorage.RunAsync(loaded, async (store, services) =>
             {
                 var now = TimeProvider.System.GetUtcNow();
                 var secret = ApiTokenSecret.Create();
@@ -36,6 +36,8 @@ internal static class TokenCommand
                 if (!await store.AddTokenAsync(token, ct))
                     return await UserCommand.Fail($"a token named \"{tokenName}\" exists already (revoked ones keep their name)", ExitCodes.NameConflict);
                 Console.WriteLine(secret);
+                await CliAudit.RecordAsync(services, "token", "token create", $"name={tokenName}", "created",
+                    $"role {parsed.Name()}" + (token.ExpiresAt is { } until ? $", expires {until:O}" : ""));
                 Console.Error.WriteLine($"token {tokenName} ({parsed.Name()}{(token.ExpiresAt is { } at ? $", expires {at:yyyy-MM-dd HH:mm} UTC" : "")}): "
                                         + "shown once, keep it now; send it as Authorization: Bearer, or set BALLAST_TOKEN for the CLI");
                 return ExitCodes.Ok;
@@ -44,7 +46,7 @@ internal static class TokenCommand
 
         var listConfig = ConfigOption.Create();
         var list = new Command("list", "List tokens: name, role, created, expires, last used, revoked (never the secret)") { listConfig };
-        ConfigOption.SetAction(list, listConfig, (loaded, _, ct) => IdentityStorage.RunAsync(loaded, async store =>
+        ConfigOption.SetAction(list, listConfig, (loaded, _, ct) => IdentityStorage.RunAsync(loaded, async (store, _) =>
         {
             var tokens = await store.ListTokensAsync(ct);
             if (tokens.Count == 0) Console.Error.WriteLine("no tokens");
@@ -57,11 +59,12 @@ internal static class TokenCommand
         var revokeConfig = ConfigOption.Create();
         var revokeName = new Argument<string>("name") { Description = "The token to revoke; the server refuses it within seconds" };
         var revoke = new Command("revoke", "Revoke a token") { revokeName, revokeConfig };
-        ConfigOption.SetAction(revoke, revokeConfig, (loaded, parse, ct) => IdentityStorage.RunAsync(loaded, async store =>
+        ConfigOption.SetAction(revoke, revokeConfig, (loaded, parse, ct) => IdentityStorage.RunAsync(loaded, async (store, services) =>
         {
             var tokenName = parse.GetValue(revokeName)!;
             if (!await store.RevokeTokenAsync(tokenName, TimeProvider.System.GetUtcNow(), ct))
                 return await UserCommand.Fail($"no unrevoked token named \"{tokenName}\"", ExitCodes.NotFound);
+            await CliAudit.RecordAsync(services, "token", "token revoke", $"name={tokenName}", "revoked", "");
             Console.Error.WriteLine($"revoked {tokenName}");
             return ExitCodes.Ok;
         }, ct));

@@ -21,10 +21,11 @@ internal static class UserCommand
             var password = IdentityStorage.ReadPassword(userName);
             if (password is null) return Fail("no password was given", ExitCodes.ConfigInvalid);
             if (Passwords.Weakness(password) is { } weak) return Fail(weak, ExitCodes.ConfigInvalid);
-            return IdentityStorage.RunAsync(loaded, async store =>
+            return IdentityStorage.RunAsync(loaded, async (store, services) =>
             {
                 if (!await store.AddUserAsync(new UserAccount(userName, parsed, Passwords.Hash(password), TimeProvider.System.GetUtcNow()), ct))
                     return await Fail($"a user named \"{userName}\" exists already", ExitCodes.NameConflict);
+                await CliAudit.RecordAsync(services, "user", "user add", $"name={userName}", "added", $"role {parsed.Name()}");
                 Console.Error.WriteLine($"added {userName} ({parsed.Name()})");
                 return ExitCodes.Ok;
             }, ct);
@@ -32,7 +33,7 @@ internal static class UserCommand
 
         var listConfig = ConfigOption.Create();
         var list = new Command("list", "List users and their roles") { listConfig };
-        ConfigOption.SetAction(list, listConfig, (loaded, _, ct) => IdentityStorage.RunAsync(loaded, async store =>
+        ConfigOption.SetAction(list, listConfig, (loaded, _, ct) => IdentityStorage.RunAsync(loaded, async (store, _) =>
         {
             var users = await store.ListUsersAsync(ct);
             if (users.Count == 0) Console.Error.WriteLine("no users");
@@ -43,10 +44,11 @@ internal static class UserCommand
         var removeConfig = ConfigOption.Create();
         var removeName = new Argument<string>("name") { Description = "The user to remove; their sessions end within seconds" };
         var remove = new Command("remove", "Remove a user") { removeName, removeConfig };
-        ConfigOption.SetAction(remove, removeConfig, (loaded, parse, ct) => IdentityStorage.RunAsync(loaded, async store =>
+        ConfigOption.SetAction(remove, removeConfig, (loaded, parse, ct) => IdentityStorage.RunAsync(loaded, async (store, services) =>
         {
             var userName = parse.GetValue(removeName)!;
             if (!await store.RemoveUserAsync(userName, ct)) return await Fail($"no user named \"{userName}\"", ExitCodes.NotFound);
+            await CliAudit.RecordAsync(services, "user", "user remove", $"name={userName}", "removed", "");
             Console.Error.WriteLine($"removed {userName}");
             return ExitCodes.Ok;
         }, ct));

@@ -49,8 +49,8 @@ public static class LocalCredential
 
     /// <summary>
     /// Sets <c>Authorization</c> on a request to the Ballast server: <c>BALLAST_TOKEN</c> as Bearer when set, else the
-    /// local credential when this user can read it. Returns why nothing may be sent, or null: a secret never goes over
-    /// plain http to an address that is not loopback.
+    /// local credential when this user can read it. Returns why nothing may be sent, or null: nothing goes over plain http
+    /// to an address that is not this machine, with a credential or without (a rollout's body holds environment values).
     /// </summary>
     public static string? Authorize(HttpRequestMessage request, BallastConfig config)
     {
@@ -59,15 +59,16 @@ public static class LocalCredential
         AuthenticationHeaderValue? header = null;
         if (!string.IsNullOrWhiteSpace(token)) header = new("Bearer", token.Trim());
         else if (TryRead(PathFor(config)) is { } local) header = new(Scheme, local);
-        if (header is null) return null;
-        if (target.Scheme != Uri.UriSchemeHttps && !IsLoopback(target))
-            return $"refusing to send credentials over plain http to {target.GetLeftPart(UriPartial.Authority)}: use an https:// server.listen, or run this on the server's machine";
-        request.Headers.Authorization = header;
+        if (target.Scheme != Uri.UriSchemeHttps && !IsThisMachine(target))
+            return $"refusing to call {target.GetLeftPart(UriPartial.Authority)} over plain http, which would show credentials and environment values to the network: use an https:// server.listen, or run this on the server's machine";
+        if (header is not null) request.Headers.Authorization = header;
         return null;
     }
 
-    private static bool IsLoopback(Uri uri) =>
-        uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+    /// <summary>Loopback, or a wildcard listen address (0.0.0.0, [::]), which a connection from this machine reaches locally.</summary>
+    private static bool IsThisMachine(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address)
+                           && (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)));
 
     private static string? TryRead(string path)
     {

@@ -97,7 +97,9 @@ internal sealed partial class AccessCheck(LocalSecret local, ILogger<AccessCheck
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var problems = Access.Undeclared(Sources?.SelectMany(s => s.Endpoints) ?? []);
+        if (Sources is null)
+            throw new InvalidOperationException("the server's routes were never handed to the access check (CheckAccessAtStart); refusing to start unchecked");
+        var problems = Access.Undeclared(Sources.SelectMany(s => s.Endpoints));
         if (problems.Count > 0) throw new InvalidOperationException(string.Join("; ", problems));
         try
         {

@@ -70,9 +70,9 @@ public static class SecurityServices
             });
         services.AddAuthorization(o =>
         {
+            // No fallback policy: every route declares its access or the server does not start (AccessCheck), and a
+            // fallback would also answer 401 where routing answers a stranger 404 (no such path) or 405 (HEAD /health/live).
             foreach (var role in Roles.All) o.AddPolicy(Access.Policy(role), p => p.RequireAuthenticatedUser().RequireRole(role.Name()));
-            // Only reached by a route AccessCheck would have refused; kept so such a route is closed, not open.
-            o.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireRole(Role.Admin.Name()).Build();
         });
         services.AddAntiforgery(o =>
         {
@@ -104,15 +104,16 @@ public static class SecurityServices
         return services;
     }
 
-    /// <summary>The middleware, in order: forwarded headers, routing, rate limit, authentication, audit, authorization, antiforgery.</summary>
+    /// <summary>The middleware, in order: forwarded headers, routing, authentication, audit, rate limit, authorization, antiforgery.</summary>
     public static WebApplication UseBallastSecurity(this WebApplication app)
     {
         if (app.Services.GetRequiredService<Hosting.ConfigState>().Current.Server.TrustedProxies.Count > 0) app.UseForwardedHeaders();
         app.UseRouting();
-        app.UseRateLimiter();
         app.UseAuthentication();
-        // Audit runs where authentication has named the caller and before authorization may refuse them, so refusals are kept too.
+        // Audit runs where authentication has named the caller and before the rate limit or authorization may refuse
+        // them, so refusals (a 429 to a password guesser, a 403) are kept too.
         app.UseAudit();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.Use(RequireAntiforgeryAsync);
         return app;
