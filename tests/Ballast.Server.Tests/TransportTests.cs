@@ -72,7 +72,7 @@ public sealed class TransportTests
             await SendAsync(server.Stranger, HttpMethod.Get, "/health/live", "attacker.example"),
         ];
 
-        Assert.Equal([200, 200, 404, 405, 400], answers.Select(a => (int)a.StatusCode));
+        Assert.Equal([200, 401, 404, 405, 400], answers.Select(a => (int)a.StatusCode));
         foreach (var answer in answers)
         {
             foreach (var name in SecurityHeaders) Assert.True(answer.Headers.Contains(name), $"{name} missing on {answer.RequestMessage!.RequestUri} ({answer.StatusCode})");
