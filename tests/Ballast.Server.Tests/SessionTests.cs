@@ -100,6 +100,55 @@ public sealed class SessionTests
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
     }
 
+    [Fact]
+    public async Task Login_PerNameLimit_HoldsAcrossAddresses_AndAcrossSpacedSpellingsOfTheName()
+    {
+        // Behind a trusted proxy each attempt comes from another client address, so the per-address limit never
+        // answers: only the per-name one can.
+        await using var server = await ServerHarness.StartAsync(Monitors,
+            serverYaml: "trusted_proxies: [127.0.0.1]\n  login_limit: { attempts: 5, window: 1h }");
+        await server.CreateUserAsync("alice", Role.Viewer, Password);
+        using var client = server.NewClient();
+        string[] spellings = ["alice", " alice", "alice\t", "\nalice ", "alice\r\n"];
+
+        var statuses = new List<HttpStatusCode>();
+        var details = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var answer = await LoginFromAsync(client, $"10.0.0.{i + 1}", spellings[i % spellings.Length], "not the password");
+            statuses.Add(answer.StatusCode);
+            details.Add(await answer.Content.ReadAsStringAsync());
+        }
+        using var right = await LoginFromAsync(client, "10.0.1.1", "alice", Password);
+        using var otherName = await LoginFromAsync(client, "10.0.1.2", "bob", "not the password");
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), statuses.Take(5));
+        Assert.All(statuses.Skip(5), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+        Assert.All(details.Skip(5), d => Assert.Contains("too many logins as \"alice\"", Detail(d), StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode); // right password or not
+        Assert.Equal(HttpStatusCode.Unauthorized, otherName.StatusCode); // another name has its own attempts
+    }
+
+    [Fact]
+    public async Task Login_NameNoUserCanHave_400WithASentence_NeitherRepeatedBackNorCountedAsAName()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors,
+            serverYaml: "trusted_proxies: [127.0.0.1]\n  login_limit: { attempts: 2, window: 1h }");
+        using var client = server.NewClient();
+        var huge = new string('x', 200_000);
+
+        var answers = new List<(HttpStatusCode Status, string Body)>();
+        foreach (var (name, i) in new[] { huge, huge, huge, "al ice", "anonymous", "alice\u0000" }.Select((n, i) => (n, i)))
+        {
+            using var answer = await LoginFromAsync(client, $"10.0.0.{i + 1}", name, "not the password");
+            answers.Add((answer.StatusCode, await answer.Content.ReadAsStringAsync()));
+        }
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.BadRequest, a.Status)); // never 401 nor 429
+        Assert.All(answers, a => Assert.StartsWith("name is not a user name", Detail(a.Body), StringComparison.Ordinal));
+        Assert.All(answers, a => Assert.True(a.Body.Length < 1_000, $"the answer repeats the name: {a.Body.Length} characters"));
+    }
+
     [Theory]
     [MemberData(nameof(Backends))]
     public async Task Token_UsedListedExpiredRevoked_RefusedWithinTheCacheTime(string backend)
@@ -164,6 +213,19 @@ public sealed class SessionTests
         Assert.Equal("carol", (await server.GetJsonAsync("/api/v1/silences"))[0].GetProperty("createdBy").GetString());
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    private static string Detail(string problem) =>
+        System.Text.Json.JsonDocument.Parse(problem).RootElement.GetProperty("detail").GetString() ?? "";
+
+    private static async Task<HttpResponseMessage> LoginFromAsync(HttpClient client, string address, string name, string password)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/session")
+        {
+            Content = JsonContent.Create(new LoginRequest(name, password), SessionJson.Default.LoginRequest),
+            Headers = { { "X-Forwarded-For", address } },
+        };
+        return await client.SendAsync(request);
     }
 
     private static async Task<(string, string, string)> ReadSessionAsync(HttpResponseMessage answer)
