@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using Ballast.Core.Security;
 using Ballast.Server.Security;
+using Ballast.Storage;
+using Ballast.Storage.Security;
 using Ballast.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -215,8 +217,73 @@ public sealed class SessionTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
     }
 
+    [Fact]
+    public async Task StorageAway_CredentialsSeenBeforeKeepTheirAnswer_NewOnes503_AfterItIsBackAllAsBefore()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero));
+        var database = await TestPostgres.CreateDatabaseAsync();
+        // Only users and tokens are read through the relay: the rest of the server keeps its storage.
+        await using var relay = TcpRelay.Start(database.Host, database.Port);
+        var throughRelay = new UriBuilder(database) { Port = relay.Port }.Uri.ToString();
+        await using var server = await ServerHarness.StartAsync(Monitors, storage: database.ToString(), time: time,
+            configureServices: s => s.AddSingleton<IIdentityStore>(new SqlIdentityStore(new PostgresDialect(throughRelay))));
+        await server.CreateUserAsync("alice", Role.Viewer, Password);
+        using var known = server.NewClient(await server.CreateTokenAsync("known", Role.Viewer));
+        using var revoked = server.NewClient(await server.CreateTokenAsync("revoked", Role.Viewer));
+        using var unseen = server.NewClient(await server.CreateTokenAsync("unseen", Role.Viewer));
+        var (browser, _) = await server.LoginAsync("alice", Password);
+        using var __ = browser;
+        var store = server.Services.GetRequiredService<IIdentityStore>();
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(known));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(revoked));
+        Assert.True(await store.RevokeTokenAsync("revoked", time.GetUtcNow()));
+        time.Advance(IdentityCache.Lifetime);
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(revoked));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(browser));
+
+        relay.Cut();
+        // Past the cache's lifetime, so every answer below is one storage was asked for and could not give.
+        time.Advance(IdentityCache.Lifetime + TimeSpan.FromMinutes(1));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(known));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(browser));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(revoked)); // revoked stays revoked
+        using (var refused = await unseen.GetAsync("/api/v1/monitors"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("storage unavailable, cannot check the credential", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using (var login = await server.NewClient().PostAsync("/api/v1/session", Json($$"""{"name":"alice","password":"{{Password}}"}""")))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, login.StatusCode);
+        time.Advance(IdentityCache.OutageGrace);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await StatusAsync(known)); // not trusted blind for ever
+
+        relay.Restore();
+        // The connection pool finds its cut connections broken one by one: wait for storage to answer again.
+        await EventuallyAsync(() => StatusAsync(known), HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(unseen));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(browser));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(revoked));
+    }
+
     private static string Detail(string problem) =>
         System.Text.Json.JsonDocument.Parse(problem).RootElement.GetProperty("detail").GetString() ?? "";
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient client)
+    {
+        using var answer = await client.GetAsync("/api/v1/monitors");
+        return answer.StatusCode;
+    }
+
+    private static async Task EventuallyAsync(Func<Task<HttpStatusCode>> status, HttpStatusCode wanted)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        HttpStatusCode last;
+        while ((last = await status()) != wanted)
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(30), $"still {last} after storage came back");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
 
     private static async Task<HttpResponseMessage> LoginFromAsync(HttpClient client, string address, string name, string password)
     {

@@ -110,6 +110,7 @@ public static class SecurityServices
         if (app.Services.GetRequiredService<Hosting.ConfigState>().Current.Server.TrustedProxies.Count > 0) app.UseForwardedHeaders();
         app.UseRouting();
         app.UseRateLimiter();
+        app.UseIdentityStorageGuard();
         app.UseAuthentication();
         // Audit runs where authentication has named the caller and before authorization may refuse them, so refusals are kept too.
         app.UseAudit();

@@ -88,7 +88,17 @@ public static partial class SessionEndpoints
         }
         // Read fresh, not from the cache: a password just changed must count at once. An unknown name is checked
         // against a dummy hash, so both failures take the same time.
-        var user = await store.FindUserAsync(name, ct);
+        UserAccount? user;
+        try
+        {
+            user = await store.FindUserAsync(name, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && IdentityCache.IsStorageFailure(e))
+        {
+            context.Response.Headers.RetryAfter = "5";
+            return Results.Problem("storage unavailable, cannot check the credential; try again shortly",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "storage unavailable");
+        }
         if (!Passwords.Verify(user, body.Password))
         {
             LogFailed(log, name, address);
