@@ -13,7 +13,7 @@ seconds=${1:-20}; rounds=${2:-5}; rate=${3:-5000}
 ensure_packages wrk
 build_ballast
 work="$BALLAST_SERVICES_DIR/auth-cpu"; mkdir -p "$work/token" "$work/public"
-path=/api/v1/monitors/job-1
+path=/api/v1/session
 
 # Ten heartbeat monitors: nothing is probed, so the server's CPU is the API's.
 start_side() { # DIR EXTRA_SERVER_KEYS -> prints PID PORT
@@ -41,8 +41,8 @@ curl -fsS -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$toke
 curl -fsS -o /dev/null "http://127.0.0.1:$public_port$path"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$token_port$path")" = 401 ] || { echo "bench: the token side answers without a token" >&2; exit 1; }
 
-connections=50
-delay=$(awk -v c="$connections" -v r="$rate" 'BEGIN { printf "%d", c * 1000 / r }')
+connections=60
+delay=$(awk -v c="$connections" -v r="$rate" 'BEGIN { printf "%d", c * 1000 / r - 1 }') # a millisecond for the answer itself
 cat > "$work/token.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $token"
 function delay() return $delay end

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using Ballast.Core.Security;
 using Ballast.Server.Security;
+using Ballast.Storage;
+using Ballast.Storage.Security;
 using Ballast.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -100,6 +102,55 @@ public sealed class SessionTests
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
     }
 
+    [Fact]
+    public async Task Login_PerNameLimit_HoldsAcrossAddresses_AndAcrossSpacedSpellingsOfTheName()
+    {
+        // Behind a trusted proxy each attempt comes from another client address, so the per-address limit never
+        // answers: only the per-name one can.
+        await using var server = await ServerHarness.StartAsync(Monitors,
+            serverYaml: "trusted_proxies: [127.0.0.1]\n  login_limit: { attempts: 5, window: 1h }");
+        await server.CreateUserAsync("alice", Role.Viewer, Password);
+        using var client = server.NewClient();
+        string[] spellings = ["alice", " alice", "alice\t", "\nalice ", "alice\r\n"];
+
+        var statuses = new List<HttpStatusCode>();
+        var details = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var answer = await LoginFromAsync(client, $"10.0.0.{i + 1}", spellings[i % spellings.Length], "not the password");
+            statuses.Add(answer.StatusCode);
+            details.Add(await answer.Content.ReadAsStringAsync());
+        }
+        using var right = await LoginFromAsync(client, "10.0.1.1", "alice", Password);
+        using var otherName = await LoginFromAsync(client, "10.0.1.2", "bob", "not the password");
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), statuses.Take(5));
+        Assert.All(statuses.Skip(5), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+        Assert.All(details.Skip(5), d => Assert.Contains("too many logins as \"alice\"", Detail(d), StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode); // right password or not
+        Assert.Equal(HttpStatusCode.Unauthorized, otherName.StatusCode); // another name has its own attempts
+    }
+
+    [Fact]
+    public async Task Login_NameNoUserCanHave_400WithASentence_NeitherRepeatedBackNorCountedAsAName()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors,
+            serverYaml: "trusted_proxies: [127.0.0.1]\n  login_limit: { attempts: 2, window: 1h }");
+        using var client = server.NewClient();
+        var huge = new string('x', 200_000);
+
+        var answers = new List<(HttpStatusCode Status, string Body)>();
+        foreach (var (name, i) in new[] { huge, huge, huge, "al ice", "anonymous", "alice\u0000" }.Select((n, i) => (n, i)))
+        {
+            using var answer = await LoginFromAsync(client, $"10.0.0.{i + 1}", name, "not the password");
+            answers.Add((answer.StatusCode, await answer.Content.ReadAsStringAsync()));
+        }
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.BadRequest, a.Status)); // never 401 nor 429
+        Assert.All(answers, a => Assert.StartsWith("name is not a user name", Detail(a.Body), StringComparison.Ordinal));
+        Assert.All(answers, a => Assert.True(a.Body.Length < 1_000, $"the answer repeats the name: {a.Body.Length} characters"));
+    }
+
     [Theory]
     [MemberData(nameof(Backends))]
     public async Task Token_UsedListedExpiredRevoked_RefusedWithinTheCacheTime(string backend)
@@ -164,6 +215,84 @@ public sealed class SessionTests
         Assert.Equal("carol", (await server.GetJsonAsync("/api/v1/silences"))[0].GetProperty("createdBy").GetString());
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
+    public async Task StorageAway_CredentialsSeenBeforeKeepTheirAnswer_NewOnes503_AfterItIsBackAllAsBefore()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero));
+        var database = await TestPostgres.CreateDatabaseAsync();
+        // Only users and tokens are read through the relay: the rest of the server keeps its storage.
+        await using var relay = TcpRelay.Start(database.Host, database.Port);
+        var throughRelay = new UriBuilder(database) { Port = relay.Port }.Uri.ToString();
+        await using var server = await ServerHarness.StartAsync(Monitors, storage: database.ToString(), time: time,
+            configureServices: s => s.AddSingleton<IIdentityStore>(new SqlIdentityStore(new PostgresDialect(throughRelay))));
+        await server.CreateUserAsync("alice", Role.Viewer, Password);
+        using var known = server.NewClient(await server.CreateTokenAsync("known", Role.Viewer));
+        using var revoked = server.NewClient(await server.CreateTokenAsync("revoked", Role.Viewer));
+        using var unseen = server.NewClient(await server.CreateTokenAsync("unseen", Role.Viewer));
+        var (browser, _) = await server.LoginAsync("alice", Password);
+        using var __ = browser;
+        var store = server.Services.GetRequiredService<IIdentityStore>();
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(known));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(revoked));
+        Assert.True(await store.RevokeTokenAsync("revoked", time.GetUtcNow()));
+        time.Advance(IdentityCache.Lifetime);
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(revoked));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(browser));
+
+        relay.Cut();
+        // Past the cache's lifetime, so every answer below is one storage was asked for and could not give.
+        time.Advance(IdentityCache.Lifetime + TimeSpan.FromMinutes(1));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(known));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(browser));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(revoked)); // revoked stays revoked
+        using (var refused = await unseen.GetAsync("/api/v1/monitors"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("storage unavailable, cannot check the credential", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using (var login = await server.NewClient().PostAsync("/api/v1/session", Json($$"""{"name":"alice","password":"{{Password}}"}""")))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, login.StatusCode);
+        time.Advance(IdentityCache.OutageGrace);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await StatusAsync(known)); // not trusted blind for ever
+
+        relay.Restore();
+        // The connection pool finds its cut connections broken one by one: wait for storage to answer again.
+        await EventuallyAsync(() => StatusAsync(known), HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(unseen));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(browser));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(revoked));
+    }
+
+    private static string Detail(string problem) =>
+        System.Text.Json.JsonDocument.Parse(problem).RootElement.GetProperty("detail").GetString() ?? "";
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient client)
+    {
+        using var answer = await client.GetAsync("/api/v1/monitors");
+        return answer.StatusCode;
+    }
+
+    private static async Task EventuallyAsync(Func<Task<HttpStatusCode>> status, HttpStatusCode wanted)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        HttpStatusCode last;
+        while ((last = await status()) != wanted)
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(30), $"still {last} after storage came back");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static async Task<HttpResponseMessage> LoginFromAsync(HttpClient client, string address, string name, string password)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/session")
+        {
+            Content = JsonContent.Create(new LoginRequest(name, password), SessionJson.Default.LoginRequest),
+            Headers = { { "X-Forwarded-For", address } },
+        };
+        return await client.SendAsync(request);
     }
 
     private static async Task<(string, string, string)> ReadSessionAsync(HttpResponseMessage answer)

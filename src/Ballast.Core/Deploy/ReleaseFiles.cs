@@ -45,6 +45,6 @@ public static partial class ReleaseFiles
             if (Path.GetFileName(dir) != "logs") Copy(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*\z")]
     private static partial Regex Name();
 }

@@ -45,11 +45,30 @@ public interface IIdentityStore
 /// <summary>What a user or token name may be: it is shown in lists, logs and the records of who acted.</summary>
 public static partial class IdentityNames
 {
-    /// <summary>Why <paramref name="name"/> cannot name a user or token, or null.</summary>
-    public static string? Problem(string? name) =>
-        name is not null && Valid().IsMatch(name) && name != LocalCredential.IdentityName ? null
-            : $"\"{name}\" is not a valid name: use letters, digits, '.', '_', '-' and '@' (at most 100), starting with a letter or digit, and not \"{LocalCredential.IdentityName}\"";
+    /// <summary>The longest name a user or token may have.</summary>
+    public const int MaxLength = 100;
 
-    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")]
+    /// <summary>
+    /// Names the audit trail gives to actors that are not users or tokens (a request with no credential, the CLI on the
+    /// server's machine), so no user or token may take them and be mistaken for one.
+    /// </summary>
+    public static IReadOnlyList<string> Reserved { get; } = [AuditEntry.Anonymous, LocalCredential.IdentityName, AuditEntry.Cli];
+
+    /// <summary>Whether <paramref name="name"/> can name a user or token.</summary>
+    public static bool IsValid(string? name) =>
+        name is { Length: > 0 and <= MaxLength } && Valid().IsMatch(name) && !Reserved.Contains(name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Why <paramref name="name"/> cannot name a user or token, or null.</summary>
+    public static string? Problem(string? name) => IsValid(name) ? null
+        : $"{Quote(name)} is not a valid name: use letters, digits, '.', '_', '-' and '@' (at most {MaxLength}), starting with a letter or digit, "
+          + $"and none of {string.Join(", ", Reserved.Select(r => $"\"{r}\""))}";
+
+    // A name that is not valid may be anything a client sent, a megabyte or control characters: only a short, printable
+    // start of it is ever repeated back.
+    private static string Quote(string? name) => name is null ? "no name"
+        : "\"" + new string(name.Take(40).Select(c => char.IsControl(c) ? '?' : c).ToArray()) + (name.Length > 40 ? "…" : "") + "\"";
+
+    // \z, not $: $ also matches before a trailing newline.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}\z")]
     private static partial System.Text.RegularExpressions.Regex Valid();
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Ballast.Core.Config;
+using Ballast.Core.Security;
 using Ballast.Server.Hosting;
 
 namespace Ballast.Server.Security;
@@ -20,7 +21,11 @@ public sealed class LoginLimiter : IDisposable
     }
 
     /// <summary>A lease for one login as <paramref name="name"/>; not acquired when the name used up its window.</summary>
-    public RateLimitLease Acquire(string name) => _byName.AttemptAcquire(name.ToLowerInvariant());
+    /// <param name="name">A trimmed, valid user name (<see cref="IdentityNames.IsValid"/>): each partition is kept for its
+    /// window, so whatever a client sends must never become one.</param>
+    public RateLimitLease Acquire(string name) => IdentityNames.IsValid(name)
+        ? _byName.AttemptAcquire(name.ToLowerInvariant())
+        : throw new ArgumentException("only a valid user name keys the login limit", nameof(name));
 
     internal static FixedWindowRateLimiterOptions Options(LoginLimitConfig limit) => new()
     {

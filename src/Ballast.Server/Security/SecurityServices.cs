@@ -109,6 +109,7 @@ public static class SecurityServices
     {
         if (app.Services.GetRequiredService<Hosting.ConfigState>().Current.Server.TrustedProxies.Count > 0) app.UseForwardedHeaders();
         app.UseRouting();
+        app.UseIdentityStorageGuard();
         app.UseAuthentication();
         // Audit runs where authentication has named the caller and before the rate limit or authorization may refuse
         // them, so refusals (a 429 to a password guesser, a 403) are kept too.

@@ -66,23 +66,42 @@ public static partial class SessionEndpoints
         if (body is null) return invalid!;
         if (string.IsNullOrWhiteSpace(body.Name) || string.IsNullOrEmpty(body.Password))
             return Results.Problem("name and password are required", statusCode: StatusCodes.Status400BadRequest, title: "invalid request body");
+        // One name, one limit: " alice" and "alice\t" are alice, as the lookup below has it. A name no user can have is
+        // refused before it reaches the limiter, a log line or the audit trail, so a megabyte of name is never kept.
+        var name = body.Name.Trim();
+        if (!IdentityNames.IsValid(name))
+        {
+            context.AuditDetail("with a name no user can have");
+            return Results.Problem("name is not a user name: letters, digits, '.', '_', '-' and '@', at most "
+                + $"{IdentityNames.MaxLength} characters", statusCode: StatusCodes.Status400BadRequest, title: "invalid request body");
+        }
         // Who a failed or refused login tried to be: the audit trail's who is still nobody then.
-        context.AuditDetail($"as \"{body.Name}\"");
+        context.AuditDetail($"as \"{name}\"");
         var log = loggers.CreateLogger("Ballast.Server.Security.Login");
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        using var lease = limiter.Acquire(body.Name);
+        using var lease = limiter.Acquire(name);
         if (!lease.IsAcquired)
         {
-            LogLimited(log, body.Name, address);
-            await LoginLimiter.RejectAsync(context, lease, $"as \"{body.Name}\"");
+            LogLimited(log, name, address);
+            await LoginLimiter.RejectAsync(context, lease, $"as \"{name}\"");
             return Results.Empty;
         }
         // Read fresh, not from the cache: a password just changed must count at once. An unknown name is checked
         // against a dummy hash, so both failures take the same time.
-        var user = await store.FindUserAsync(body.Name.Trim(), ct);
+        UserAccount? user;
+        try
+        {
+            user = await store.FindUserAsync(name, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && IdentityCache.IsStorageFailure(e))
+        {
+            context.Response.Headers.RetryAfter = "5";
+            return Results.Problem("storage unavailable, cannot check the credential; try again shortly",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "storage unavailable");
+        }
         if (!Passwords.Verify(user, body.Password))
         {
-            LogFailed(log, body.Name, address);
+            LogFailed(log, name, address);
             return Results.Problem("wrong name or password", statusCode: StatusCodes.Status401Unauthorized, title: "login failed");
         }
         var principal = BallastIdentity.Principal(user!.Name, user.Role, SecurityServices.CookieScheme);
