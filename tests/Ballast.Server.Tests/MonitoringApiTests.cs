@@ -117,6 +117,11 @@ public sealed class MonitoringApiTests : IAsyncLifetime
         Assert.Equal("fail", failing.GetProperty("status").GetString());
         Assert.Equal("fail", check.GetProperty("status").GetString());
         Assert.Matches($@"^failing for \d+s: .*127\.0\.0\.1:{relay.Port}.*; \d+ writes waiting$", check.GetProperty("output").GetString());
+        // A stranger learns that storage fails, not where the database is.
+        using var toStranger = await server.Stranger.GetAsync("/health/ready");
+        var strangerCheck = JsonDocument.Parse(await toStranger.Content.ReadAsStringAsync()).RootElement.GetProperty("checks").GetProperty("storage:writes")[0];
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "fail", JsonValueKind.Null),
+            (toStranger.StatusCode, strangerCheck.GetProperty("status").GetString(), strangerCheck.GetProperty("output").ValueKind));
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/v1/stats")).StatusCode);
 
         relay.Restore();

@@ -100,13 +100,17 @@ public static class BallastServer
         var health = app.MapGroup("/health").Public().AddEndpointFilter((context, next) =>
             PublicBody.RefuseAny(context.HttpContext.Request) is { } refused ? ValueTask.FromResult<object?>(refused) : next(context));
         health.MapGet("/live", () => Results.Json(new HealthView("pass"), HealthJson.Default.HealthView, contentType: HealthContentType));
-        health.MapGet("/ready", (MonitoringService monitoring, MonitoringWriter writer, LoopSupervisor loops, SqlDialect dialect, TimeProvider time) =>
+        health.MapGet("/ready", (MonitoringService monitoring, MonitoringWriter writer, LoopSupervisor loops, SqlDialect dialect, TimeProvider time,
+            HttpContext context) =>
         {
+            // Anyone may ask whether Ballast is ready; only a signed-in caller is told why not (where the database is,
+            // the errors of failing loops), which a stranger could use.
+            var detailed = context.User.Identity?.IsAuthenticated == true;
             var ready = monitoring.IsReady;
             var storage = writer.Status;
             // Ballast keeps monitoring while storage fails, but what it sees is not being kept: whoever watches Ballast must know.
             var storageOk = storage.FailingSince is null;
-            var output = storage.FailingSince is { } since
+            var output = detailed && storage.FailingSince is { } since
                 ? $"failing for {Math.Max(0, (long)(time.GetUtcNow() - since).TotalSeconds)}s: {storage.Failure} ({dialect.Describe()}); {storage.Pending} writes waiting"
                 : null;
             var degraded = loops.Degraded();
@@ -120,7 +124,7 @@ public static class BallastServer
             };
             // A failing loop is restarted, so Ballast still serves: "warn" (200), naming the loop and its error. A bug
             // that fails every monitor's loop is named by its first few, not ten thousand entries.
-            foreach (var fault in degraded.Take(MaxLoopsNamed))
+            foreach (var fault in degraded.Take(detailed ? MaxLoopsNamed : 0))
                 checks[fault.Loop + ":running"] = [new("warn", fault.Faults, fault.LastError, fault.LastFaultAt, fault.RestartAt)];
             var pass = ready && storageOk;
             return Results.Json(new HealthView(!pass ? "fail" : degraded.Count > 0 ? "warn" : "pass", checks), HealthJson.Default.HealthView,
