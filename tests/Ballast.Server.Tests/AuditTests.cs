@@ -118,8 +118,8 @@ public sealed class AuditTests
         var store = new SqlAuditStore(new PostgresDialect(database));
         var now = TimeProvider.System.GetUtcNow();
         await store.AddAsync([
-            new AuditEntry(0, now.AddDays(-40), "alice", "Cookies", "10.0.0.1", "POST /api/v1/silences", null, "201", "long ago"),
-            new AuditEntry(0, now.AddDays(-20), "bob", "Bearer", "10.0.0.2", "POST /api/v1/silences", null, "201", "within retention"),
+            new AuditEntry(0, now.AddDays(-40), "alice", "Cookies", "198.51.100.1", "POST /api/v1/silences", null, "201", "long ago"),
+            new AuditEntry(0, now.AddDays(-20), "bob", "Bearer", "198.51.100.2", "POST /api/v1/silences", null, "201", "within retention"),
         ]);
 
         await using var server = await ServerHarness.StartAsync(Monitors, storage: database, serverYaml: "retention: { audit: 30d }");

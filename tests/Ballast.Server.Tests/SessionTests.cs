@@ -117,12 +117,12 @@ public sealed class SessionTests
         var details = new List<string>();
         for (var i = 0; i < 10; i++)
         {
-            using var answer = await LoginFromAsync(client, $"10.0.0.{i + 1}", spellings[i % spellings.Length], "not the password");
+            using var answer = await LoginFromAsync(client, $"198.51.100.{i + 1}", spellings[i % spellings.Length], "not the password");
             statuses.Add(answer.StatusCode);
             details.Add(await answer.Content.ReadAsStringAsync());
         }
-        using var right = await LoginFromAsync(client, "10.0.1.1", "alice", Password);
-        using var otherName = await LoginFromAsync(client, "10.0.1.2", "bob", "not the password");
+        using var right = await LoginFromAsync(client, "203.0.113.1", "alice", Password);
+        using var otherName = await LoginFromAsync(client, "203.0.113.2", "bob", "not the password");
 
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), statuses.Take(5));
         Assert.All(statuses.Skip(5), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
@@ -142,7 +142,7 @@ public sealed class SessionTests
         var answers = new List<(HttpStatusCode Status, string Body)>();
         foreach (var (name, i) in new[] { huge, huge, huge, "al ice", "anonymous", "alice\u0000" }.Select((n, i) => (n, i)))
         {
-            using var answer = await LoginFromAsync(client, $"10.0.0.{i + 1}", name, "not the password");
+            using var answer = await LoginFromAsync(client, $"198.51.100.{i + 1}", name, "not the password");
             answers.Add((answer.StatusCode, await answer.Content.ReadAsStringAsync()));
         }
 

@@ -140,10 +140,10 @@ public class ConfigLoaderTests
     [Fact]
     public void AllowedHosts_Default_ListenHostLocalhostAndPublicHost()
     {
-        var server = Parse("server:\n  listen: http://10.0.0.5:7700\n  public_url: https://ballast.example.com\n").Require().Server;
+        var server = Parse("server:\n  listen: http://192.0.2.5:7700\n  public_url: https://ballast.example.com\n").Require().Server;
         var wildcard = Parse("server:\n  listen: http://0.0.0.0:7700\n").Require().Server;
 
-        Assert.Equal(["localhost", "10.0.0.5", "ballast.example.com"], server.EffectiveAllowedHosts());
+        Assert.Equal(["localhost", "192.0.2.5", "ballast.example.com"], server.EffectiveAllowedHosts());
         Assert.Equal(["localhost", "0.0.0.0"], wildcard.EffectiveAllowedHosts()); // what the CLI sends, calling the listen address
     }
 
