@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Ballast.Core.Diagnostics;
@@ -28,29 +29,50 @@ internal sealed partial class ApiTokenHandler(IOptionsMonitor<AuthenticationSche
 {
     public const string SchemeName = "Bearer";
 
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    private static readonly Task<AuthenticateResult> NoToken = Task.FromResult(AuthenticateResult.NoResult());
+
+    // One identity per answer of storage, built on first use and dropped with the answer: a token's requests share it
+    // (nothing in the pipeline changes a principal), so the common request builds none.
+    private static readonly ConditionalWeakTable<ApiToken, ClaimsPrincipal> Principals = new();
+    private static readonly ConditionalWeakTable<ApiToken, ClaimsPrincipal>.CreateValueCallback NewPrincipal =
+        token => BallastIdentity.Principal(token.Name, token.Role, SchemeName);
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!AuthorizationHeader.TryGet(Request, SchemeName, out var secret)) return AuthenticateResult.NoResult();
-        var hash = ApiTokenSecret.Hash(secret);
-        var token = await cache.TokenAsync(hash, Context.RequestAborted);
+        var header = Request.Headers.Authorization.ToString();
+        if (!AuthorizationHeader.TryGetCredential(header, SchemeName, out var credential)) return NoToken;
+        Span<char> hash = stackalloc char[ApiTokenSecret.HashLength];
+        ApiTokenSecret.Hash(header.AsSpan(credential), hash);
+        // Nearly every request: a token storage answered for within the cache's lifetime, judged without an await.
+        return cache.TryFreshToken(hash, out var token) ? JudgeAsync(token, hash) : LookUpAsync(new string(hash));
+    }
+
+    private async Task<AuthenticateResult> LookUpAsync(string hash) => await JudgeAsync(await cache.TokenAsync(hash, Context.RequestAborted), hash);
+
+    private Task<AuthenticateResult> JudgeAsync(ApiToken? token, ReadOnlySpan<char> hash)
+    {
         // The lookup is by hash, so a match is already equal; comparing again in constant time keeps it so whatever the store does.
-        if (token is null || !ApiTokenSecret.HashesEqual(token.Hash, hash)) return AuthenticateResult.Fail("the API token is not known");
+        if (token is null || !ApiTokenSecret.HashesEqual(token.Hash, hash)) return Task.FromResult(AuthenticateResult.Fail("the API token is not known"));
         var now = time.GetUtcNow();
-        if (token.RevokedAt is not null) return AuthenticateResult.Fail($"the API token \"{token.Name}\" was revoked");
-        if (!token.IsValid(now)) return AuthenticateResult.Fail($"the API token \"{token.Name}\" expired at {token.ExpiresAt:yyyy-MM-dd HH:mm} UTC");
-        if (cache.ShouldTouch(token, now))
+        if (token.RevokedAt is not null) return Task.FromResult(AuthenticateResult.Fail($"the API token \"{token.Name}\" was revoked"));
+        if (!token.IsValid(now))
+            return Task.FromResult(AuthenticateResult.Fail($"the API token \"{token.Name}\" expired at {token.ExpiresAt:yyyy-MM-dd HH:mm} UTC"));
+        var success = AuthenticateResult.Success(new AuthenticationTicket(Principals.GetValue(token, NewPrincipal), SchemeName));
+        return cache.ShouldTouch(token, now) ? TouchAsync(token, now, success) : Task.FromResult(success);
+    }
+
+    private async Task<AuthenticateResult> TouchAsync(ApiToken token, DateTimeOffset now, AuthenticateResult success)
+    {
+        try
         {
-            try
-            {
-                await store.TouchTokenAsync(token.Id, now, Context.RequestAborted);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Last-used is for the admin's list; storage being away must not lock machines out.
-                LogTouchFailed(Logger, token.Name, e.Message);
-            }
+            await store.TouchTokenAsync(token.Id, now, Context.RequestAborted);
         }
-        return AuthenticateResult.Success(new AuthenticationTicket(BallastIdentity.Principal(token.Name, token.Role, SchemeName), SchemeName));
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Last-used is for the admin's list; storage being away must not lock machines out.
+            LogTouchFailed(Logger, token.Name, e.Message);
+        }
+        return success;
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -105,14 +127,30 @@ internal static class AuthorizationHeader
     /// <summary>The credential of an <c>Authorization: SCHEME credential</c> header.</summary>
     public static bool TryGet(HttpRequest request, string scheme, out string credential)
     {
-        credential = "";
         var header = request.Headers.Authorization.ToString();
-        if (!header.StartsWith(scheme + " ", StringComparison.OrdinalIgnoreCase)) return false;
-        credential = header[(scheme.Length + 1)..].Trim();
+        credential = TryGetCredential(header, scheme, out var range) ? header[range] : "";
         return credential.Length > 0;
     }
 
-    /// <summary>The scheme an <c>Authorization</c> header names, or null when there is none.</summary>
-    public static string? SchemeOf(HttpRequest request) =>
-        request.Headers.Authorization.ToString() is { Length: > 0 } header ? header.Split(' ', 2)[0] : null;
+    /// <summary>Where in <paramref name="header"/> (<c>SCHEME credential</c>) the credential is, without copying it.</summary>
+    public static bool TryGetCredential(string header, string scheme, out Range credential)
+    {
+        credential = default;
+        if (!Names(header, scheme)) return false;
+        var start = scheme.Length + 1;
+        var end = header.Length;
+        while (start < end && char.IsWhiteSpace(header[start])) start++;
+        while (end > start && char.IsWhiteSpace(header[end - 1])) end--;
+        credential = start..end;
+        return end > start;
+    }
+
+    /// <summary>Whether the request's <c>Authorization</c> header names <paramref name="scheme"/>.</summary>
+    public static bool Names(HttpRequest request, string scheme) => Names(request.Headers.Authorization.ToString(), scheme);
+
+    private static bool Names(string header, string scheme) =>
+        header.Length > scheme.Length && header[scheme.Length] == ' ' && header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether the request has an <c>Authorization</c> header at all.</summary>
+    public static bool Any(HttpRequest request) => request.Headers.Authorization.Count > 0;
 }

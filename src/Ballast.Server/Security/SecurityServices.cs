@@ -44,14 +44,12 @@ public static class SecurityServices
         var anonymousRead = config.Server.AnonymousRead;
         services.AddAuthentication(DefaultScheme)
             .AddPolicyScheme(DefaultScheme, "Ballast", o => o.ForwardDefaultSelector = context =>
-                AuthorizationHeader.SchemeOf(context.Request) switch
-                {
-                    { } s when s.Equals(ApiTokenHandler.SchemeName, StringComparison.OrdinalIgnoreCase) => ApiTokenHandler.SchemeName,
-                    { } s when s.Equals(LocalCredential.Scheme, StringComparison.OrdinalIgnoreCase) => LocalCredential.Scheme,
-                    // Only a request with no credential at all: a wrong one must fail in its own scheme, not read anyway.
-                    null when anonymousRead && !context.Request.Cookies.ContainsKey(SessionCookie) => AnonymousReadHandler.SchemeName,
-                    _ => CookieScheme,
-                })
+                AuthorizationHeader.Names(context.Request, ApiTokenHandler.SchemeName) ? ApiTokenHandler.SchemeName
+                : AuthorizationHeader.Names(context.Request, LocalCredential.Scheme) ? LocalCredential.Scheme
+                // Only a request with no credential at all: a wrong one must fail in its own scheme, not read anyway.
+                : anonymousRead && !AuthorizationHeader.Any(context.Request) && !context.Request.Cookies.ContainsKey(SessionCookie)
+                    ? AnonymousReadHandler.SchemeName
+                    : CookieScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, AnonymousReadHandler>(AnonymousReadHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, LocalCredentialHandler>(LocalCredential.Scheme, null)
