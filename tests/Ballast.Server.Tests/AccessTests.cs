@@ -32,7 +32,7 @@ public sealed partial class AccessTests
     private static Route[] RoutesOf(IServiceProvider services) =>
         services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => new Route(m, Access.PatternOf(e),
-                e.Metadata.GetMetadata<PublicRoute>() is not null ? "public" : e.Metadata.GetMetadata<RequiredRole>()?.Role.Name() ?? "undeclared")))
+                e.Metadata.GetMetadata<PublicRouteAttribute>() is not null ? "public" : e.Metadata.GetMetadata<RequiredRoleAttribute>()?.Role.Name() ?? "undeclared")))
             .OrderBy(r => r.Pattern, StringComparer.Ordinal).ThenBy(r => r.Method, StringComparer.Ordinal).ToArray();
 
     /// <summary>A concrete path for a route pattern: each parameter filled with a dummy (a number where it must be one).</summary>

@@ -1,3 +1,4 @@
+using Ballast.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using Ballast.Core.Deploy;

@@ -3,6 +3,7 @@ using Ballast.Core;
 using Ballast.Core.Config;
 using Ballast.Core.Supervision;
 using Ballast.Server.Alerting;
+using Ballast.Server.Dashboard;
 using Ballast.Server.Deploy;
 using Ballast.Server.Monitoring;
 using Ballast.Server.Security;
@@ -42,7 +43,7 @@ public static class BallastServer
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             o.SerializerOptions.WriteIndented = false;
         });
-        services.AddBallastMonitoring(time).AddBallastAlerting().AddBallastDeploy().AddBallastStorage(config).AddBallastServer(config).AddBallastSecurity(config);
+        services.AddBallastMonitoring(time).AddBallastAlerting().AddBallastDeploy().AddBallastStorage(config).AddBallastServer(config).AddBallastSecurity(config).AddBallastDashboard();
         configureServices?.Invoke(services);
 
         var app = builder.Build();
@@ -54,6 +55,7 @@ public static class BallastServer
         app.MapAlertingEndpoints();
         app.MapDeployEndpoints();
         app.MapAuditEndpoints();
+        app.MapDashboard();
         app.CheckAccessAtStart();
         return app;
     }

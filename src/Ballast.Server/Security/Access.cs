@@ -1,14 +1,30 @@
 using Ballast.Core.Security;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Ballast.Server.Security;
 
-/// <summary>The role a route requires, as endpoint metadata.</summary>
-public sealed record RequiredRole(Role Role);
-
-/// <summary>Marks a route that answers without credentials, on purpose (it must also be in <see cref="Access.PublicRoutes"/>).</summary>
-public sealed class PublicRoute
+/// <summary>
+/// The role a route requires, as endpoint metadata: <see cref="Access.RequireRole{TBuilder}"/> on an endpoint, or
+/// <c>@attribute [RequiredRole(Role.Viewer)]</c> on a dashboard page. It is the authorization requirement itself (the role's policy).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class RequiredRoleAttribute(Role role) : Attribute, IAuthorizeData
 {
-    internal static readonly PublicRoute Instance = new();
+    public Role Role { get; } = role;
+
+    string? IAuthorizeData.Policy { get => Access.Policy(Role); set => throw new NotSupportedException(); }
+    string? IAuthorizeData.Roles { get => null; set => throw new NotSupportedException(); }
+    string? IAuthorizeData.AuthenticationSchemes { get => null; set => throw new NotSupportedException(); }
+}
+
+/// <summary>
+/// Marks a route that answers without credentials, on purpose (it must also be in <see cref="Access.PublicRoutes"/>):
+/// <see cref="Access.Public{TBuilder}"/> on an endpoint, <c>@attribute [PublicRoute]</c> on a page.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class PublicRouteAttribute : Attribute, IAllowAnonymous
+{
+    internal static readonly PublicRouteAttribute Instance = new();
 }
 
 /// <summary>
@@ -29,6 +45,10 @@ public static class Access
         ("GET", "/health/live"),
         ("GET", "/health/ready"),
         ("POST", "/api/v1/session"),
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("POST", "/session/login"),
+        ("GET", "/assets/{file}"),
         ..PushRoutes("/api/push/{token}"),
         ..PushRoutes("/api/push/{token}/start"),
         ..PushRoutes("/api/push/{token}/fail"),
@@ -42,11 +62,11 @@ public static class Access
 
     /// <summary>Only identities with <paramref name="role"/> (or a higher one) may call the route.</summary>
     public static TBuilder RequireRole<TBuilder>(this TBuilder builder, Role role) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(Policy(role)).WithMetadata(new RequiredRole(role));
+        builder.WithMetadata(new RequiredRoleAttribute(role));
 
     /// <summary>Anyone may call the route; it must be in <see cref="PublicRoutes"/>.</summary>
     public static TBuilder Public<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AllowAnonymous().WithMetadata(PublicRoute.Instance);
+        builder.WithMetadata(PublicRouteAttribute.Instance);
 
     /// <summary>
     /// Who did what the request asks, for the records it writes: the identity's name, except for the local CLI,
@@ -71,8 +91,8 @@ public static class Access
         {
             var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"];
             var pattern = PatternOf(endpoint);
-            var isPublic = endpoint.Metadata.GetMetadata<PublicRoute>() is not null;
-            var role = endpoint.Metadata.GetMetadata<RequiredRole>();
+            var isPublic = endpoint.Metadata.GetMetadata<PublicRouteAttribute>() is not null;
+            var role = endpoint.Metadata.GetMetadata<RequiredRoleAttribute>();
             if (!isPublic && role is null)
                 problems.Add($"route {string.Join(",", methods)} {pattern} declares no access: add .RequireRole(Role.X) or .Public()");
             else if (isPublic && role is not null)

@@ -35,12 +35,26 @@ public sealed class LoginLimiter : IDisposable
         AutoReplenishment = true,
     };
 
-    /// <summary>429 with Retry-After and a sentence saying when to try again.</summary>
-    internal static async ValueTask RejectAsync(HttpContext context, RateLimitLease lease, string per)
+    /// <summary>How long a refused lease says to wait, in whole seconds, at least one.</summary>
+    internal static TimeSpan RetryAfter(RateLimitLease lease)
     {
         var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
-        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        return TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(wait.TotalSeconds)));
+    }
+
+    /// <summary>
+    /// 429 with Retry-After and a sentence saying when to try again; a browser's login form is sent back to the
+    /// login page, which says it.
+    /// </summary>
+    internal static async ValueTask RejectAsync(HttpContext context, RateLimitLease lease, string per)
+    {
+        var seconds = (int)RetryAfter(lease).TotalSeconds;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        if (context.Request.HasFormContentType)
+        {
+            context.Response.Redirect(Dashboard.LoginForm.PageUrl(LoginRefusal.Limited, null), permanent: false);
+            return;
+        }
         await Results.Problem($"too many logins {per}: try again in {seconds} s (server.login_limit)",
             statusCode: StatusCodes.Status429TooManyRequests, title: "too many logins").ExecuteAsync(context);
     }

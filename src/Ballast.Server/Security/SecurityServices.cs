@@ -62,7 +62,10 @@ public static class SecurityServices
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
                 // An API answers 401 and 403; there is no login page to redirect to.
-                o.Events.OnRedirectToLogin = c => Refuse(c.HttpContext, StatusCodes.Status401Unauthorized);
+                // A person's browser asking for a page goes to the login page and comes back after.
+                o.Events.OnRedirectToLogin = c => WantsPage(c.Request)
+                    ? Redirect(c.HttpContext, Dashboard.LoginForm.PageUrl(null, c.Request.PathBase + c.Request.Path + c.Request.QueryString))
+                    : Refuse(c.HttpContext, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = c => Refuse(c.HttpContext, StatusCodes.Status403Forbidden);
                 o.Events.OnValidatePrincipal = ValidateSessionAsync;
             });
@@ -115,6 +118,8 @@ public static class SecurityServices
         app.UseRateLimiter();
         app.UseAuthorization();
         app.Use(RequireAntiforgeryAsync);
+        // The dashboard's pages carry the platform's antiforgery metadata, which wants its middleware in the pipeline.
+        app.UseAntiforgery();
         return app;
     }
 
@@ -125,19 +130,21 @@ public static class SecurityServices
     /// <summary>
     /// A state-changing request authenticated by the session cookie must carry the antiforgery token: a browser sends
     /// the cookie with a request another site's page makes, but that page cannot read the token. Bearer tokens and the
-    /// local credential are never sent by a browser on its own, so they need none.
+    /// local credential are never sent by a browser on its own, so they need none. The login form needs it too
+    /// (<see cref="Dashboard.RequireFormAntiforgery"/>), or another site could sign a browser in as someone else.
     /// </summary>
     private static async Task RequireAntiforgeryAsync(HttpContext context, RequestDelegate next)
     {
         var method = context.Request.Method;
         var safe = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
-        if (!safe && context.User.Identity is { IsAuthenticated: true, AuthenticationType: CookieScheme })
+        if (!safe && (context.User.Identity is { IsAuthenticated: true, AuthenticationType: CookieScheme }
+                      || context.GetEndpoint()?.Metadata.GetMetadata<Dashboard.RequireFormAntiforgery>() is not null))
         {
             var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
             if (!await antiforgery.IsRequestValidAsync(context))
             {
-                await Results.Problem($"{method} {context.Request.Path} refused: a request authenticated by the session cookie must send the "
-                                      + $"antiforgery token from GET /api/v1/session in the {AntiforgeryHeader} header",
+                await Results.Problem($"{method} {context.Request.Path} refused: a request authenticated by the session cookie (or a login form) must "
+                                      + $"send the antiforgery token from GET /api/v1/session in the {AntiforgeryHeader} header, or the page's form field",
                     statusCode: StatusCodes.Status403Forbidden, title: "antiforgery token missing or invalid").ExecuteAsync(context);
                 return;
             }
@@ -160,6 +167,16 @@ public static class SecurityServices
             context.ReplacePrincipal(BallastIdentity.Principal(user.Name, user.Role, CookieScheme));
             context.ShouldRenew = true;
         }
+    }
+
+    /// <summary>A browser navigating: a GET that accepts HTML (what a script's fetch of the API does not ask for).</summary>
+    private static bool WantsPage(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
+
+    private static Task Redirect(HttpContext context, string location)
+    {
+        context.Response.Redirect(location);
+        return Task.CompletedTask;
     }
 
     private static Task Refuse(HttpContext context, int status) => Results.Problem(

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ballast.Core.Diagnostics;
@@ -31,6 +32,15 @@ public sealed record TokenView(string Name, string Role, DateTimeOffset CreatedA
 [JsonSerializable(typeof(IReadOnlyList<TokenView>))]
 public sealed partial class SessionJson : JsonSerializerContext;
 
+/// <summary>Why a login was refused: <see cref="Code"/> for a page's link (never text from the request), the rest for the API's problem.</summary>
+internal sealed record LoginRefusal(string Code, int Status, string Title, string Detail, TimeSpan? RetryAfter = null)
+{
+    public const string Invalid = "invalid";
+    public const string Limited = "limited";
+    public const string Unavailable = "unavailable";
+    public const string Wrong = "wrong";
+}
+
 /// <summary>Logging in and out with a name and password: a cookie session.</summary>
 public static partial class SessionEndpoints
 {
@@ -59,56 +69,68 @@ public static partial class SessionEndpoints
         return app;
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext context, IdentityCache cache, IIdentityStore store, LoginLimiter limiter,
-        IAntiforgery antiforgery, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<IResult> LoginAsync(HttpContext context, IAntiforgery antiforgery, CancellationToken ct)
     {
         var (body, invalid) = await JsonBody<LoginRequest>.ReadAsync(context.Request, SessionJson.Default.LoginRequest, optional: false, ct);
         if (body is null) return invalid!;
-        if (string.IsNullOrWhiteSpace(body.Name) || string.IsNullOrEmpty(body.Password))
-            return Results.Problem("name and password are required", statusCode: StatusCodes.Status400BadRequest, title: "invalid request body");
+        var refused = await SignInAsync(context, body.Name, body.Password, ct);
+        if (refused is null) return View(context, antiforgery);
+        if (refused.RetryAfter is { } wait) context.Response.Headers.RetryAfter = ((int)wait.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        return Results.Problem(refused.Detail, statusCode: refused.Status, title: refused.Title);
+    }
+
+    /// <summary>
+    /// Signs <paramref name="name"/> in with a cookie session when the password is theirs, within the per-name limit;
+    /// null then, else why not. The API's login and the dashboard's login form both come here.
+    /// </summary>
+    internal static async Task<LoginRefusal?> SignInAsync(HttpContext context, string? name, string? password, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(name) || string.IsNullOrEmpty(password))
+            return new(LoginRefusal.Invalid, StatusCodes.Status400BadRequest, "invalid request body", "name and password are required");
         // One name, one limit: " alice" and "alice\t" are alice, as the lookup below has it. A name no user can have is
         // refused before it reaches the limiter, a log line or the audit trail, so a megabyte of name is never kept.
-        var name = body.Name.Trim();
+        name = name.Trim();
         if (!IdentityNames.IsValid(name))
         {
             context.AuditDetail("with a name no user can have");
-            return Results.Problem("name is not a user name: letters, digits, '.', '_', '-' and '@', at most "
-                + $"{IdentityNames.MaxLength} characters", statusCode: StatusCodes.Status400BadRequest, title: "invalid request body");
+            return new(LoginRefusal.Invalid, StatusCodes.Status400BadRequest, "invalid request body",
+                $"name is not a user name: letters, digits, '.', '_', '-' and '@', at most {IdentityNames.MaxLength} characters");
         }
         // Who a failed or refused login tried to be: the audit trail's who is still nobody then.
         context.AuditDetail($"as \"{name}\"");
-        var log = loggers.CreateLogger("Ballast.Server.Security.Login");
+        var services = context.RequestServices;
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("Ballast.Server.Security.Login");
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        using var lease = limiter.Acquire(name);
+        using var lease = services.GetRequiredService<LoginLimiter>().Acquire(name);
         if (!lease.IsAcquired)
         {
             LogLimited(log, name, address);
-            await LoginLimiter.RejectAsync(context, lease, $"as \"{name}\"");
-            return Results.Empty;
+            var wait = LoginLimiter.RetryAfter(lease);
+            return new(LoginRefusal.Limited, StatusCodes.Status429TooManyRequests, "too many logins",
+                $"too many logins as \"{name}\": try again in {(int)wait.TotalSeconds} s (server.login_limit)", wait);
         }
         // Read fresh, not from the cache: a password just changed must count at once. An unknown name is checked
         // against a dummy hash, so both failures take the same time.
         UserAccount? user;
         try
         {
-            user = await store.FindUserAsync(name, ct);
+            user = await services.GetRequiredService<IIdentityStore>().FindUserAsync(name, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException && IdentityCache.IsStorageFailure(e))
         {
-            context.Response.Headers.RetryAfter = "5";
-            return Results.Problem("storage unavailable, cannot check the credential; try again shortly",
-                statusCode: StatusCodes.Status503ServiceUnavailable, title: "storage unavailable");
+            return new(LoginRefusal.Unavailable, StatusCodes.Status503ServiceUnavailable, "storage unavailable",
+                "storage unavailable, cannot check the credential; try again shortly", TimeSpan.FromSeconds(5));
         }
-        if (!Passwords.Verify(user, body.Password))
+        if (!Passwords.Verify(user, password))
         {
             LogFailed(log, name, address);
-            return Results.Problem("wrong name or password", statusCode: StatusCodes.Status401Unauthorized, title: "login failed");
+            return new(LoginRefusal.Wrong, StatusCodes.Status401Unauthorized, "login failed", "wrong name or password");
         }
         var principal = BallastIdentity.Principal(user!.Name, user.Role, SecurityServices.CookieScheme);
         await context.SignInAsync(SecurityServices.CookieScheme, principal);
         // The antiforgery token is bound to the identity: made for the one just signed in, not the anonymous caller.
         context.User = principal;
-        return View(context, antiforgery);
+        return null;
     }
 
     private static IResult View(HttpContext context, IAntiforgery antiforgery)

@@ -1,3 +1,4 @@
+using Xunit;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -6,11 +7,10 @@ using Ballast.Core.Security;
 using System.Net;
 using Ballast.Server.Hosting;
 using Ballast.Server.Security;
-using Ballast.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Ballast.Server.Tests;
+namespace Ballast.Testing;
 
 /// <summary>
 /// A real <c>ballast serve</c> host on 127.0.0.1:0 with SQLite in a temp folder, built from YAML the test writes. Its
