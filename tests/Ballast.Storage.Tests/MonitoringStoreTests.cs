@@ -119,6 +119,36 @@ public sealed class MonitoringStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task UptimeSeries_OneRowPerMonitorAndBucket_OnlyTheMonitorsAsked_InOrder(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+        // Two UTC days of checks every 10 minutes for three monitors; api is down 04:00-05:00 and slow 05:00-07:00 each day.
+        var d0 = new DateTimeOffset(T0.Date, TimeSpan.Zero);
+        var batch = new List<CheckRecord>();
+        for (var t = d0.AddDays(-2); t < d0; t += TimeSpan.FromMinutes(10))
+            foreach (var name in new[] { "api", "web", "db" })
+                batch.Add(Check(name, t, !(name == "api" && t.Hour == 4), name == "api" && t.Hour is 5 or 6 ? 900 : 20));
+        await store.WriteAsync(batch);
+
+        var days = await store.UptimeSeriesAsync(d0.AddDays(-2), d0, AggregateResolution.Day, ["web", "api"]);
+        Assert.Equal([("api", d0.AddDays(-2)), ("api", d0.AddDays(-1)), ("web", d0.AddDays(-2)), ("web", d0.AddDays(-1))],
+            days.Select(b => (b.Monitor, b.Start)));
+        var apiDay = days[0];
+        Assert.Equal((144, 138), (apiDay.Checks, apiDay.Up));
+        Assert.Equal(25, apiDay.P50LatencyMs); // most checks took 20 ms: the bucket bound above
+        Assert.Equal(1000, apiDay.P95LatencyMs); // the twelve 900 ms checks are the slowest 8 %
+        Assert.Equal(1.0, days[2].Uptime);
+
+        var hours = await store.UptimeSeriesAsync(d0.AddHours(-24), d0, AggregateResolution.Hour, ["api"]);
+        Assert.Equal(24, hours.Count);
+        Assert.All(hours, h => Assert.Equal(6, h.Checks));
+        Assert.Equal(0, hours.Single(h => h.Start.Hour == 4).Up);
+        Assert.Empty(await store.UptimeSeriesAsync(d0.AddDays(-2), d0, AggregateResolution.Day, []));
+        Assert.Equal(6, (await store.UptimeSeriesAsync(d0.AddDays(-2), d0, AggregateResolution.Day)).Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
     public async Task Uptime_ComesFromAggregates_AndOutlivesRawResults(string backend)
     {
         await using var store = await _backends.OpenAsync(backend);
@@ -280,6 +310,8 @@ public sealed class MonitoringStoreTests : IDisposable
         public Task<IReadOnlyList<Incident>> ListIncidentsAsync(bool? open = null, string? monitor = null, int limit = 500, CancellationToken cancellationToken = default) => inner.ListIncidentsAsync(open, monitor, limit, cancellationToken);
         public Task<IReadOnlyList<CheckResult>> ReadResultsAsync(string monitor, DateTimeOffset since, int limit = 10000, CancellationToken cancellationToken = default) => inner.ReadResultsAsync(monitor, since, limit, cancellationToken);
         public Task<IReadOnlyDictionary<string, UptimeSummary>> UptimeAsync(DateTimeOffset from, DateTimeOffset to, string? monitor = null, CancellationToken cancellationToken = default) => inner.UptimeAsync(from, to, monitor, cancellationToken);
+        public Task<IReadOnlyList<UptimeBucket>> UptimeSeriesAsync(DateTimeOffset from, DateTimeOffset to, AggregateResolution resolution, IReadOnlyCollection<string>? monitors = null,
+            CancellationToken cancellationToken = default) => inner.UptimeSeriesAsync(from, to, resolution, monitors, cancellationToken);
         public Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => inner.PruneAsync(before, cancellationToken);
         public Task<long> PruneIncidentsAsync(DateTimeOffset resolvedBefore, CancellationToken cancellationToken = default) => inner.PruneIncidentsAsync(resolvedBefore, cancellationToken);
         public Task<bool> AcknowledgeAsync(string incidentId, DateTimeOffset at, string by, CancellationToken cancellationToken = default) => inner.AcknowledgeAsync(incidentId, at, by, cancellationToken);

@@ -13,6 +13,23 @@ public sealed record UptimeSummary(long Checks, long Up, double? AvgLatencyMs, d
     public double? Uptime => Checks == 0 ? null : (double)Up / Checks;
 }
 
+/// <summary>The aggregate rows a series is read from: per minute (kept as long as raw results), per hour, per day.</summary>
+public enum AggregateResolution
+{
+    Minute = 0,
+    Hour = 1,
+    Day = 2,
+}
+
+/// <summary>One monitor's checks in one aggregate bucket (UTC minute, hour or day starting at <see cref="Start"/>).</summary>
+/// <param name="P50LatencyMs">Median latency (upper bound of its histogram bucket); null without checks.</param>
+/// <param name="P95LatencyMs">95th percentile latency, likewise.</param>
+public sealed record UptimeBucket(string Monitor, DateTimeOffset Start, long Checks, long Up, double? P50LatencyMs, double? P95LatencyMs)
+{
+    /// <summary>Fraction of passing checks, or null when nothing was checked.</summary>
+    public double? Uptime => Checks == 0 ? null : (double)Up / Checks;
+}
+
 /// <summary>
 /// Ballast's memory of monitoring: results, aggregates, statuses and incidents. Implemented on SQLite and PostgreSQL
 /// (Ballast.Storage); the engine only ever writes through <see cref="IMonitoringSink"/>, never waiting on this.
@@ -32,6 +49,14 @@ public interface IMonitoringStore : IAsyncDisposable
 
     /// <summary>Uptime of every monitor over [from, to), at the coarsest granularity that fits the range.</summary>
     Task<IReadOnlyDictionary<string, UptimeSummary>> UptimeAsync(DateTimeOffset from, DateTimeOffset to, string? monitor = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Uptime and latency per bucket of <paramref name="resolution"/> over [from, to), for the monitors named (all when
+    /// null), in one query: ordered by monitor, then time; buckets without checks are absent. What the dashboard's
+    /// 90-day bars and latency charts and the status pages draw.
+    /// </summary>
+    Task<IReadOnlyList<UptimeBucket>> UptimeSeriesAsync(DateTimeOffset from, DateTimeOffset to, AggregateResolution resolution,
+        IReadOnlyCollection<string>? monitors = null, CancellationToken cancellationToken = default);
 
     /// <summary>Marks an open incident acknowledged; false when there is no such open incident.</summary>
     Task<bool> AcknowledgeAsync(string incidentId, DateTimeOffset at, string by, CancellationToken cancellationToken = default);

@@ -12,6 +12,7 @@ namespace Ballast.Storage.Monitoring;
 /// </summary>
 public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
 {
+    private static readonly string HistogramColumns = string.Join(", ", Enumerable.Range(0, LatencyHistogram.Count).Select(i => $"a.h{i}"));
     private static readonly string HistogramSums = string.Join(", ", Enumerable.Range(0, LatencyHistogram.Count).Select(i => $"SUM(h{i})"));
     private static readonly string HistogramAdds = string.Join(", ", Enumerable.Range(0, LatencyHistogram.Count).Select(i => $"h{i} = aggregates.h{i} + excluded.h{i}"));
 
@@ -220,6 +221,42 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
             for (var i = 0; i < histogram.Length; i++) histogram[i] = Convert.ToInt64(reader.GetValue(4 + i), CultureInfo.InvariantCulture);
             result[reader.GetString(0)] = new UptimeSummary(checks, up,
                 checks == 0 ? null : Math.Round(latencySum / checks / 1000.0, 3), LatencyHistogram.Percentile(histogram, 0.95));
+        }
+        return result;
+    }
+
+    public async Task<IReadOnlyList<UptimeBucket>> UptimeSeriesAsync(DateTimeOffset from, DateTimeOffset to, AggregateResolution resolution,
+        IReadOnlyCollection<string>? monitors = null, CancellationToken cancellationToken = default)
+    {
+        if (monitors is { Count: 0 }) return [];
+        var size = Resolutions[(int)resolution];
+        var start = from.ToUnixTimeMilliseconds();
+        start -= Mod(start, size);
+        var names = monitors?.Select((_, i) => $"@m{i}").ToArray();
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, $"""
+            SELECT m.name, a.bucket, a.checks, a.up, {HistogramColumns}
+            FROM aggregates a JOIN monitors m ON m.id = a.monitor_id
+            WHERE a.resolution = @resolution AND a.bucket >= @from AND a.bucket < @to {(names is null ? "" : $"AND m.name IN ({string.Join(", ", names)})")}
+            ORDER BY m.name, a.bucket
+            """);
+        Sql.Parameter(command, "@resolution", (int)resolution);
+        Sql.Parameter(command, "@from", start);
+        Sql.Parameter(command, "@to", to.ToUnixTimeMilliseconds());
+        if (monitors is not null)
+        {
+            var i = 0;
+            foreach (var name in monitors) Sql.Parameter(command, $"@m{i++}", name);
+        }
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<UptimeBucket>();
+        var histogram = new long[LatencyHistogram.Count];
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            for (var i = 0; i < histogram.Length; i++) histogram[i] = Convert.ToInt64(reader.GetValue(4 + i), CultureInfo.InvariantCulture);
+            result.Add(new UptimeBucket(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture)),
+                Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture),
+                LatencyHistogram.Percentile(histogram, 0.5), LatencyHistogram.Percentile(histogram, 0.95)));
         }
         return result;
     }
