@@ -168,4 +168,34 @@ public sealed class StatusPageTests
 
         Assert.Contains("Payments may be slow for a minute.", await server.Stranger.GetStringAsync("/status/acme"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Page_ShowsComingMaintenanceByPublicName_AndFollowsAConfigReload()
+    {
+        await using var target = await StartTargetAsync();
+        var start = TimeProvider.System.GetUtcNow().AddDays(2);
+        string Config(string title) => $$"""
+              - { name: edge-www-probe, type: http, url: "{{target.Url("/internal/www/ok")}}", interval: 1h, tags: [edge] }
+            maintenance:
+              - { name: swap-internal-lb-7, tags: [edge], start: "{{start:yyyy-MM-ddTHH:mm:ssZ}}", duration: 30m }
+            status_pages:
+              - slug: acme
+                title: {{title}}
+                groups: [ { name: Web, components: [ { monitor: edge-www-probe, name: Website } ] } ]
+            """;
+        await using var server = await ServerHarness.StartAsync(Config("Acme status"));
+
+        var html = await server.Stranger.GetStringAsync("/status/acme");
+        Assert.Contains("Scheduled maintenance", html, StringComparison.Ordinal);
+        Assert.Matches(@"<strong>Scheduled</strong>: Website,\s+from <time datetime=""" + start.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture), html);
+        Assert.DoesNotContain("swap-internal-lb-7", html, StringComparison.Ordinal);
+
+        server.WriteConfig(Config("Acme service status"));
+        var started = TimeProvider.System.GetTimestamp();
+        while (!(await server.Stranger.GetStringAsync("/status/acme")).Contains("<h1>Acme service status</h1>", StringComparison.Ordinal))
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(30), "the reloaded title never showed");
+            await Task.Delay(100);
+        }
+    }
 }
