@@ -35,6 +35,7 @@ public static class BallastStorageServices
         services.TryAddSingleton<IAuditSink>(sp => sp.GetRequiredService<AuditWriter>());
         services.TryAddSingleton<IIdentityStore>(sp => new SqlIdentityStore(sp.GetRequiredService<SqlDialect>()));
         services.TryAddSingleton<IPushTokenStore>(sp => new SqlPushTokenStore(sp.GetRequiredService<SqlDialect>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.TryAddSingleton<Core.StatusPages.IStatusMessageStore>(sp => new StatusPages.SqlStatusMessageStore(sp.GetRequiredService<SqlDialect>()));
         services.TryAddSingleton<MonitoringWriter>();
         services.TryAddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
         services.AddBallastKeyRing();

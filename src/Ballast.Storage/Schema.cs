@@ -11,7 +11,24 @@ namespace Ballast.Storage;
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version6(), Version7(), Version8(), Version9(), Version10(), Version11(identity)];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version6(), Version7(), Version8(), Version9(), Version10(), Version11(identity), Version12()];
+
+    /// <summary>Status pages' public messages about incidents, and their updates.</summary>
+    private static string[] Version12() =>
+    [
+        """
+        CREATE TABLE status_messages (
+          id TEXT PRIMARY KEY, page TEXT NOT NULL, title TEXT NOT NULL, incident_id TEXT, state TEXT NOT NULL,
+          created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, resolved_at BIGINT)
+        """,
+        "CREATE INDEX ix_status_messages_page ON status_messages (page, created_at)",
+        "CREATE INDEX ix_status_messages_resolved ON status_messages (resolved_at)",
+        """
+        CREATE TABLE status_updates (
+          id TEXT PRIMARY KEY, message_id TEXT NOT NULL, at BIGINT NOT NULL, state TEXT NOT NULL, body TEXT NOT NULL, author TEXT NOT NULL)
+        """,
+        "CREATE INDEX ix_status_updates_message ON status_updates (message_id, at)",
+    ];
 
     /// <summary>The audit trail: every state-changing action, who did it, when, from where, and how it ended.</summary>
     private static string[] Version11(string identity) =>

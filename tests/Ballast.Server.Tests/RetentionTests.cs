@@ -32,6 +32,11 @@ public sealed class RetentionTests
             new(id, "hooks", new AlertMessage(NotificationKind.Firing, [], "https://status.example.com", at), id, NotificationStatus.Pending, 0, at, next);
         await notifications.AddAsync([Note("sent-long-ago", now.AddDays(-100), now.AddDays(-100)), Note("still-pending", now.AddDays(-100), now.AddDays(1))]);
         await notifications.MarkDeliveredAsync("sent-long-ago", 1, now.AddDays(-100), "ok");
+        var messages = new Storage.StatusPages.SqlStatusMessageStore(new PostgresDialect(database));
+        Core.StatusPages.PublicMessage Resolved(string title, DateTimeOffset at) => new(Core.StatusPages.PublicMessage.NewId(), "acme", title, null, at, at, at,
+            Core.StatusPages.PublicMessageState.Resolved, [new(Core.StatusPages.PublicMessage.NewId(), at, Core.StatusPages.PublicMessageState.Resolved, "Fixed.", "ci")]);
+        await messages.AddAsync(Resolved("ancient message", now.AddDays(-400)));
+        await messages.AddAsync(Resolved("recent message", now.AddDays(-9)));
         var deploys = new SqlDeployStore(new PostgresDialect(database));
         for (var i = 1; i <= 12; i++)
         {
@@ -58,6 +63,8 @@ public sealed class RetentionTests
         var incidents = (await server.GetJsonAsync("/api/v1/incidents")).EnumerateArray().Select(i => i.GetProperty("id").GetString()).ToArray();
         Assert.Contains("recent", incidents);
         Assert.DoesNotContain("ancient", incidents);
+        // Status pages' resolved messages go with resolved incidents (retention.incidents, a year by default).
+        Assert.Equal(["recent message"], (await messages.ListAsync("acme", null)).Select(m => m.Title));
         Assert.Contains("still-pending", (await notifications.ListAsync()).Select(n => n.Id));
         Assert.DoesNotContain("sent-long-ago", (await notifications.ListAsync()).Select(n => n.Id));
     }

@@ -27,6 +27,9 @@ public sealed record BallastConfig : IValidatableConfig
     [Description("Services Ballast deploys, verifies and rolls back, by name.")]
     public IReadOnlyDictionary<string, ServiceConfig> Services { get; init; } = new Dictionary<string, ServiceConfig>();
 
+    [Description("Public pages at /status/SLUG showing chosen monitors under public names, their uptime, incidents' public messages and scheduled maintenance.")]
+    public IReadOnlyList<StatusPageConfig> StatusPages { get; init; } = [];
+
     /// <summary>Where this config was read from; relative paths in it (a SQLite file) are resolved against its folder.</summary>
     [ConfigIgnore]
     public string? SourcePath { get; init; }
@@ -65,6 +68,26 @@ public sealed record BallastConfig : IValidatableConfig
                 validation.Error($"services.{name}", $"a monitor is named \"{name}-replicas\", the name of this process service's replica incidents; rename the monitor");
             if (listen == Server.Listen) validation.Error($"services.{name}.process.listen", "is the Ballast server's own address (server.listen)");
             else if (!listens.TryAdd(listen, name)) validation.Error($"services.{name}.process.listen", $"service \"{listens[listen]}\" listens there already");
+        }
+        CheckStatusPages(validation, seen);
+    }
+
+    private void CheckStatusPages(ConfigValidation validation, HashSet<string> monitors)
+    {
+        var slugs = new HashSet<string>(StringComparer.Ordinal);
+        for (var p = 0; p < StatusPages.Count; p++)
+        {
+            var page = StatusPages[p];
+            if (!slugs.Add(page.Slug)) validation.Error($"status_pages[{p}].slug", $"two status pages use the slug \"{page.Slug}\"; slugs must be unique");
+            for (var g = 0; g < page.Groups.Count; g++)
+                for (var c = 0; c < page.Groups[g].Components.Count; c++)
+                {
+                    var component = page.Groups[g].Components[c];
+                    if (monitors.Contains(component.Monitor)) continue;
+                    var hint = ConfigShape.Suggest(component.Monitor, monitors) is { } s ? $"; did you mean \"{s}\"?" : "";
+                    validation.Error($"status_pages[{p}].groups[{g}].components[{c}].monitor",
+                        $"status page \"{page.Slug}\", component \"{component.Name}\": no monitor named \"{component.Monitor}\" under monitors:{hint}");
+                }
         }
     }
 

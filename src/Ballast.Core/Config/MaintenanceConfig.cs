@@ -43,6 +43,16 @@ public sealed record MaintenanceWindowConfig : IValidatableConfig
         return _schedule.Cron is { } cron && cron.GetOccurrences(now - Duration, now, _schedule.Zone, fromInclusive: false, toInclusive: true).Any();
     }
 
+    /// <summary>The window open at <paramref name="now"/>, else the next one to open, as its start and end; null when none is to come.</summary>
+    public (DateTimeOffset Start, DateTimeOffset End)? CurrentOrNext(DateTimeOffset now)
+    {
+        if (Start is { } start) return now < start + Duration ? (start, start + Duration) : null;
+        if (_schedule.Cron is not { } cron) return null;
+        foreach (var open in cron.GetOccurrences(now - Duration, now, _schedule.Zone, fromInclusive: false, toInclusive: true))
+            return (open, open + Duration);
+        return cron.GetNextOccurrence(now, _schedule.Zone) is { } next ? (next, next + Duration) : null;
+    }
+
     public void Validate(ConfigValidation validation)
     {
         if (Start is null == Schedule is null) validation.Error(null, "needs exactly one of start (one-off) or schedule (recurring)");

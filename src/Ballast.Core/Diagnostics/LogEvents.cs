@@ -95,4 +95,10 @@ public static class LogEvents
         public const int LoginLimited = 8003;
         public const int LocalCredentialNotWritten = 8004;
     }
+
+    /// <summary>Public status pages.</summary>
+    public static class StatusPages
+    {
+        public const int SnapshotFailed = 9201;
+    }
 }

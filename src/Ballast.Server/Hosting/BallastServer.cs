@@ -7,6 +7,7 @@ using Ballast.Server.Dashboard;
 using Ballast.Server.Deploy;
 using Ballast.Server.Monitoring;
 using Ballast.Server.Security;
+using Ballast.Server.StatusPages;
 using Ballast.Core.Security;
 using Ballast.Storage;
 using Ballast.Storage.Monitoring;
@@ -55,6 +56,7 @@ public static class BallastServer
         app.MapAlertingEndpoints();
         app.MapDeployEndpoints();
         app.MapAuditEndpoints();
+        app.MapStatusPages();
         app.MapDashboard();
         app.CheckAccessAtStart();
         return app;

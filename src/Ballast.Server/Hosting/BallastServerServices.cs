@@ -3,6 +3,7 @@ using Ballast.Core.Config;
 using Ballast.Server.Alerting;
 using Ballast.Server.Deploy;
 using Ballast.Server.Monitoring;
+using Ballast.Server.StatusPages;
 
 namespace Ballast.Server.Hosting;
 
@@ -22,6 +23,7 @@ public static class BallastServerServices
         services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<MonitoringService>());
         services.AddHostedService<ConfigReloadService>();
         services.AddHostedService<RetentionService>();
+        services.AddBallastStatusPages();
         services.AddHostedService(sp =>
         {
             // The host builds every hosted service before it starts any, and monitoring starts first and may report an

@@ -3,13 +3,14 @@ using Ballast.Core.Deploy;
 using Ballast.Core.Diagnostics;
 using Ballast.Core.Monitoring;
 using Ballast.Core.Security;
+using Ballast.Core.StatusPages;
 using Ballast.Core.Supervision;
 
 namespace Ballast.Server.Hosting;
 
 /// <summary>
-/// Keeps the database the size <c>server.retention</c> says, once an hour: raw results, resolved incidents, finished
-/// notifications, ended silences and audit entries past their age, and deploy records beyond the count each service needs. Each kind
+/// Keeps the database the size <c>server.retention</c> says, once an hour: raw results, resolved incidents (and
+/// status pages' resolved public messages), finished notifications, ended silences and audit entries past their age, and deploy records beyond the count each service needs. Each kind
 /// is pruned on its own, so one failing (the database away, say) neither stops the others nor the loop; what was not
 /// pruned is pruned the next hour.
 /// </summary>
@@ -21,7 +22,8 @@ public sealed partial class RetentionService(
     IAuditStore audit,
     LoopSupervisor supervisor,
     TimeProvider time,
-    ILogger<RetentionService> log) : BackgroundService
+    ILogger<RetentionService> log,
+    IStatusMessageStore? statusMessages = null) : BackgroundService
 {
     private static readonly TimeSpan Every = TimeSpan.FromHours(1);
 
@@ -45,6 +47,9 @@ public sealed partial class RetentionService(
         var now = time.GetUtcNow();
         await StepAsync("raw results", () => monitoring.PruneAsync(now - retention.Raw, cancellationToken), cancellationToken);
         await StepAsync("resolved incidents", () => monitoring.PruneIncidentsAsync(now - retention.Incidents, cancellationToken), cancellationToken);
+        // A status page's resolved messages go with the incidents they were about.
+        if (statusMessages is not null)
+            await StepAsync("resolved status page messages", () => statusMessages.PruneAsync(now - retention.Incidents, cancellationToken), cancellationToken);
         await StepAsync("notifications and silences", () => notifications.PruneAsync(now - retention.Notifications, cancellationToken), cancellationToken);
         await StepAsync("deploy records", async () =>
         {

@@ -53,7 +53,7 @@ public class ConfigDocsTests
     {
         var doc = File.ReadAllText(Repository.Path("docs", "configuration.md"));
 
-        foreach (var type in new[] { typeof(ServerConfig), typeof(RetentionConfig) }.Concat(ConfigShape.CasesOf(typeof(MonitorConfig)).Select(c => c.Type)))
+        foreach (var type in new[] { typeof(ServerConfig), typeof(RetentionConfig), typeof(StatusPageConfig), typeof(StatusGroupConfig), typeof(StatusComponentConfig) }.Concat(ConfigShape.CasesOf(typeof(MonitorConfig)).Select(c => c.Type)))
             foreach (var property in ConfigShape.PropertiesOf(type))
                 Assert.True(doc.Contains($"`{property.Key}`", StringComparison.Ordinal), $"docs/configuration.md does not describe `{property.Key}` ({type.Name})");
     }
