@@ -95,4 +95,10 @@ public static class LogEvents
         public const int LoginLimited = 8003;
         public const int LocalCredentialNotWritten = 8004;
     }
+
+    /// <summary>Ballast's own metrics (/metrics).</summary>
+    public static class Metrics
+    {
+        public const int StoreCountFailed = 9401;
+    }
 }
