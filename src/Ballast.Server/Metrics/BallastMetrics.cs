@@ -1,4 +1,3 @@
-using System.Reflection;
 using Ballast.Core.Alerting;
 using Ballast.Core.Deploy;
 using Ballast.Core.Diagnostics;
@@ -61,8 +60,7 @@ public sealed partial class BallastMetrics : IDisposable
         _deploys = new LabelledCounts(f.CreateGauge("ballast_deploys",
             "Deploy records kept in the history, by service, kind (deploy or rollback) and outcome; retention keeps a number per service.",
             ["service", "kind", "outcome"]));
-        var version = typeof(BallastMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-        f.CreateGauge("ballast_build_info", "Always 1; the version label says which Ballast runs.", ["version"]).WithLabels(version).Set(1);
+        f.CreateGauge("ballast_build_info", "Always 1; the version label says which Ballast runs.", ["version"]).WithLabels(ServerInfo.Version).Set(1);
         Registry.AddBeforeCollectCallback(CollectAsync);
     }
 
