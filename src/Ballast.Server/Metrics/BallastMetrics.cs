@@ -118,7 +118,7 @@ public sealed partial class BallastMetrics : IDisposable
             var notifications = await _services.GetRequiredService<INotificationStore>().CountAsync(timeout.Token);
             _notifications.Set(notifications.Select(n => (new[] { n.Channel, n.Status.ToString().ToLowerInvariant() }, (double)n.Count)));
             var deploys = await _services.GetRequiredService<IDeployStore>().CountAsync(timeout.Token);
-            _deploys.Set(deploys.Select(d => (new[] { d.Service, d.Kind, d.Outcome.ToString().ToLowerInvariant() }, (double)d.Count)));
+            _deploys.Set(deploys.Select(d => (new[] { d.Service, d.Kind, Snake(d.Outcome.ToString()) }, (double)d.Count)));
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
         {
@@ -126,6 +126,10 @@ public sealed partial class BallastMetrics : IDisposable
             Log.StoreCountFailed(_log, e, e is OperationCanceledException ? $"no answer within {StoreTimeout.TotalSeconds:0}s" : e.Message);
         }
     }
+
+    // RolledBack → rolled_back, as Prometheus label values usually read.
+    private static string Snake(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
 
     /// <summary>A gauge whose label sets come and go with what storage holds: sets no longer there are removed, not left at their last value.</summary>
     private sealed class LabelledCounts(Gauge gauge)
