@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Ballast.Core.Deploy;
 using Ballast.Core.Security;
+using Ballast.Server.Hosting;
 using Ballast.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -111,6 +112,7 @@ public sealed class MetricsTests : IAsyncLifetime
               - { name: shop, type: http, url: "{{_target.Url("/ok")}}", interval: 200ms, tags: [prod] }
             """);
         await server.EventuallyAsync("/api/v1/monitors", l => l.GetArrayLength() == 1);
+        Assert.Equal((true, 0), server.Services.GetRequiredService<ConfigState>().LastReload is { } r ? (r.Applied, r.Errors) : default);
 
         var text = await server.Client.GetStringAsync("/metrics");
         Assert.DoesNotContain("monitor=\"billing\"", text, StringComparison.Ordinal);
