@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need (PostgreSQL, Redis, aiosmtpd, wrk, Chromium for the browser tests), starts the servers on loopback, then runs every test.
+# The test command: installs what the tests need (PostgreSQL, Redis, aiosmtpd, wrk, Chromium for the browser tests, promtool from prometheus), starts the servers on loopback, then runs every test.
 # Extra arguments go to `dotnet test` (e.g. --filter "FullyQualifiedName~Storage").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -7,7 +7,7 @@ cd "$root"
 . scripts/services.sh
 
 command -v dotnet >/dev/null || { echo "test: the .NET SDK (dotnet) is required" >&2; exit 1; }
-ensure_packages postgresql redis-server python3-aiosmtpd wrk chromium
+ensure_packages postgresql redis-server python3-aiosmtpd wrk chromium prometheus
 start_postgres
 start_redis
 

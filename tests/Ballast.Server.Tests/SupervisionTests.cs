@@ -101,6 +101,8 @@ public sealed class SupervisionTests : IAsyncLifetime
 
         public Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => Inner.PruneAsync(before, cancellationToken);
 
+        public Task<IReadOnlyList<NotificationCount>> CountAsync(CancellationToken cancellationToken = default) => Inner.CountAsync(cancellationToken);
+
         public Task RecordAcceptedAsync(string id, IReadOnlyList<string> accepted, CancellationToken cancellationToken = default) =>
             Inner.RecordAcceptedAsync(id, accepted, cancellationToken);
 

@@ -224,5 +224,25 @@ public sealed class DeployStoreTests : IDisposable
         Assert.Equal((id, Commit), (await store.HistoryAsync("api", 1, CancellationToken.None)).Select(r => (r.Id, r.Commit)).Single());
     }
 
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Count_ByServiceKindAndOutcome(string backend)
+    {
+        var store = await OpenAsync(backend);
+        foreach (var (service, kind, outcome) in new[]
+        {
+            ("api", "deploy", DeployOutcome.Deployed), ("api", "deploy", DeployOutcome.Deployed), ("api", "deploy", DeployOutcome.RolledBack),
+            ("api", "rollback", DeployOutcome.Deployed), ("web", "deploy", DeployOutcome.Refused),
+        })
+            await store.AddAsync(new DeployRecord { Service = service, Kind = kind, Outcome = outcome, StartedAt = T0, Who = "ci" }, CancellationToken.None);
+
+        var counts = (await store.CountAsync(CancellationToken.None)).OrderBy(c => (c.Service, c.Kind, c.Outcome)).ToArray();
+
+        Assert.Equal([
+            new DeployCount("api", "deploy", DeployOutcome.Deployed, 2), new DeployCount("api", "deploy", DeployOutcome.RolledBack, 1),
+            new DeployCount("api", "rollback", DeployOutcome.Deployed, 1), new DeployCount("web", "deploy", DeployOutcome.Refused, 1),
+        ], counts);
+    }
+
     public void Dispose() => _backends.Dispose();
 }

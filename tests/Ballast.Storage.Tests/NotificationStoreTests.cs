@@ -49,5 +49,26 @@ public sealed class NotificationStoreTests : IDisposable
         Assert.Equal(T0.AddMinutes(1), await store.NextDueAsync());
     }
 
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Count_ByChannelAndStatus(string backend)
+    {
+        await _backends.OpenAsync(backend); // migrates
+        var store = new SqlNotificationStore(await _backends.DialectAsync(backend, _backends.LastName(backend)));
+        var item = new AlertItem("i1", "api", "http", Severity.Critical, "got 503", T0, T0, null, 2, null);
+        await store.AddAsync(new[] { ("n1", "hooks"), ("n2", "hooks"), ("n3", "hooks"), ("n4", "sms") }.Select(n => new Notification(n.Item1, n.Item2,
+            new AlertMessage(NotificationKind.Firing, [item], "http://127.0.0.1:7700/", T0), "i1", NotificationStatus.Pending, 0, T0, T0)).ToArray());
+        await store.MarkDeliveredAsync("n1", 1, T0, "200 OK");
+        await store.MarkDeliveredAsync("n2", 1, T0, "200 OK");
+        await store.MarkFailedAsync("n4", 5, "401 Unauthorized");
+
+        var counts = (await store.CountAsync()).OrderBy(c => (c.Channel, c.Status)).ToArray();
+
+        Assert.Equal([
+            new NotificationCount("hooks", NotificationStatus.Pending, 1), new NotificationCount("hooks", NotificationStatus.Delivered, 2),
+            new NotificationCount("sms", NotificationStatus.Failed, 1),
+        ], counts);
+    }
+
     public void Dispose() => _backends.Dispose();
 }

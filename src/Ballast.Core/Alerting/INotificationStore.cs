@@ -44,4 +44,10 @@ public interface INotificationStore
     /// were expired before it; pending notifications always stay. Returns how many rows went.
     /// </summary>
     Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default);
+
+    /// <summary>How many notifications storage keeps, by channel and status (retention prunes delivered and failed ones).</summary>
+    Task<IReadOnlyList<NotificationCount>> CountAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>How many notifications of one channel have one status.</summary>
+public sealed record NotificationCount(string Channel, NotificationStatus Status, long Count);

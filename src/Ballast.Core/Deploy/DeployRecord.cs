@@ -127,4 +127,10 @@ public interface IDeployStore
     /// again with its commit); deletes the other records and their stored backups. Returns how many records went.
     /// </summary>
     Task<long> PruneAsync(string service, int keepRecords, int keepReleases, CancellationToken cancellationToken);
+
+    /// <summary>How many records the history keeps, by service, kind and outcome (retention keeps a count per service).</summary>
+    Task<IReadOnlyList<DeployCount>> CountAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>How many deploys (or rollbacks: <see cref="Kind"/>) of one service ended one way.</summary>
+public sealed record DeployCount(string Service, string Kind, DeployOutcome Outcome, long Count);

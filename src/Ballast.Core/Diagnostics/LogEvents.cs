@@ -101,4 +101,10 @@ public static class LogEvents
     {
         public const int SnapshotFailed = 9201;
     }
+
+    /// <summary>Ballast's own metrics (/metrics).</summary>
+    public static class Metrics
+    {
+        public const int StoreCountFailed = 9401;
+    }
 }

@@ -5,6 +5,7 @@ using Ballast.Core.Supervision;
 using Ballast.Server.Alerting;
 using Ballast.Server.Dashboard;
 using Ballast.Server.Deploy;
+using Ballast.Server.Metrics;
 using Ballast.Server.Monitoring;
 using Ballast.Server.Security;
 using Ballast.Server.StatusPages;
@@ -19,8 +20,6 @@ namespace Ballast.Server.Hosting;
 /// <summary>Builds the <c>ballast serve</c> web application from a validated config.</summary>
 public static class BallastServer
 {
-    private const int MaxLoopsNamed = 20;
-
     /// <summary>
     /// Builds the server. <paramref name="time"/> replaces the clock (tests pass a fake one);
     /// <paramref name="configureLogging"/> lets the caller choose where logs go.
@@ -44,7 +43,8 @@ public static class BallastServer
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             o.SerializerOptions.WriteIndented = false;
         });
-        services.AddBallastMonitoring(time).AddBallastAlerting().AddBallastDeploy().AddBallastStorage(config).AddBallastServer(config).AddBallastSecurity(config).AddBallastDashboard();
+        services.AddBallastMonitoring(time).AddBallastAlerting().AddBallastDeploy().AddBallastStorage(config).AddBallastServer(config).AddBallastSecurity(config).AddBallastDashboard()
+            .AddBallastMetrics();
         configureServices?.Invoke(services);
 
         var app = builder.Build();
@@ -58,6 +58,7 @@ public static class BallastServer
         app.MapAuditEndpoints();
         app.MapStatusPages();
         app.MapDashboard();
+        app.MapBallastMetrics();
         app.CheckAccessAtStart();
         return app;
     }
@@ -104,35 +105,11 @@ public static class BallastServer
         var health = app.MapGroup("/health").Public().AddEndpointFilter((context, next) =>
             PublicBody.RefuseAny(context.HttpContext.Request) is { } refused ? ValueTask.FromResult<object?>(refused) : next(context));
         health.MapGet("/live", () => Results.Json(new HealthView("pass"), HealthJson.Default.HealthView, contentType: HealthContentType));
-        health.MapGet("/ready", (MonitoringService monitoring, MonitoringWriter writer, LoopSupervisor loops, SqlDialect dialect, TimeProvider time,
-            HttpContext context) =>
+        health.MapGet("/ready", (HttpContext context) =>
         {
-            // Anyone may ask whether Ballast is ready; only a signed-in caller is told why not (where the database is,
-            // the errors of failing loops), which a stranger could use.
-            var detailed = context.User.Identity?.IsAuthenticated == true;
-            var ready = monitoring.IsReady;
-            var storage = writer.Status;
-            // Ballast keeps monitoring while storage fails, but what it sees is not being kept: whoever watches Ballast must know.
-            var storageOk = storage.FailingSince is null;
-            var output = detailed && storage.FailingSince is { } since
-                ? $"failing for {Math.Max(0, (long)(time.GetUtcNow() - since).TotalSeconds)}s: {storage.Failure} ({dialect.Describe()}); {storage.Pending} writes waiting"
-                : null;
-            var degraded = loops.Degraded();
-            var loopsStatus = degraded.Count == 0 ? "pass" : "warn";
-            var checks = new Dictionary<string, IReadOnlyList<HealthCheckView>>
-            {
-                ["monitoring:started"] = [new(ready ? "pass" : "fail", ready)],
-                ["storage:writes"] = [new(storageOk ? "pass" : "fail", storage.Pending, output)],
-                ["loops:restarts"] = [new(loopsStatus, loops.TotalFaults)],
-                ["loops:failing"] = [new(loopsStatus, degraded.Count)],
-            };
-            // A failing loop is restarted, so Ballast still serves: "warn" (200), naming the loop and its error. A bug
-            // that fails every monitor's loop is named by its first few, not ten thousand entries.
-            foreach (var fault in degraded.Take(detailed ? MaxLoopsNamed : 0))
-                checks[fault.Loop + ":running"] = [new("warn", fault.Faults, fault.LastError, fault.LastFaultAt, fault.RestartAt)];
-            var pass = ready && storageOk;
-            return Results.Json(new HealthView(!pass ? "fail" : degraded.Count > 0 ? "warn" : "pass", checks), HealthJson.Default.HealthView,
-                contentType: HealthContentType, statusCode: pass ? 200 : 503);
+            var health = BallastHealth.Gather(context.RequestServices);
+            return Results.Json(health.ToView(detailed: context.User.Identity?.IsAuthenticated == true), HealthJson.Default.HealthView,
+                contentType: HealthContentType, statusCode: health.Status == "fail" ? 503 : 200);
         });
     }
 }

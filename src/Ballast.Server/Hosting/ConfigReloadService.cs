@@ -37,6 +37,7 @@ public sealed partial class ConfigReloadService(ConfigState state, IPushTokenSto
             if (!result.Ok)
             {
                 _handled = stamp;
+                state.LastReload = new ConfigReload(time.GetUtcNow(), false, result.Errors.Count);
                 Log.ReloadRejected(log, path, result.Errors.Count);
                 foreach (var error in result.Errors) Log.ConfigProblem(log, error.ToString());
                 continue;
@@ -48,6 +49,7 @@ public sealed partial class ConfigReloadService(ConfigState state, IPushTokenSto
                 Log.ServerSettingsNeedRestart(log);
             state.Replace(config);
             _handled = stamp;
+            state.LastReload = new ConfigReload(time.GetUtcNow(), true, 0);
             Log.Reloaded(log, path, config.Monitors.Count);
         }
     }

@@ -16,6 +16,11 @@ public sealed class ConfigState(BallastConfig initial, Func<IEnumerable<IConfigC
 
     public BallastConfig Current => Volatile.Read(ref _current);
 
+    /// <summary>The last edit of ballast.yaml the server read, applied or rejected; null until one is read.</summary>
+    public ConfigReload? LastReload { get => Volatile.Read(ref _lastReload); set => Volatile.Write(ref _lastReload, value); }
+
+    private ConfigReload? _lastReload;
+
     /// <summary>
     /// Swaps in the same config completed by storage (push tokens generated for heartbeats that name none) without
     /// telling the listeners: nothing they act on changed.
@@ -28,3 +33,6 @@ public sealed class ConfigState(BallastConfig initial, Func<IEnumerable<IConfigC
         foreach (var listener in _listeners.Value) listener.OnConfigChanged(config);
     }
 }
+
+/// <summary>An edit of ballast.yaml read at <paramref name="At"/>: applied, or rejected with <paramref name="Errors"/> problems.</summary>
+public sealed record ConfigReload(DateTimeOffset At, bool Applied, int Errors);

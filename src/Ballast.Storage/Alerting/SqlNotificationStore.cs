@@ -83,6 +83,17 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
         return announced;
     }
 
+    public async Task<IReadOnlyList<NotificationCount>> CountAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Sql.Command(connection, "SELECT channel, status, COUNT(*) FROM notifications GROUP BY channel, status");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<NotificationCount>();
+        while (await reader.ReadAsync(cancellationToken))
+            list.Add(new NotificationCount(reader.GetString(0), Enum.Parse<NotificationStatus>(reader.GetString(1)), reader.GetInt64(2)));
+        return list;
+    }
+
     public async Task<long> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
         var cutoff = before.ToUnixTimeMilliseconds();

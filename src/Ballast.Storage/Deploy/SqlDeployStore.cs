@@ -133,6 +133,17 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
         return list;
     }
 
+    public async Task<IReadOnlyList<DeployCount>> CountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Sql.Command(connection, "SELECT service, kind, outcome, COUNT(*) FROM deploys GROUP BY service, kind, outcome");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<DeployCount>();
+        while (await reader.ReadAsync(cancellationToken))
+            list.Add(new DeployCount(reader.GetString(0), reader.GetString(1), Enum.Parse<DeployOutcome>(reader.GetString(2)), reader.GetInt64(3)));
+        return list;
+    }
+
     public async Task<long> PruneAsync(string service, int keepRecords, int keepReleases, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);

@@ -615,6 +615,7 @@ public sealed partial class LightsailDeployTests : IAsyncDisposable
         public Task<IReadOnlyList<StoredBackup>> BackupsAsync(string service, int limit, CancellationToken cancellationToken) =>
             inner.BackupsAsync(service, limit, cancellationToken);
         public Task<IReadOnlyList<string>> ServicesAsync(CancellationToken cancellationToken) => inner.ServicesAsync(cancellationToken);
+        public Task<IReadOnlyList<DeployCount>> CountAsync(CancellationToken cancellationToken) => inner.CountAsync(cancellationToken);
         public Task<long> PruneAsync(string service, int keepRecords, int keepReleases, CancellationToken cancellationToken) =>
             inner.PruneAsync(service, keepRecords, keepReleases, cancellationToken);
     }
