@@ -95,4 +95,11 @@ public static class LogEvents
         public const int LoginLimited = 8003;
         public const int LocalCredentialNotWritten = 8004;
     }
+
+    /// <summary>The dashboard's live updates (server-sent events).</summary>
+    public static class DashboardLive
+    {
+        public const int Resynced = 9101;
+        public const int StreamFailed = 9102;
+    }
 }

@@ -4,6 +4,7 @@ using Ballast.Core.Config;
 using Ballast.Core.Supervision;
 using Ballast.Server.Alerting;
 using Ballast.Server.Dashboard;
+using Ballast.Server.Dashboard.Live;
 using Ballast.Server.Deploy;
 using Ballast.Server.Monitoring;
 using Ballast.Server.Security;
@@ -56,6 +57,7 @@ public static class BallastServer
         app.MapDeployEndpoints();
         app.MapAuditEndpoints();
         app.MapDashboard();
+        app.MapLiveUpdates();
         app.CheckAccessAtStart();
         return app;
     }
