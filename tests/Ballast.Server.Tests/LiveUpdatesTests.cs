@@ -148,4 +148,20 @@ public sealed class LiveUpdatesTests
         await ended.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {stopping.Elapsed}");
     }
+
+    [Fact]
+    public async Task Events_StreamOlderThanItsAge_EndsAtAHeartbeat_SoTheCallerIsCheckedAgainOnReconnect()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var server = await ServerHarness.StartAsync(Monitors, time: time);
+        await using var stream = await Stream.OpenAsync(server.Client);
+        Assert.Equal("monitor", (await stream.NextAsync()).EventType);
+        Assert.Equal("sync", (await stream.NextAsync()).EventType);
+        var ended = stream.EndAsync();
+
+        time.Advance(LiveUpdates.MaxStreamAge - LiveUpdates.HeartbeatInterval);
+        Assert.False(ended.IsCompleted);
+        time.Advance(LiveUpdates.HeartbeatInterval);
+        await ended.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }

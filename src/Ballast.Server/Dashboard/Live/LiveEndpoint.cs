@@ -20,13 +20,14 @@ public static partial class LiveEndpoint
 
     public static IEndpointRouteBuilder MapLiveUpdates(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Path, (HttpContext context, LiveUpdates live, MonitoringEngine engine, IHostApplicationLifetime lifetime, ILoggerFactory logs) =>
-            StreamAsync(context, live, engine, logs.CreateLogger(typeof(LiveEndpoint).FullName!), lifetime.ApplicationStopping))
+        app.MapGet(Path, (HttpContext context, LiveUpdates live, MonitoringEngine engine, TimeProvider time, IHostApplicationLifetime lifetime,
+            ILoggerFactory logs) => StreamAsync(context, live, engine, time, logs.CreateLogger(typeof(LiveEndpoint).FullName!), lifetime.ApplicationStopping))
             .RequireRole(Role.Viewer);
         return app;
     }
 
-    private static async Task StreamAsync(HttpContext context, LiveUpdates live, MonitoringEngine engine, ILogger log, CancellationToken stopping)
+    private static async Task StreamAsync(HttpContext context, LiveUpdates live, MonitoringEngine engine, TimeProvider time, ILogger log,
+        CancellationToken stopping)
     {
         var response = context.Response;
         response.ContentType = "text/event-stream";
@@ -40,6 +41,7 @@ public static partial class LiveEndpoint
         using var ends = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         var ct = ends.Token;
         var (connection, full, position) = live.Connect(since);
+        var started = time.GetTimestamp();
         var writer = response.BodyWriter;
         try
         {
@@ -62,6 +64,12 @@ public static partial class LiveEndpoint
                 }
                 foreach (var frame in frames) writer.Write(frame.Bytes);
                 if (heartbeat && frames.Count == 0) writer.Write(Ping);
+                // Checked on the heartbeat, so an old stream needs no timer of its own.
+                if (heartbeat && time.GetElapsedTime(started) >= LiveUpdates.MaxStreamAge)
+                {
+                    await writer.FlushAsync(ct);
+                    return;
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

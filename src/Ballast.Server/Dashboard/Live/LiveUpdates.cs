@@ -22,6 +22,13 @@ public sealed class LiveUpdates : IMonitorStateListener, IIncidentListener, IDis
     /// <summary>How often a comment goes down every stream, so proxies and browsers keep an idle connection open.</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How long one stream lasts: at the first heartbeat after it, the stream ends and the browser reconnects (with its
+    /// last id, so nothing is missed), which checks its session or token again: a signed-out or revoked caller stops
+    /// receiving within this time.
+    /// </summary>
+    public static readonly TimeSpan MaxStreamAge = TimeSpan.FromMinutes(10);
+
     /// <summary>How long a browser waits before reconnecting (the stream's <c>retry:</c>).</summary>
     public static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
 
