@@ -96,6 +96,13 @@ public static class LogEvents
         public const int LocalCredentialNotWritten = 8004;
     }
 
+    /// <summary>The dashboard's live updates (server-sent events).</summary>
+    public static class DashboardLive
+    {
+        public const int Resynced = 9101;
+        public const int StreamFailed = 9102;
+    }
+
     /// <summary>Public status pages.</summary>
     public static class StatusPages
     {

@@ -43,11 +43,14 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
 
     private readonly long _wakeTicks;
     private readonly IIncidentListener[] _incidentListeners;
+    private readonly IMonitorStateListener[] _stateListeners;
 
     public MonitoringEngine(IEnumerable<IProbe> probes, IMonitoringSink sink, TimeProvider time, ILogger<MonitoringEngine> log,
-        MonitoringEngineOptions? options = null, LoopSupervisor? supervisor = null, IEnumerable<IIncidentListener>? incidentListeners = null)
+        MonitoringEngineOptions? options = null, LoopSupervisor? supervisor = null, IEnumerable<IIncidentListener>? incidentListeners = null,
+        IEnumerable<IMonitorStateListener>? stateListeners = null)
     {
         _incidentListeners = incidentListeners?.ToArray() ?? [];
+        _stateListeners = stateListeners?.ToArray() ?? [];
         _probes = probes.ToDictionary(p => p.Type, StringComparer.Ordinal);
         _sink = sink;
         _time = time;
@@ -98,7 +101,12 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
                     saved.GetValueOrDefault(config.Name) ?? new MonitorStatus(config.Name, MonitorState.Unknown),
                     openIncidents.GetValueOrDefault(config.Name));
                 var stateLock = existing?.Lock ?? new Lock();
-                lock (stateLock) machine.SetPaused(config.Paused, now);
+                lock (stateLock)
+                {
+                    var before = machine.Status.State;
+                    machine.SetPaused(config.Paused, now);
+                    if (machine.Status.State != before) TellStateChanged(config, machine.Status);
+                }
                 var heartbeat = config is HeartbeatMonitorConfig
                     ? existing?.Heartbeat ?? new HeartbeatClock(now, machine.Status.LastSuccessAt)
                     : null;
@@ -288,15 +296,23 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         lock (runtime.Lock)
         {
             if (fromLoop && runtime.Retired) return false;
+            var before = runtime.Machine.Status;
             changed = runtime.Machine.Apply(result, runtime.Config, NewIncidentId);
             status = runtime.Machine.Status;
             _sink.Record(new CheckRecord(result, status, changed, runtime.Machine.StatusChanged));
+            // Under the lock, so listeners see one monitor's changes in the order they happened.
+            if (status.State != before.State || status.IncidentId != before.IncidentId) TellStateChanged(runtime.Config, status);
         }
         if (changed is null) return true;
         if (changed.IsOpen) Log.IncidentOpened(_log, changed.Monitor, changed.Id, changed.Cause, changed.TimeToDetect.TotalSeconds);
         else Log.IncidentResolved(_log, changed.Monitor, changed.Id, changed.TimeToRecover!.Value.TotalSeconds);
         foreach (var listener in _incidentListeners) listener.OnIncidentChanged(changed, runtime.Config, status);
         return true;
+    }
+
+    private void TellStateChanged(MonitorConfig config, MonitorStatus status)
+    {
+        foreach (var listener in _stateListeners) listener.OnMonitorChanged(config, status);
     }
 
     private string NewIncidentId() => Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");

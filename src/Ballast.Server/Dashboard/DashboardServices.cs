@@ -1,4 +1,7 @@
+using Ballast.Core.Monitoring;
 using Ballast.Core.Security;
+using Ballast.Server.Dashboard.Live;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Ballast.Server.Dashboard.Components;
 using Ballast.Server.Security;
 
@@ -16,6 +19,10 @@ public static class DashboardServices
     public static IServiceCollection AddBallastDashboard(this IServiceCollection services)
     {
         services.AddRazorComponents();
+        // Live updates: told by the engine after the planner (registered before), and by acknowledgements.
+        services.TryAddSingleton<LiveUpdates>();
+        services.AddSingleton<IMonitorStateListener>(sp => sp.GetRequiredService<LiveUpdates>());
+        services.AddSingleton<IIncidentListener>(sp => sp.GetRequiredService<LiveUpdates>());
         return services;
     }
 

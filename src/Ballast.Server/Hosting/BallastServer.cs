@@ -4,6 +4,7 @@ using Ballast.Core.Config;
 using Ballast.Core.Supervision;
 using Ballast.Server.Alerting;
 using Ballast.Server.Dashboard;
+using Ballast.Server.Dashboard.Live;
 using Ballast.Server.Deploy;
 using Ballast.Server.Metrics;
 using Ballast.Server.Monitoring;
@@ -59,6 +60,7 @@ public static class BallastServer
         app.MapStatusPages();
         app.MapDashboard();
         app.MapBallastMetrics();
+        app.MapLiveUpdates();
         app.CheckAccessAtStart();
         return app;
     }

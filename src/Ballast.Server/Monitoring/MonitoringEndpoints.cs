@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ballast.Core.Alerting;
 using Ballast.Core.Monitoring;
+using Ballast.Server.Dashboard.Live;
 using Ballast.Server.Hosting;
 using Ballast.Server.Security;
 using Ballast.Core.Security;
@@ -79,7 +80,7 @@ public static class MonitoringEndpoints
                 MonitoringJson.Default.IReadOnlyListIncidentView)).RequireRole(Role.Viewer);
 
         api.MapPost("/incidents/{id}/ack", async (string id, HttpRequest request, HttpContext context, IMonitoringStore store, AlertPlanner planner,
-            TimeProvider time, CancellationToken ct) =>
+            LiveUpdates live, TimeProvider time, CancellationToken ct) =>
         {
             // The body is optional; its "by" counts only for the local CLI (see Access.Actor).
             var (body, invalid) = await JsonBody<AckRequest>.ReadAsync(request, MonitoringJson.Default.AckRequest, optional: true, ct);
@@ -90,6 +91,7 @@ public static class MonitoringEndpoints
                 return Results.Problem($"no open incident with id \"{id}\"", statusCode: 404);
             planner.Acknowledge(id);
             var incident = (await store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: ct)).First(i => i.Id == id);
+            live.Acknowledged(incident);
             return Results.Json(IncidentView.Of(incident), MonitoringJson.Default.IncidentView);
         }).RequireRole(Role.Responder);
 
