@@ -95,4 +95,10 @@ public static class LogEvents
         public const int LoginLimited = 8003;
         public const int LocalCredentialNotWritten = 8004;
     }
+
+    /// <summary>The dashboard's overview and monitor pages.</summary>
+    public static class DashboardPages
+    {
+        public const int HistoryUnavailable = 9001;
+    }
 }

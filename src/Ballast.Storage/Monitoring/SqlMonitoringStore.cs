@@ -183,6 +183,24 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
             """);
         Sql.Parameter(command, "@monitor", monitor);
         Sql.Parameter(command, "@since", since.ToUnixTimeMilliseconds());
+        return await ReadResultRowsAsync(command, monitor, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<CheckResult>> RecentResultsAsync(string monitor, int count, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        // Backwards along the (monitor_id, started_at) key: the newest rows cost the same however long the history is.
+        await using var command = Command(connection, null, $"""
+            SELECT r.started_at, r.latency_us, r.passed, r.status, r.cause FROM check_results r
+            WHERE r.monitor_id = (SELECT id FROM monitors WHERE name = @monitor)
+            ORDER BY r.started_at DESC LIMIT {Math.Clamp(count, 1, 10_000)}
+            """);
+        Sql.Parameter(command, "@monitor", monitor);
+        return await ReadResultRowsAsync(command, monitor, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<CheckResult>> ReadResultRowsAsync(DbCommand command, string monitor, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var results = new List<CheckResult>();
         while (await reader.ReadAsync(cancellationToken))
