@@ -16,7 +16,8 @@
     const options = {
       width: Math.max(el.clientWidth, 300),
       height: 260,
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max * 1.1, 1)] } },
+      // The whole range the page asked for, so a monitor with little history is not stretched across the chart.
+      scales: { x: { time: true, range: () => [Number(el.dataset.from), Number(el.dataset.to)] }, y: { range: (u, min, max) => [0, Math.max(max * 1.1, 1)] } },
       series: [
         {},
         { label: "p50", stroke: colour("--p50"), width: 2, value: ms, spanGaps: false },
