@@ -68,10 +68,8 @@ public static class MonitorList
     {
         IEnumerable<MonitorRow> matched = rows;
         if (!string.IsNullOrEmpty(filter.Tag)) matched = matched.Where(r => r.Config.Tags.Contains(filter.Tag, StringComparer.Ordinal));
-        if (!string.IsNullOrEmpty(filter.State))
-            matched = filter.State == "incident"
-                ? matched.Where(r => r.OpenIncident is not null)
-                : matched.Where(r => string.Equals(r.Shown.ToString(), filter.State, StringComparison.OrdinalIgnoreCase));
+        if (filter.State == "incident") matched = matched.Where(r => r.OpenIncident is not null);
+        else if (Enum.TryParse<MonitorState>(filter.State, ignoreCase: true, out var state)) matched = matched.Where(r => r.Shown == state);
         if (!string.IsNullOrWhiteSpace(filter.Text))
         {
             var text = filter.Text.Trim();
@@ -82,6 +80,21 @@ public static class MonitorList
         var pages = Math.Max(1, (sorted.Length + OverviewFilter.PageSize - 1) / OverviewFilter.PageSize);
         var page = Math.Clamp(filter.Page, 1, pages);
         return new OverviewPage(sorted.Skip((page - 1) * OverviewFilter.PageSize).Take(OverviewFilter.PageSize).ToArray(), sorted.Length, rows.Count, page, pages);
+    }
+
+    /// <summary>How many monitors each state filter would show, in the filter's order, leaving out those with none.</summary>
+    public static IReadOnlyList<(string State, int Count)> Counts(IReadOnlyList<MonitorRow> rows)
+    {
+        var byState = new int[Enum.GetValues<MonitorState>().Length];
+        var incidents = 0;
+        foreach (var row in rows)
+        {
+            byState[(int)row.Shown]++;
+            if (row.OpenIncident is not null) incidents++;
+        }
+        return OverviewFilter.States
+            .Select(s => (s, s == "incident" ? incidents : byState[(int)Enum.Parse<MonitorState>(s, ignoreCase: true)]))
+            .Where(c => c.Item2 > 0).ToArray();
     }
 
     /// <summary>Every tag some monitor carries, sorted: what the tag filter offers.</summary>
