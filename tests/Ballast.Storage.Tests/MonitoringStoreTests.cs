@@ -149,6 +149,28 @@ public sealed class MonitoringStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task RecentResults_NewestFirst_OnlyThatMonitor_WithCauses(string backend)
+    {
+        await using var store = await _backends.OpenAsync(backend);
+        var batch = new List<CheckRecord>();
+        for (var i = 0; i < 30; i++)
+        {
+            batch.Add(Check("api", T0.AddSeconds(10 * i), i % 10 != 9, 20 + i, cause: $"got 503 at check {i}"));
+            batch.Add(Check("web", T0.AddSeconds(10 * i + 5), true));
+        }
+        await store.WriteAsync(batch);
+
+        var recent = await store.RecentResultsAsync("api", 5);
+
+        Assert.Equal([29, 28, 27, 26, 25], recent.Select(r => (int)((r.StartedAt - T0).TotalSeconds / 10)));
+        Assert.All(recent, r => Assert.Equal("api", r.Monitor));
+        Assert.Equal((false, "got 503 at check 29", 503), (recent[0].Passed, recent[0].Cause, recent[0].Status));
+        Assert.Equal(48, recent[1].Latency.TotalMilliseconds, 3);
+        Assert.Empty(await store.RecentResultsAsync("nobody", 5));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
     public async Task Uptime_ComesFromAggregates_AndOutlivesRawResults(string backend)
     {
         await using var store = await _backends.OpenAsync(backend);
@@ -309,6 +331,7 @@ public sealed class MonitoringStoreTests : IDisposable
         public Task<IReadOnlyDictionary<string, MonitorStatus>> LoadStatusesAsync(CancellationToken cancellationToken = default) => inner.LoadStatusesAsync(cancellationToken);
         public Task<IReadOnlyList<Incident>> ListIncidentsAsync(bool? open = null, string? monitor = null, int limit = 500, CancellationToken cancellationToken = default) => inner.ListIncidentsAsync(open, monitor, limit, cancellationToken);
         public Task<IReadOnlyList<CheckResult>> ReadResultsAsync(string monitor, DateTimeOffset since, int limit = 10000, CancellationToken cancellationToken = default) => inner.ReadResultsAsync(monitor, since, limit, cancellationToken);
+        public Task<IReadOnlyList<CheckResult>> RecentResultsAsync(string monitor, int count, CancellationToken cancellationToken = default) => inner.RecentResultsAsync(monitor, count, cancellationToken);
         public Task<IReadOnlyDictionary<string, UptimeSummary>> UptimeAsync(DateTimeOffset from, DateTimeOffset to, string? monitor = null, CancellationToken cancellationToken = default) => inner.UptimeAsync(from, to, monitor, cancellationToken);
         public Task<IReadOnlyList<UptimeBucket>> UptimeSeriesAsync(DateTimeOffset from, DateTimeOffset to, AggregateResolution resolution, IReadOnlyCollection<string>? monitors = null,
             CancellationToken cancellationToken = default) => inner.UptimeSeriesAsync(from, to, resolution, monitors, cancellationToken);

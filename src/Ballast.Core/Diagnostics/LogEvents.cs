@@ -96,6 +96,12 @@ public static class LogEvents
         public const int LocalCredentialNotWritten = 8004;
     }
 
+    /// <summary>The dashboard's overview and monitor pages.</summary>
+    public static class DashboardPages
+    {
+        public const int HistoryUnavailable = 9001;
+    }
+
     /// <summary>The dashboard's live updates (server-sent events).</summary>
     public static class DashboardLive
     {

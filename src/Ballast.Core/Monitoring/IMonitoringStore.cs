@@ -47,6 +47,9 @@ public interface IMonitoringStore : IAsyncDisposable
     /// <summary>Raw results of one monitor since a time, oldest first.</summary>
     Task<IReadOnlyList<CheckResult>> ReadResultsAsync(string monitor, DateTimeOffset since, int limit = 10_000, CancellationToken cancellationToken = default);
 
+    /// <summary>The latest <paramref name="count"/> raw results of one monitor, newest first (what the monitor page lists).</summary>
+    Task<IReadOnlyList<CheckResult>> RecentResultsAsync(string monitor, int count, CancellationToken cancellationToken = default);
+
     /// <summary>Uptime of every monitor over [from, to), at the coarsest granularity that fits the range.</summary>
     Task<IReadOnlyDictionary<string, UptimeSummary>> UptimeAsync(DateTimeOffset from, DateTimeOffset to, string? monitor = null, CancellationToken cancellationToken = default);
 

@@ -183,6 +183,24 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
             """);
         Sql.Parameter(command, "@monitor", monitor);
         Sql.Parameter(command, "@since", since.ToUnixTimeMilliseconds());
+        return await ReadResultRowsAsync(command, monitor, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<CheckResult>> RecentResultsAsync(string monitor, int count, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        // Backwards along the (monitor_id, started_at) key: the newest rows cost the same however long the history is.
+        await using var command = Command(connection, null, $"""
+            SELECT r.started_at, r.latency_us, r.passed, r.status, r.cause FROM check_results r
+            WHERE r.monitor_id = (SELECT id FROM monitors WHERE name = @monitor)
+            ORDER BY r.started_at DESC LIMIT {Math.Clamp(count, 1, 10_000)}
+            """);
+        Sql.Parameter(command, "@monitor", monitor);
+        return await ReadResultRowsAsync(command, monitor, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<CheckResult>> ReadResultRowsAsync(DbCommand command, string monitor, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var results = new List<CheckResult>();
         while (await reader.ReadAsync(cancellationToken))
@@ -251,11 +269,11 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<UptimeBucket>();
         var histogram = new long[LatencyHistogram.Count];
+        // Every column read is BIGINT on both databases, so typed reads skip boxing: a page of bars is thousands of rows.
         while (await reader.ReadAsync(cancellationToken))
         {
-            for (var i = 0; i < histogram.Length; i++) histogram[i] = Convert.ToInt64(reader.GetValue(4 + i), CultureInfo.InvariantCulture);
-            result.Add(new UptimeBucket(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture)),
-                Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture),
+            for (var i = 0; i < histogram.Length; i++) histogram[i] = reader.GetInt64(4 + i);
+            result.Add(new UptimeBucket(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3),
                 LatencyHistogram.Percentile(histogram, 0.5), LatencyHistogram.Percentile(histogram, 0.95)));
         }
         return result;
