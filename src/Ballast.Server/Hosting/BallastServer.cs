@@ -6,6 +6,7 @@ using Ballast.Server.Alerting;
 using Ballast.Server.Dashboard;
 using Ballast.Server.Deploy;
 using Ballast.Server.Monitoring;
+using Ballast.Server.Reporting;
 using Ballast.Server.Security;
 using Ballast.Core.Security;
 using Ballast.Storage;
@@ -55,6 +56,7 @@ public static class BallastServer
         app.MapAlertingEndpoints();
         app.MapDeployEndpoints();
         app.MapAuditEndpoints();
+        app.MapReportEndpoints();
         app.MapDashboard();
         app.CheckAccessAtStart();
         return app;
