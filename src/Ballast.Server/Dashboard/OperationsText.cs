@@ -22,4 +22,16 @@ public static class OperationsText
     /// <summary>A link target only when it is a web address: a runbook from the config must never become a script URL.</summary>
     public static string? WebLink(string? url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) ? uri.ToString() : null;
+
+    /// <summary>
+    /// Answers the page being rendered with 404 and its own words. The status is set as the headers go out, not
+    /// during rendering: a component that sets 404 itself gets an empty body from the framework (it expects a
+    /// router-wide not-found page), and a person following a stale link should read why.
+    /// </summary>
+    public static void AnswerNotFound(HttpContext context) =>
+        context.Response.OnStarting(static state =>
+        {
+            ((HttpResponse)state).StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }, context.Response);
 }
