@@ -95,9 +95,10 @@ public sealed class ServerHarness : IAsyncDisposable
     /// Logs in as a browser would: a client that keeps the session cookie, and the antiforgery token the login
     /// answered with (which the page sends in X-CSRF-TOKEN).
     /// </summary>
-    public async Task<(HttpClient Browser, string AntiforgeryToken)> LoginAsync(string name, string password)
+    /// <param name="followRedirects">False to see a form post's redirect itself rather than the page it leads to.</param>
+    public async Task<(HttpClient Browser, string AntiforgeryToken)> LoginAsync(string name, string password, bool followRedirects = true)
     {
-        var browser = NewClient(handler: new HttpClientHandler { CookieContainer = new CookieContainer() });
+        var browser = NewClient(handler: new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = followRedirects });
         using var answer = await browser.PostAsJsonAsync("/api/v1/session", new LoginRequest(name, password), SessionJson.Default.LoginRequest);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         var session = await answer.Content.ReadFromJsonAsync(SessionJson.Default.SessionView);
