@@ -13,6 +13,7 @@ var root = new RootCommand("Ballast keeps HTTP services up: outside monitoring, 
     AlertCommand.Create(),
     SilenceCommand.Create(),
     AuditCommand.Create(),
+    ReportCommand.Create(),
     UserCommand.Create(),
     TokenCommand.Create(),
 };

@@ -113,5 +113,8 @@ public sealed class SupervisionTests : IAsyncLifetime
 
         public Task<IReadOnlyList<Notification>> ListAsync(NotificationStatus? status = null, int limit = 500, CancellationToken cancellationToken = default) =>
             Inner.ListAsync(status, limit, cancellationToken);
+
+        public Task<IReadOnlyList<Notification>> ForIncidentAsync(string incidentId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+            Inner.ForIncidentAsync(incidentId, since, cancellationToken);
     }
 }

@@ -330,6 +330,8 @@ public sealed class MonitoringStoreTests : IDisposable
 
         public Task<IReadOnlyDictionary<string, MonitorStatus>> LoadStatusesAsync(CancellationToken cancellationToken = default) => inner.LoadStatusesAsync(cancellationToken);
         public Task<IReadOnlyList<Incident>> ListIncidentsAsync(bool? open = null, string? monitor = null, int limit = 500, CancellationToken cancellationToken = default) => inner.ListIncidentsAsync(open, monitor, limit, cancellationToken);
+        public Task<Incident?> IncidentAsync(string id, CancellationToken cancellationToken = default) => inner.IncidentAsync(id, cancellationToken);
+        public Task<IReadOnlyList<Incident>> IncidentsStartedAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) => inner.IncidentsStartedAsync(from, to, cancellationToken);
         public Task<IReadOnlyList<CheckResult>> ReadResultsAsync(string monitor, DateTimeOffset since, int limit = 10000, CancellationToken cancellationToken = default) => inner.ReadResultsAsync(monitor, since, limit, cancellationToken);
         public Task<IReadOnlyList<CheckResult>> RecentResultsAsync(string monitor, int count, CancellationToken cancellationToken = default) => inner.RecentResultsAsync(monitor, count, cancellationToken);
         public Task<IReadOnlyDictionary<string, UptimeSummary>> UptimeAsync(DateTimeOffset from, DateTimeOffset to, string? monitor = null, CancellationToken cancellationToken = default) => inner.UptimeAsync(from, to, monitor, cancellationToken);

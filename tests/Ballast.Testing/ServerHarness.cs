@@ -41,12 +41,14 @@ public sealed class ServerHarness : IAsyncDisposable
     /// <param name="storage">The storage URL; a SQLite file in the temp folder when null.</param>
     /// <param name="serverYaml">A line added under server: (such as a retention: section).</param>
     /// <param name="configureServices">Replaces registrations after Ballast's own (a store that fails on demand).</param>
+    /// <param name="port">A fixed port to listen on, which <c>public_url</c> then names, so links in alerts lead back to this server.</param>
     public static async Task<ServerHarness> StartAsync(string monitorsYaml, string sections = "", string? storage = null, string serverYaml = "",
-        Action<IServiceCollection>? configureServices = null, TimeProvider? time = null)
+        Action<IServiceCollection>? configureServices = null, TimeProvider? time = null, int? port = null)
     {
         var harness = new ServerHarness
         {
             _sections = sections, _storage = storage ?? "sqlite:ballast.db", _server = serverYaml, _configureServices = configureServices, _time = time,
+            _port = port,
         };
         harness.WriteConfig(monitorsYaml);
         await harness.StartHostAsync();
@@ -93,9 +95,10 @@ public sealed class ServerHarness : IAsyncDisposable
     /// Logs in as a browser would: a client that keeps the session cookie, and the antiforgery token the login
     /// answered with (which the page sends in X-CSRF-TOKEN).
     /// </summary>
-    public async Task<(HttpClient Browser, string AntiforgeryToken)> LoginAsync(string name, string password)
+    /// <param name="followRedirects">False to see a form post's redirect itself rather than the page it leads to.</param>
+    public async Task<(HttpClient Browser, string AntiforgeryToken)> LoginAsync(string name, string password, bool followRedirects = true)
     {
-        var browser = NewClient(handler: new HttpClientHandler { CookieContainer = new CookieContainer() });
+        var browser = NewClient(handler: new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = followRedirects });
         using var answer = await browser.PostAsJsonAsync("/api/v1/session", new LoginRequest(name, password), SessionJson.Default.LoginRequest);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         var session = await answer.Content.ReadFromJsonAsync(SessionJson.Default.SessionView);
@@ -118,11 +121,12 @@ public sealed class ServerHarness : IAsyncDisposable
     private string _sections = "";
     private string _storage = "";
     private string _server = "";
+    private int? _port;
 
     public void WriteConfig(string monitorsYaml) => File.WriteAllText(ConfigPath, $"""
         server:
-          listen: http://127.0.0.1:0
-          public_url: https://status.example.com
+          listen: http://127.0.0.1:{_port ?? 0}
+          public_url: {(_port is { } p ? $"http://127.0.0.1:{p}" : "https://status.example.com")}
           storage: {_storage}
           {_server}
         {_sections}

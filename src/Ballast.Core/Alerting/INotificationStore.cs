@@ -36,6 +36,12 @@ public interface INotificationStore
     /// </summary>
     Task<IReadOnlySet<string>> AnnouncedAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The notifications that name <paramref name="incidentId"/> (firing, reminders, resolved, flapping), created at or
+    /// after <paramref name="since"/> (the incident's start: nothing older can name it), oldest first.
+    /// </summary>
+    Task<IReadOnlyList<Notification>> ForIncidentAsync(string incidentId, DateTimeOffset since, CancellationToken cancellationToken = default);
+
     /// <summary>Notifications, newest first, optionally only those with <paramref name="status"/>.</summary>
     Task<IReadOnlyList<Notification>> ListAsync(NotificationStatus? status = null, int limit = 500, CancellationToken cancellationToken = default);
 

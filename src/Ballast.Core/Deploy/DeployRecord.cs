@@ -117,6 +117,12 @@ public interface IDeployStore
     /// <summary>The newest first.</summary>
     Task<IReadOnlyList<StoredBackup>> BackupsAsync(string service, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Every service's deploys and rollbacks that started in [<paramref name="from"/>, <paramref name="to"/>), oldest
+    /// first: what the success report counts.
+    /// </summary>
+    Task<IReadOnlyList<DeployRecord>> StartedBetweenAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
     /// <summary>Services with deploy records, configured or not.</summary>
     Task<IReadOnlyList<string>> ServicesAsync(CancellationToken cancellationToken);
 

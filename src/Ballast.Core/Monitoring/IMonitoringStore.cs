@@ -44,6 +44,15 @@ public interface IMonitoringStore : IAsyncDisposable
     /// <summary>Incidents, newest first; <paramref name="open"/> filters open (true) or resolved (false) ones.</summary>
     Task<IReadOnlyList<Incident>> ListIncidentsAsync(bool? open = null, string? monitor = null, int limit = 500, CancellationToken cancellationToken = default);
 
+    /// <summary>One incident by its id, open or resolved; null when there is none (never was, or pruned).</summary>
+    Task<Incident?> IncidentAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every incident that started in [<paramref name="from"/>, <paramref name="to"/>), open or resolved, oldest first:
+    /// what the success report counts.
+    /// </summary>
+    Task<IReadOnlyList<Incident>> IncidentsStartedAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
     /// <summary>Raw results of one monitor since a time, oldest first.</summary>
     Task<IReadOnlyList<CheckResult>> ReadResultsAsync(string monitor, DateTimeOffset since, int limit = 10_000, CancellationToken cancellationToken = default);
 

@@ -31,26 +31,14 @@ public static class AlertingEndpoints
             return Results.Json((await store.ListSilencesAsync(active == true ? now : null, ct)).Select(s => SilenceView.Of(s, now)).ToArray(),
                 AlertingJson.Default.IReadOnlyListSilenceView);
         }).RequireRole(Role.Viewer);
-        silences.MapPost("", async (HttpRequest request, HttpContext context, ISilenceStore store, AlertPlanner planner, TimeProvider time, HttpResponse response,
-            CancellationToken ct) =>
+        silences.MapPost("", async (HttpRequest request, HttpContext context, TimeProvider time, HttpResponse response, CancellationToken ct) =>
         {
             var (body, invalid) = await JsonBody<SilenceRequest>.ReadAsync(request, AlertingJson.Default.SilenceRequest, optional: false, ct);
             if (body is null) return invalid!;
-            var now = time.GetUtcNow();
-            if (string.IsNullOrWhiteSpace(body.Match)) return Results.Problem("match is required: a monitor name glob such as api-*", statusCode: 400);
-            if (string.IsNullOrWhiteSpace(body.Reason)) return Results.Problem("reason is required: say why alerts are held back", statusCode: 400);
-            DateTimeOffset ends;
-            if (body.EndsAt is { } at) ends = at;
-            else if (body.For is not null && Core.Config.Duration.TryParse(body.For, out var span)) ends = now + span;
-            else return Results.Problem($"give for (a duration such as 2h) or endsAt; got for=\"{body.For}\"", statusCode: 400);
-            if (ends <= now) return Results.Problem("the silence would end before it starts", statusCode: 400);
-            var silence = new Silence(Guid.CreateVersion7(now).ToString("N"), body.Match.Trim(), now, ends, body.Reason.Trim(),
-                context.Actor(body.By));
-            context.AuditDetail($"match {silence.Match} until {silence.EndsAt:O} by {silence.CreatedBy}: {silence.Reason}");
-            await store.AddAsync(silence, ct);
-            planner.SetSilences(await store.ListSilencesAsync(cancellationToken: ct));
+            var (silence, refusal) = await AddSilenceAsync(context, body, ct);
+            if (silence is null) return Results.Problem(refusal, statusCode: 400);
             response.Headers.Location = $"/api/v1/silences/{silence.Id}";
-            return Results.Json(SilenceView.Of(silence, now), AlertingJson.Default.SilenceView, statusCode: StatusCodes.Status201Created);
+            return Results.Json(SilenceView.Of(silence, time.GetUtcNow()), AlertingJson.Default.SilenceView, statusCode: StatusCodes.Status201Created);
         }).RequireRole(Role.Responder);
         silences.MapPost("/{id}/expire", async (string id, ISilenceStore store, AlertPlanner planner, TimeProvider time,
             CancellationToken ct) =>
@@ -60,5 +48,29 @@ public static class AlertingEndpoints
             return Results.NoContent();
         }).RequireRole(Role.Responder);
         return app;
+    }
+
+    /// <summary>
+    /// Checks and stores a silence for the caller (see <see cref="Access.Actor"/> for <see cref="SilenceRequest.By"/>),
+    /// audited, and hands the silences to the planner at once. What the API and the incident page's button both do.
+    /// Returns the silence, or why it was refused.
+    /// </summary>
+    public static async Task<(Silence? Silence, string? Refusal)> AddSilenceAsync(HttpContext context, SilenceRequest body, CancellationToken ct)
+    {
+        var services = context.RequestServices;
+        var store = services.GetRequiredService<ISilenceStore>();
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (string.IsNullOrWhiteSpace(body.Match)) return (null, "match is required: a monitor name glob such as api-*");
+        if (string.IsNullOrWhiteSpace(body.Reason)) return (null, "reason is required: say why alerts are held back");
+        DateTimeOffset ends;
+        if (body.EndsAt is { } at) ends = at;
+        else if (body.For is not null && Core.Config.Duration.TryParse(body.For, out var span)) ends = now + span;
+        else return (null, $"give for (a duration such as 2h) or endsAt; got for=\"{body.For}\"");
+        if (ends <= now) return (null, "the silence would end before it starts");
+        var silence = new Silence(Guid.CreateVersion7(now).ToString("N"), body.Match.Trim(), now, ends, body.Reason.Trim(), context.Actor(body.By));
+        context.AuditDetail($"match {silence.Match} until {silence.EndsAt:O} by {silence.CreatedBy}: {silence.Reason}");
+        await store.AddAsync(silence, ct);
+        services.GetRequiredService<AlertPlanner>().SetSilences(await store.ListSilencesAsync(cancellationToken: ct));
+        return (silence, null);
     }
 }

@@ -30,6 +30,7 @@ public static class DashboardServices
     {
         app.MapDashboardAssets();
         app.MapLoginForm();
+        app.MapIncidentForms();
         app.MapRazorComponents<App>().Add(endpoint =>
         {
             // The framework's own route for enhanced navigation's redirects: the pages never use it (no framework script),

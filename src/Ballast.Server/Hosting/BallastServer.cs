@@ -8,6 +8,7 @@ using Ballast.Server.Dashboard.Live;
 using Ballast.Server.Deploy;
 using Ballast.Server.Metrics;
 using Ballast.Server.Monitoring;
+using Ballast.Server.Reporting;
 using Ballast.Server.Security;
 using Ballast.Server.StatusPages;
 using Ballast.Core.Security;
@@ -58,6 +59,7 @@ public static class BallastServer
         app.MapDeployEndpoints();
         app.MapAuditEndpoints();
         app.MapStatusPages();
+        app.MapReportEndpoints();
         app.MapDashboard();
         app.MapBallastMetrics();
         app.MapLiveUpdates();

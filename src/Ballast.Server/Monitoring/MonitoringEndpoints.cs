@@ -79,26 +79,39 @@ public static class MonitoringEndpoints
             Results.Json((await store.ListIncidentsAsync(open, monitor, Math.Clamp(limit ?? 500, 1, 100_000), ct)).Select(IncidentView.Of).ToArray(),
                 MonitoringJson.Default.IReadOnlyListIncidentView)).RequireRole(Role.Viewer);
 
-        api.MapPost("/incidents/{id}/ack", async (string id, HttpRequest request, HttpContext context, IMonitoringStore store, AlertPlanner planner,
-            LiveUpdates live, TimeProvider time, CancellationToken ct) =>
+        api.MapPost("/incidents/{id}/ack", async (string id, HttpRequest request, HttpContext context, CancellationToken ct) =>
         {
             // The body is optional; its "by" counts only for the local CLI (see Access.Actor).
             var (body, invalid) = await JsonBody<AckRequest>.ReadAsync(request, MonitoringJson.Default.AckRequest, optional: true, ct);
             if (invalid is not null) return invalid;
-            var by = context.Actor(body?.By);
-            context.AuditDetail($"by {by}");
-            if (!await store.AcknowledgeAsync(id, time.GetUtcNow(), by, ct))
-                return Results.Problem($"no open incident with id \"{id}\"", statusCode: 404);
-            planner.Acknowledge(id);
-            var incident = (await store.ListIncidentsAsync(open: true, limit: 100_000, cancellationToken: ct)).First(i => i.Id == id);
-            live.Acknowledged(incident);
-            return Results.Json(IncidentView.Of(incident), MonitoringJson.Default.IncidentView);
+            return await AcknowledgeAsync(context, id, body?.By, ct) is { } incident
+                ? Results.Json(IncidentView.Of(incident), MonitoringJson.Default.IncidentView)
+                : Results.Problem($"no open incident with id \"{id}\"", statusCode: 404);
         }).RequireRole(Role.Responder);
 
         api.MapGet("/stats", (MonitoringEngine engine, MonitoringWriter writer, StoreRefusals refusals, AuditWriter audit) =>
             Results.Json(new StatsView(engine.Stats.Snapshot(), writer.Status, refusals.Status, audit.Status), MonitoringJson.Default.StatsView)).RequireRole(Role.Viewer);
 
         return app;
+    }
+
+    /// <summary>
+    /// Acknowledges an open incident for the caller (see <see cref="Access.Actor"/> for <paramref name="claimedBy"/>):
+    /// stored, audited, and its reminders stopped. What the API's ack and the incident page's button both do. Null
+    /// when there is no open incident with that id.
+    /// </summary>
+    public static async Task<Incident?> AcknowledgeAsync(HttpContext context, string id, string? claimedBy, CancellationToken ct)
+    {
+        var services = context.RequestServices;
+        var store = services.GetRequiredService<IMonitoringStore>();
+        var by = context.Actor(claimedBy);
+        context.AuditDetail($"by {by}");
+        if (!await store.AcknowledgeAsync(id, services.GetRequiredService<TimeProvider>().GetUtcNow(), by, ct)) return null;
+        services.GetRequiredService<AlertPlanner>().Acknowledge(id);
+        var incident = await store.IncidentAsync(id, ct);
+        // Open pages show the acknowledgement at once, whichever door it came through.
+        if (incident is not null) services.GetRequiredService<LiveUpdates>().Acknowledged(incident);
+        return incident;
     }
 
     /// <summary>A monitor in an open maintenance window shows MAINTENANCE, whatever its checks say.</summary>

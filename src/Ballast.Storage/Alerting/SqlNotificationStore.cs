@@ -71,6 +71,15 @@ public sealed class SqlNotificationStore(SqlDialect dialect) : INotificationStor
                 cancellationToken, ("@status", s.ToString()), ("@limit", limit))
             : QueryAsync($"SELECT {Columns} FROM notifications ORDER BY created_at DESC, id DESC LIMIT @limit", cancellationToken, ("@limit", limit));
 
+    public async Task<IReadOnlyList<Notification>> ForIncidentAsync(string incidentId, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        // The ids live inside the stored message; the text match narrows the rows, the parsed items decide.
+        var candidates = await QueryAsync($"""
+            SELECT {Columns} FROM notifications WHERE created_at >= @since AND message LIKE '%' || @id || '%' ORDER BY created_at, id
+            """, cancellationToken, ("@since", since.ToUnixTimeMilliseconds()), ("@id", incidentId));
+        return candidates.Where(n => n.Message.Items.Any(i => i.IncidentId == incidentId)).ToArray();
+    }
+
     public async Task<IReadOnlySet<string>> AnnouncedAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);

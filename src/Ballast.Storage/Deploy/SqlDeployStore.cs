@@ -68,6 +68,17 @@ public sealed class SqlDeployStore(SqlDialect dialect) : IDeployStore
         return list;
     }
 
+    public async Task<IReadOnlyList<DeployRecord>> StartedBetweenAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Sql.Command(connection, $"SELECT {RecordColumns} FROM deploys WHERE started_at >= @from AND started_at < @to ORDER BY started_at, id",
+            ("@from", from.ToUnixTimeMilliseconds()), ("@to", to.ToUnixTimeMilliseconds()));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<DeployRecord>();
+        while (await reader.ReadAsync(cancellationToken)) list.Add(Record(reader));
+        return list;
+    }
+
     public async Task<DeployRecord?> LastDeployedAsync(string service, string? release, string? otherThan, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);

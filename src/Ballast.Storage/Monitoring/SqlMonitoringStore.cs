@@ -162,8 +162,34 @@ public sealed class SqlMonitoringStore(SqlDialect dialect) : IMonitoringStore
         if (open == false) where.Add("resolved_at IS NOT NULL");
         if (monitor is not null) where.Add("monitor = @monitor");
         await using var command = Command(connection, null,
-            $"SELECT id, monitor, started_at, detected_at, resolved_at, cause, acknowledged_at, acknowledged_by FROM incidents {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY started_at DESC, id DESC LIMIT {Math.Clamp(limit, 1, 100_000)}");
+            $"SELECT {IncidentColumns} FROM incidents {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY started_at DESC, id DESC LIMIT {Math.Clamp(limit, 1, 100_000)}");
         if (monitor is not null) Sql.Parameter(command, "@monitor", monitor);
+        return await ReadIncidentsAsync(command, cancellationToken);
+    }
+
+    private const string IncidentColumns = "id, monitor, started_at, detected_at, resolved_at, cause, acknowledged_at, acknowledged_by";
+
+    public async Task<Incident?> IncidentAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, $"SELECT {IncidentColumns} FROM incidents WHERE id = @id");
+        Sql.Parameter(command, "@id", id);
+        var found = await ReadIncidentsAsync(command, cancellationToken);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    public async Task<IReadOnlyList<Incident>> IncidentsStartedAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null,
+            $"SELECT {IncidentColumns} FROM incidents WHERE started_at >= @from AND started_at < @to ORDER BY started_at, id");
+        Sql.Parameter(command, "@from", from.ToUnixTimeMilliseconds());
+        Sql.Parameter(command, "@to", to.ToUnixTimeMilliseconds());
+        return await ReadIncidentsAsync(command, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<Incident>> ReadIncidentsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var incidents = new List<Incident>();
         while (await reader.ReadAsync(cancellationToken))

@@ -614,6 +614,8 @@ public sealed partial class LightsailDeployTests : IAsyncDisposable
             inner.AddBackupAsync(deployId, service, backup, at, cancellationToken);
         public Task<IReadOnlyList<StoredBackup>> BackupsAsync(string service, int limit, CancellationToken cancellationToken) =>
             inner.BackupsAsync(service, limit, cancellationToken);
+        public Task<IReadOnlyList<DeployRecord>> StartedBetweenAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+            inner.StartedBetweenAsync(from, to, cancellationToken);
         public Task<IReadOnlyList<string>> ServicesAsync(CancellationToken cancellationToken) => inner.ServicesAsync(cancellationToken);
         public Task<IReadOnlyList<DeployCount>> CountAsync(CancellationToken cancellationToken) => inner.CountAsync(cancellationToken);
         public Task<long> PruneAsync(string service, int keepRecords, int keepReleases, CancellationToken cancellationToken) =>
