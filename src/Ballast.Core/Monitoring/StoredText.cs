@@ -28,7 +28,8 @@ public static class StoredText
         return clean.ToString();
     }
 
-    private static bool IsControl(char c) => char.IsControl(c) && c is not ('\t' or '\n' or '\r');
+    // U+FFFE and U+FFFF are not characters at all; XML refuses them, so an Atom feed quoting the text would fail.
+    private static bool IsControl(char c) => (char.IsControl(c) && c is not ('\t' or '\n' or '\r')) || c is '\uFFFE' or '\uFFFF';
 
     private static bool IsClean(string text)
     {

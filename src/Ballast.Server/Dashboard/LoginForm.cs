@@ -29,6 +29,9 @@ public static class LoginForm
     /// <summary><paramref name="path"/> when it is a path on this server, else null: a login never sends anyone elsewhere.</summary>
     public static string? LocalPath(string? path) =>
         path is { Length: > 0 } && path[0] == '/' && (path.Length == 1 || (path[1] != '/' && path[1] != '\\')) && !path.Contains("://", StringComparison.Ordinal)
+        // Browsers drop tabs and line breaks from a Location ("/\t/evil.example" is "//evil.example"), and a header
+        // cannot carry other characters than ASCII: only printable ASCII without spaces is a path we send anyone to.
+        && path.All(c => c is > ' ' and < '\u007f')
             ? path
             : null;
 

@@ -76,8 +76,15 @@ public static class MonitorConfigText
                 Url = string.IsNullOrEmpty(http.Url.UserInfo) ? http.Url : new UriBuilder(http.Url) { UserName = "***", Password = "" }.Uri,
             };
         var text = ConfigPrinter.Render(monitor);
-        foreach (var value in config.References.Values.SelectMany(r => r.Values).Where(v => v.Length >= 3).Distinct().OrderByDescending(v => v.Length))
-            text = text.Replace(value, "***", StringComparison.Ordinal);
+        // The printer quotes (a " becomes \") and a URL prints escaped (% becomes %25): each value is masked in every
+        // form it can take in the text, longest first so no part of a longer one is left.
+        var forms = config.References.Values.SelectMany(r => r.Values).Where(v => v.Length >= 3)
+            .SelectMany(v => new[] { v, v.Replace("\"", "\\\"", StringComparison.Ordinal), Uri.EscapeDataString(v), EscapedInUrl(v) })
+            .Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length);
+        foreach (var form in forms) text = text.Replace(form, "***", StringComparison.Ordinal);
         return text;
     }
+
+    private static string EscapedInUrl(string value) =>
+        Uri.TryCreate("http://h/" + value, UriKind.Absolute, out var uri) ? uri.PathAndQuery[1..] : value;
 }
