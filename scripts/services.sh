@@ -42,12 +42,18 @@ start_postgres() {
   [ -x "$bin/initdb" ] || { echo "services: PostgreSQL binaries not found under /usr/lib/postgresql" >&2; return 1; }
   dir="$BALLAST_SERVICES_DIR/postgres"
   mkdir -p "$dir" && chown postgres:postgres "$dir" && chmod 700 "$dir"
-  port=$(free_port)
   su postgres -s /bin/sh -c "'$bin/initdb' -D '$dir/data' -A trust -U postgres --no-sync -E UTF8 >'$dir/initdb.log' 2>&1" \
     || { cat "$dir/initdb.log" >&2; return 1; }
-  su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 60 start \
-    -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200\"" >/dev/null \
-    || { cat "$dir/server.log" >&2; return 1; }
+  # A free port can be taken by someone else's outgoing connection before the server binds it: then try another.
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 60 start \
+      -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200\"" >/dev/null \
+      && break
+    if [ "$attempt" -lt 5 ] && grep -q "Address already in use" "$dir/server.log"; then : > "$dir/server.log"; continue; fi
+    cat "$dir/server.log" >&2; return 1
+  done
   _ballast_stops+=("su postgres -s /bin/sh -c \"'$bin/pg_ctl' -D '$dir/data' -m immediate stop\"")
   export BALLAST_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres"
   echo "services: PostgreSQL on 127.0.0.1:$port" >&2
@@ -58,11 +64,17 @@ start_redis() {
   local dir port
   dir="$BALLAST_SERVICES_DIR/redis"
   mkdir -p "$dir"
-  port=$(free_port)
-  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$dir" --daemonize yes \
-    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null || { cat "$dir/redis.log" >&2; return 1; }
-  local i
-  for i in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  local i attempt up=0
+  # As for PostgreSQL: the port may be taken before Redis binds it (a daemonized Redis says so only in its log).
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    : > "$dir/redis.log"
+    redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$dir" --daemonize yes \
+      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null || { cat "$dir/redis.log" >&2; return 1; }
+    for i in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && { up=1; break; }; sleep 0.05; done
+    [ "$up" -eq 1 ] && break
+  done
+  [ "$up" -eq 1 ] || { cat "$dir/redis.log" >&2; return 1; }
   _ballast_stops+=("kill \$(cat '$dir/redis.pid')")
   export BALLAST_TEST_REDIS="127.0.0.1:$port"
   echo "services: Redis on 127.0.0.1:$port" >&2

@@ -113,6 +113,7 @@ public sealed class MonitorPageTests(Browser browser) : IAsyncLifetime
         Assert.DoesNotContain(Key, html);
 
         using var missing = await client.GetAsync("/monitors/no-such-monitor");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Contains("No monitor named “no-such-monitor”", await missing.Content.ReadAsStringAsync());
 
         using var strangerClient = server.NewClient(handler: new HttpClientHandler { AllowAutoRedirect = false });
