@@ -9,7 +9,7 @@ public class StatusPageConfigTests
     private const string Monitors = """
         monitors:
           - { name: api-ready, type: http, url: "https://api.internal.example/health/ready" }
-          - { name: www, type: tcp, target: "10.0.0.5:443" }
+          - { name: www, type: tcp, target: "192.0.2.5:443" }
         maintenance:
           - { name: db-upgrade, monitors: [api-*], start: "2026-12-10T02:00:00Z", duration: 1h }
 
