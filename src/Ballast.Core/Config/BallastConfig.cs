@@ -24,6 +24,9 @@ public sealed record BallastConfig : IValidatableConfig
     [Description("Endpoints to check from the outside.")]
     public IReadOnlyList<MonitorConfig> Monitors { get; init; } = [];
 
+    [Description("Log streams Ballast follows and the rules that open incidents from what they say.")]
+    public LogsConfig Logs { get; init; } = new();
+
     [Description("Services Ballast deploys, verifies and rolls back, by name.")]
     public IReadOnlyDictionary<string, ServiceConfig> Services { get; init; } = new Dictionary<string, ServiceConfig>();
 
