@@ -1,0 +1,73 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Ballast.Core.Logs.Patterns;
+
+/// <summary>How a rule's patterns are written (the rule's <c>syntax:</c>).</summary>
+public enum PatternSyntax
+{
+    /// <summary>The text must appear in the line as written, case-sensitive.</summary>
+    Text,
+
+    /// <summary>A .NET regular expression, run without backtracking where it can be, else with a time limit.</summary>
+    Regex,
+
+    /// <summary>CloudWatch Logs filter-pattern syntax, as AWS documents it.</summary>
+    CloudWatch,
+}
+
+/// <summary>Why a pattern was refused: the character offset (0-based) into the pattern at fault, and a sentence.</summary>
+public sealed record PatternError(int Offset, string Message);
+
+/// <summary>A parsed pattern that says whether a log line matches it, and which values it captured.</summary>
+public abstract class LogPattern
+{
+    protected LogPattern(string text, PatternSyntax syntax) => (Text, Syntax) = (text, syntax);
+
+    /// <summary>The pattern as written.</summary>
+    public string Text { get; }
+
+    public PatternSyntax Syntax { get; }
+
+    /// <summary>Whether <paramref name="line"/> matches.</summary>
+    public abstract bool IsMatch(LogLine line);
+
+    /// <summary>
+    /// The value the pattern captured under <paramref name="name"/> from a matching line (a regex group, a
+    /// space-delimited field), or null when it captures nothing by that name. Sequence rules key on it.
+    /// </summary>
+    public virtual string? Capture(LogLine line, string name) => null;
+
+    /// <summary>Whether the pattern can capture a value named <paramref name="name"/> (checked when config is read).</summary>
+    public virtual bool Captures(string name) => false;
+
+    /// <summary>Parses <paramref name="text"/> written in <paramref name="syntax"/>.</summary>
+    public static bool TryParse(string text, PatternSyntax syntax, [NotNullWhen(true)] out LogPattern? pattern, [NotNullWhen(false)] out PatternError? error)
+    {
+        pattern = null;
+        error = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            error = new PatternError(0, "is empty");
+            return false;
+        }
+        switch (syntax)
+        {
+            case PatternSyntax.Text:
+                pattern = new TextPattern(text);
+                return true;
+            case PatternSyntax.Regex:
+                return RegexPattern.TryParse(text, out pattern, out error);
+            default:
+                error = new PatternError(0, $"the {syntax} syntax is not supported");
+                return false;
+        }
+    }
+
+    public override string ToString() => Text;
+}
+
+/// <summary>A literal that must appear in the line, case-sensitive.</summary>
+public sealed class TextPattern(string text) : LogPattern(text, PatternSyntax.Text)
+{
+    public override bool IsMatch(LogLine line) => line.Text.Contains(Text, StringComparison.Ordinal);
+}
