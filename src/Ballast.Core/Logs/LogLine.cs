@@ -47,12 +47,29 @@ public sealed record LogLine(string Source, string Text, DateTimeOffset Time, IR
     }
 }
 
-/// <summary>Where sources hand the lines they read, in order per source; the log pipeline parses them and evaluates rules.</summary>
+/// <summary>
+/// How far a source has read (a file's identity and offset, a stream's cursor), stored in the same transaction as
+/// the lines handed with it, so a restart resumes exactly after the last line accepted.
+/// </summary>
+/// <param name="Key">The source's own key for what it reads, e.g. <c>file:api:/var/log/api/app.log</c>.</param>
+/// <param name="Position">Opaque to everything but the source that wrote it.</param>
+public sealed record LogCheckpoint(string Key, string Position);
+
+/// <summary>Where sources hand the lines they read, in order per source.</summary>
 public interface ILogIngest
 {
     /// <summary>
-    /// Takes <paramref name="lines"/> from one source. When the returned task completes the lines are accepted: a
-    /// source that remembers its position (a file's offset) may move it past them.
+    /// Takes <paramref name="lines"/> from one source, and its <paramref name="checkpoint"/> after them. When the task
+    /// completes both are accepted together; a source resumes from <see cref="LoadCheckpointAsync"/> after a restart.
     /// </summary>
-    ValueTask IngestAsync(IReadOnlyList<LogLine> lines, CancellationToken cancellationToken);
+    ValueTask IngestAsync(IReadOnlyList<LogLine> lines, LogCheckpoint? checkpoint, CancellationToken cancellationToken);
+
+    /// <summary>The last checkpoint accepted under <paramref name="key"/>, or null.</summary>
+    ValueTask<LogCheckpoint?> LoadCheckpointAsync(string key, CancellationToken cancellationToken);
+}
+
+/// <summary>Sees every accepted line, in order per source (the rule engine, live tails). Must not block.</summary>
+public interface ILogObserver
+{
+    void Observe(LogLine line);
 }
