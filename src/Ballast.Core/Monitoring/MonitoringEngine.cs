@@ -39,6 +39,7 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
     private readonly Lock _applyLock = new();
     private readonly CancellationTokenSource _stopping = new();
     private Dictionary<string, MonitorRuntime> _byToken = [];
+    private MonitorRuntime[] _byName = [];
     private SemaphoreSlim _gate = new(512);
 
     private readonly long _wakeTicks;
@@ -119,15 +120,23 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
             foreach (var runtime in _monitors.Values)
                 if (runtime.Config is HeartbeatMonitorConfig { Token: { } token }) byToken.TryAdd(token, runtime);
             _byToken = byToken;
+            _byName = _monitors.Values.OrderBy(r => r.Config.Name, StringComparer.Ordinal).ToArray();
         }
     }
 
-    /// <summary>The current status of every monitor, with its config.</summary>
+    /// <summary>The current status of every monitor, with its config, by name (sorted when monitors change, not per call).</summary>
     public IReadOnlyList<(MonitorConfig Config, MonitorStatus Status, Incident? OpenIncident)> Snapshot() =>
-        _monitors.Values.Select(r =>
+        Array.ConvertAll(_byName, r =>
         {
             lock (r.Lock) return (r.Config, r.Machine.Status, r.Machine.OpenIncident);
-        }).OrderBy(t => t.Config.Name, StringComparer.Ordinal).ToArray();
+        });
+
+    /// <summary>The current status of one monitor, with its config, or null when no monitor has that name.</summary>
+    public (MonitorConfig Config, MonitorStatus Status, Incident? OpenIncident)? Find(string name)
+    {
+        if (!_monitors.TryGetValue(name, out var r)) return null;
+        lock (r.Lock) return (r.Config, r.Machine.Status, r.Machine.OpenIncident);
+    }
 
     /// <summary>A job's report on its push URL; <paramref name="viaGet"/> when it came as a GET or HEAD.</summary>
     public PushOutcome Push(string token, HeartbeatSignal signal, int exitCode = 0, string? message = null, bool viaGet = false)
@@ -369,29 +378,5 @@ public sealed partial class MonitoringEngine : IAsyncDisposable
         _gate.Dispose();
         Stats.Dispose();
         _ownSupervisor?.Dispose();
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(LogEvents.Monitoring.IncidentOpened, LogLevel.Warning, "Monitor {Monitor} is DOWN (incident {IncidentId}): {Cause}; detected {DetectSeconds:0.0}s after the first failure")]
-        public static partial void IncidentOpened(ILogger logger, string monitor, string incidentId, string cause, double detectSeconds);
-
-        [LoggerMessage(LogEvents.Monitoring.IncidentResolved, LogLevel.Information, "Monitor {Monitor} is UP again (incident {IncidentId} resolved after {RecoverSeconds:0.0}s)")]
-        public static partial void IncidentResolved(ILogger logger, string monitor, string incidentId, double recoverSeconds);
-
-        [LoggerMessage(LogEvents.Monitoring.ProbeCrashed, LogLevel.Error, "Probe for monitor {Monitor} crashed; counted as a failed check")]
-        public static partial void ProbeCrashed(ILogger logger, Exception exception, string monitor);
-
-        [LoggerMessage(LogEvents.Monitoring.MonitorRemoved, LogLevel.Information, "Monitor {Monitor} removed from the config; its history is kept")]
-        public static partial void MonitorRemoved(ILogger logger, string monitor);
-
-        [LoggerMessage(LogEvents.Monitoring.MonitorChanged, LogLevel.Information, "Monitor {Monitor} changed; restarting its checks with its current state")]
-        public static partial void MonitorChanged(ILogger logger, string monitor);
-
-        [LoggerMessage(LogEvents.Monitoring.StopTimedOut, LogLevel.Warning, "{Count} monitor loops did not stop within 10s")]
-        public static partial void StopTimedOut(ILogger logger, int count);
-
-        [LoggerMessage(LogEvents.Supervision.MonitorLoopFailed, LogLevel.Error, "Monitor {Monitor}: its loop failed ({ErrorType}: {Error}); the check is recorded as failed and the loop resumes after a backoff")]
-        public static partial void LoopFailed(ILogger logger, string monitor, string errorType, string error);
     }
 }

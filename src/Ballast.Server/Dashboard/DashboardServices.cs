@@ -19,6 +19,7 @@ public static class DashboardServices
     public static IServiceCollection AddBallastDashboard(this IServiceCollection services)
     {
         services.AddRazorComponents();
+        services.TryAddSingleton<DailyUptime>();
         // Live updates: told by the engine after the planner (registered before), and by acknowledgements.
         services.TryAddSingleton<LiveUpdates>();
         services.AddSingleton<IMonitorStateListener>(sp => sp.GetRequiredService<LiveUpdates>());

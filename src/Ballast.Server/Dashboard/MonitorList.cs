@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Ballast.Core.Config;
 using Ballast.Core.Monitoring;
 
@@ -63,7 +64,11 @@ public static class MonitorList
             open.Length > 0 && open.Any(w => w.Covers(m.Config)) ? MonitorState.Maintenance : m.Status.State)).ToArray();
     }
 
-    /// <summary>The rows <paramref name="filter"/> selects, open incidents first, then down, pending, up and the rest, by name.</summary>
+    /// <summary>
+    /// The rows <paramref name="filter"/> selects, open incidents first, then down, pending, up and the rest, by name.
+    /// <paramref name="rows"/> come in name order (the engine's snapshot is), so putting each row in its rank's list, in
+    /// turn, keeps names in order within each rank without comparing 10,000 names on every request.
+    /// </summary>
     public static OverviewPage Select(IReadOnlyList<MonitorRow> rows, OverviewFilter filter)
     {
         IEnumerable<MonitorRow> matched = rows;
@@ -76,7 +81,9 @@ public static class MonitorList
             matched = matched.Where(r => r.Config.Name.Contains(text, StringComparison.OrdinalIgnoreCase)
                 || r.Config.Tags.Any(t => t.Contains(text, StringComparison.OrdinalIgnoreCase)));
         }
-        var sorted = matched.OrderBy(Rank).ThenBy(r => r.Config.Name, StringComparer.Ordinal).ToArray();
+        var ranks = new List<MonitorRow>[7];
+        foreach (var row in matched) (ranks[Rank(row)] ??= []).Add(row);
+        var sorted = ranks.Where(r => r is not null).SelectMany(r => r).ToArray();
         var pages = Math.Max(1, (sorted.Length + OverviewFilter.PageSize - 1) / OverviewFilter.PageSize);
         var page = Math.Clamp(filter.Page, 1, pages);
         return new OverviewPage(sorted.Skip((page - 1) * OverviewFilter.PageSize).Take(OverviewFilter.PageSize).ToArray(), sorted.Length, rows.Count, page, pages);
@@ -97,9 +104,11 @@ public static class MonitorList
             .Where(c => c.Item2 > 0).ToArray();
     }
 
-    /// <summary>Every tag some monitor carries, sorted: what the tag filter offers.</summary>
-    public static IReadOnlyList<string> Tags(IReadOnlyList<MonitorRow> rows) =>
-        rows.SelectMany(r => r.Config.Tags).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+    /// <summary>Every tag some monitor of <paramref name="config"/> carries, sorted: what the tag filter offers. Worked out once per config.</summary>
+    public static IReadOnlyList<string> Tags(BallastConfig config) =>
+        TagsOf.GetValue(config, c => c.Monitors.SelectMany(m => m.Tags).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray());
+
+    private static readonly ConditionalWeakTable<BallastConfig, IReadOnlyList<string>> TagsOf = new();
 
     private static int Rank(MonitorRow row) => row.OpenIncident is not null ? 0 : row.Shown switch
     {

@@ -41,8 +41,7 @@ public static class MonitoringEndpoints
 
         api.MapGet("/monitors/{name}", async (string name, MonitoringEngine engine, IMonitoringStore store, ConfigState config, TimeProvider time, CancellationToken ct) =>
         {
-            var entry = engine.Snapshot().FirstOrDefault(m => m.Config.Name == name);
-            if (entry.Config is null) return Results.Problem($"no monitor named \"{name}\"", statusCode: 404);
+            if (engine.Find(name) is not { } entry) return Results.Problem($"no monitor named \"{name}\"", statusCode: 404);
             var now = time.GetUtcNow();
             var ranges = new List<UptimeView>();
             foreach (var (rangeName, span) in Ranges)
@@ -69,7 +68,7 @@ public static class MonitoringEndpoints
             else if (!DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out from))
                 return Results.Problem($"since=\"{since}\" is not an ISO 8601 time (e.g. 2026-11-27T10:00:00Z)", statusCode: 400);
             var results = await store.ReadResultsAsync(name, from, Math.Clamp(limit ?? 10_000, 1, 100_000), ct);
-            if (results.Count == 0 && engine.Snapshot().All(m => m.Config.Name != name))
+            if (results.Count == 0 && engine.Find(name) is null)
                 return Results.Problem($"no monitor named \"{name}\"", statusCode: 404);
             return Results.Json(results.Select(r => new ResultView(r.StartedAt, Math.Round(r.Latency.TotalMilliseconds, 3), r.Passed, r.Status, r.Cause)).ToArray(),
                 MonitoringJson.Default.IReadOnlyListResultView);

@@ -96,7 +96,7 @@ public sealed partial class StatusPageSnapshots(
         }
 
         var wanted = names.ToHashSet(StringComparer.Ordinal);
-        var live = engine.Snapshot().Where(s => wanted.Contains(s.Config.Name)).ToDictionary(s => s.Config.Name, StringComparer.Ordinal);
+        var live = wanted.Select(engine.Find).OfType<(MonitorConfig Config, MonitorStatus Status, Incident? OpenIncident)>().ToDictionary(s => s.Config.Name, StringComparer.Ordinal);
         var byMonitor = buckets.GroupBy(b => b.Monitor, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToDictionary(b => DateOnly.FromDateTime(b.Start.UtcDateTime)), StringComparer.Ordinal);
         var groups = page.Groups.Select(g => new StatusGroupView(g.Name, g.Components.Select(c =>

@@ -38,7 +38,7 @@ public sealed record StatusGroupView(string Name, IReadOnlyList<StatusComponentV
 public sealed record StatusComponentView(string Name, PublicState State, IReadOnlyList<DayBar> Days, double? Uptime);
 
 /// <summary>One day's uptime (null: not checked that day).</summary>
-public sealed record DayBar(DateOnly Day, double? Uptime);
+public readonly record struct DayBar(DateOnly Day, double? Uptime);
 
 /// <summary>A maintenance window covering components of the page, ongoing or to come.</summary>
 public sealed record MaintenanceView(DateTimeOffset Start, DateTimeOffset End, bool Ongoing, IReadOnlyList<string> Components);
