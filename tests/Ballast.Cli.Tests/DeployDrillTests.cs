@@ -13,29 +13,12 @@ public sealed partial class DeployDrillTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
-    private static string Config(Uri database, int serverPort, int servicePort, bool withBudgets, Uri? alerts = null) => $$"""
+    private static readonly Dictionary<string, string> Budgets = new() { ["AI_MAX_TOKENS_CHAT"] = "4000", ["AI_MAX_TOKENS_SUMMARY"] = "200" };
+
+    private static string Config(SampleApiService api, int serverPort, Uri? alerts = null) => $$"""
         server: { listen: 'http://127.0.0.1:{{serverPort}}', storage: 'sqlite:ballast.db' }
         {{(alerts is null ? "" : $"channels: {{ ops: {{ type: webhook, url: '{alerts}' }} }}\nalerting: {{ group_wait: 0s, routes: [{{ channels: [ops] }}] }}")}}
-        services:
-          api:
-            provider: process
-            process:
-              command: dotnet
-              args: [SampleApi.dll]
-              artifact: '{{Path.GetDirectoryName(SampleApiProcess.Assembly)}}'
-              listen: 'http://127.0.0.1:{{servicePort}}'
-              startup_timeout: 90s
-            scale: 2
-            env:
-              DATABASE_URL: '{{database}}'
-              REDIS_URL: 'redis://{{TestRedisServer.Shared()}}'
-              CORS_ORIGINS: https://app.example.com
-        {{(withBudgets ? "      AI_MAX_TOKENS_CHAT: '4000'\n      AI_MAX_TOKENS_SUMMARY: '200'" : "")}}
-            verify:
-              timeout: 60s
-              interval: 250ms
-              cors_origins: [https://app.example.com]
-            checklist: { post_log: Application successfully started, post_log_timeout: 60s }
+        {{api.Yaml()}}
         """;
 
     private async Task<BallastProcess> DeployAsync(params string[] args) =>
@@ -45,44 +28,44 @@ public sealed partial class DeployDrillTests : IDisposable
     public async Task Story_ProcessProvider_RefusedThenRolledBackThenDeployed_NoRequestFails()
     {
         var database = await TestPostgres.CreateDatabaseAsync();
-        var (serverPort, servicePort) = (TestTcpServer.ClosedPort(), TestTcpServer.ClosedPort());
+        var serverPort = TestTcpServer.ClosedPort();
+        var api = new SampleApiService(database, TestTcpServer.ClosedPort());
         var configPath = _dir.File("ballast.yaml");
-        await File.WriteAllTextAsync(configPath, Config(database, serverPort, servicePort, withBudgets: false));
+        await File.WriteAllTextAsync(configPath, Config(api, serverPort));
         // The server's own environment holds secrets of its own; none may reach the replicas (a SENTRY_DSN that did
         // would change the fingerprint /version reports, and verification would fail).
         using var serve = BallastProcess.Start(_dir.Path, ["serve", "--config", "ballast.yaml"],
             new Dictionary<string, string> { ["SENTRY_DSN"] = "http://0123456789abcdef@127.0.0.1:9/1", ["AI_MAX_TOKENS_CHAT"] = "1" });
         using var http = new HttpClient(new LocalApiHandler(_dir.File("ballast.yaml"))) { Timeout = TimeSpan.FromSeconds(5) };
-        var service = new Uri($"http://127.0.0.1:{servicePort}");
         await WaitAsync(async () => (await http.GetAsync($"http://127.0.0.1:{serverPort}/health/live")).IsSuccessStatusCode, serve);
 
         // Release 162 at scale 2.
         var first = await DeployAsync("--image", "sample-api.162");
         Assert.True(first.ExitCode == 0, first.Stderr);
-        Assert.Equal("sample-api.162", await LiveReleaseAsync(http, service));
+        Assert.Equal("sample-api.162", await api.LiveReleaseAsync(http));
 
-        await using var load = ChildProcess.Start("wrk", ["-t1", "-c4", "-d300s", new Uri(service, "/v1/ping").ToString()]);
+        await using var load = ChildProcess.Start("wrk", ["-t1", "-c4", "-d300s", new Uri(api.Url, "/v1/ping").ToString()]);
 
         // 165 with the old environment: refused at the contract step, nothing changed.
         var refused = await DeployAsync("--image", "sample-api.165");
         Assert.True(refused.ExitCode == ExitCodes.DeployRefused, refused.Stderr);
         Assert.Contains("AI_MAX_TOKENS_CHAT is missing; AI_MAX_TOKENS_SUMMARY is missing", refused.Stderr, StringComparison.Ordinal);
         Assert.Contains("refused: nothing was changed", refused.Stderr, StringComparison.Ordinal);
-        Assert.Equal("sample-api.162", await LiveReleaseAsync(http, service));
+        Assert.Equal("sample-api.162", await api.LiveReleaseAsync(http));
 
         // Again past the contract: the new replicas never become ready, the deploy rolls back by itself.
         var rolledBack = await DeployAsync("--image", "sample-api.165", "--skip-contract");
         Assert.True(rolledBack.ExitCode == ExitCodes.RolledBack, rolledBack.Stderr);
         Assert.Contains("environment:contract: AI_MAX_TOKENS_CHAT is missing", rolledBack.Stderr, StringComparison.Ordinal);
         Assert.Contains("rolled back to sample-api.162, which is serving and verified", rolledBack.Stderr, StringComparison.Ordinal);
-        Assert.Equal("sample-api.162", await LiveReleaseAsync(http, service));
+        Assert.Equal("sample-api.162", await api.LiveReleaseAsync(http));
 
         // 165 with the right environment: deployed and verified.
-        await File.WriteAllTextAsync(configPath, Config(database, serverPort, servicePort, withBudgets: true));
+        await File.WriteAllTextAsync(configPath, Config(api with { Env = Budgets }, serverPort));
         var deployed = await DeployAsync("--image", "sample-api.165");
         Assert.True(deployed.ExitCode == 0, deployed.Stderr);
         Assert.Contains("✔ cors https://app.example.com", deployed.Stderr, StringComparison.Ordinal);
-        Assert.Equal("sample-api.165", await LiveReleaseAsync(http, service));
+        Assert.Equal("sample-api.165", await api.LiveReleaseAsync(http));
 
         // wrk stops on SIGINT and prints its summary: every request of the drill answered 2xx, at well over 200 a second.
         await SystemCommand.SignalAsync(load.Id, "INT");
@@ -99,7 +82,7 @@ public sealed partial class DeployDrillTests : IDisposable
         Assert.Contains("sample-api.165 verified", verified.Stderr, StringComparison.Ordinal);
         var back = await BallastProcess.RunAsync(_dir.Path, "rollback", "api", "--config", "ballast.yaml");
         Assert.True(back.ExitCode == 0, back.Stderr);
-        Assert.Equal("sample-api.162", await LiveReleaseAsync(http, service));
+        Assert.Equal("sample-api.162", await api.LiveReleaseAsync(http));
 
         var history = await BallastProcess.RunAsync(_dir.Path, "history", "api", "--json", "--config", "ballast.yaml");
         var outcomes = JsonDocument.Parse(history.Stdout).RootElement.EnumerateArray()
@@ -120,9 +103,10 @@ public sealed partial class DeployDrillTests : IDisposable
     public async Task ReplicaThatDies_IsAlerted_RestartedOnItsRelease_AndTheLiveReleaseComesBackWithTheServer()
     {
         var database = await TestPostgres.CreateDatabaseAsync();
-        var (serverPort, servicePort) = (TestTcpServer.ClosedPort(), TestTcpServer.ClosedPort());
+        var serverPort = TestTcpServer.ClosedPort();
+        var api = new SampleApiService(database, TestTcpServer.ClosedPort());
         await using var alerts = await TestReceiver.StartAsync();
-        await File.WriteAllTextAsync(_dir.File("ballast.yaml"), Config(database, serverPort, servicePort, withBudgets: false, alerts.Url("/hook")));
+        await File.WriteAllTextAsync(_dir.File("ballast.yaml"), Config(api, serverPort, alerts.Url("/hook")));
         using var serve = BallastProcess.Start(_dir.Path, "serve", "--config", "ballast.yaml");
         using var http = new HttpClient(new LocalApiHandler(_dir.File("ballast.yaml"))) { Timeout = TimeSpan.FromSeconds(5) };
         var status = new Uri($"http://127.0.0.1:{serverPort}/api/v1/services/api");
@@ -140,7 +124,7 @@ public sealed partial class DeployDrillTests : IDisposable
             return replica.GetProperty("restarts").GetInt32() == 1 && replica.GetProperty("running").GetBoolean()
                    && replica.GetProperty("pid").GetInt32() != victim.GetProperty("pid").GetInt32();
         }, serve);
-        Assert.Equal("sample-api.162", await LiveReleaseAsync(http, new Uri($"http://127.0.0.1:{servicePort}")));
+        Assert.Equal("sample-api.162", await api.LiveReleaseAsync(http));
         var firing = await alerts.NextAsync();
         Assert.Contains("api-replicas", firing.Body, StringComparison.Ordinal);
         Assert.Contains($"replica {victim.GetProperty("index").GetInt32()} of sample-api.162 exited with code 137", firing.Body, StringComparison.Ordinal);
@@ -151,15 +135,12 @@ public sealed partial class DeployDrillTests : IDisposable
             StringComparison.Ordinal);
 
         // The replicas stop with the server; the next server starts the last verified release again by itself.
-        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync($"http://127.0.0.1:{servicePort}/version"));
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri(api.Url, "/version")));
         using var again = BallastProcess.Start(_dir.Path, "serve", "--config", "ballast.yaml");
-        await WaitAsync(async () => (await http.GetAsync($"http://127.0.0.1:{servicePort}/health/ready")).IsSuccessStatusCode, again);
-        Assert.Equal("sample-api.162", await LiveReleaseAsync(http, new Uri($"http://127.0.0.1:{servicePort}")));
+        await WaitAsync(async () => (await http.GetAsync(new Uri(api.Url, "/health/ready"))).IsSuccessStatusCode, again);
+        Assert.Equal("sample-api.162", await api.LiveReleaseAsync(http));
         await again.TerminateAsync();
     }
-
-    private static async Task<string?> LiveReleaseAsync(HttpClient http, Uri service) =>
-        JsonDocument.Parse(await http.GetStringAsync(new Uri(service, "/version"))).RootElement.GetProperty("release").GetString();
 
     private static async Task WaitAsync(Func<Task<bool>> condition, BallastProcess serve)
     {

@@ -3,8 +3,6 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Ballast.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 
 namespace Ballast.Cli.Tests;
@@ -16,28 +14,17 @@ namespace Ballast.Cli.Tests;
 public sealed class ServeFailureTests : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new();
-    private TestWebServer _target = null!;
-    private TestReceiver _receiver = null!;
-    private volatile int _status = 200;
+    private TargetWithAlerts _api = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _target = await TestWebServer.StartAsync(app => app.MapGet("/health", () => Results.StatusCode(_status)));
-        _receiver = await TestReceiver.StartAsync();
-    }
+    public async ValueTask InitializeAsync() => _api = await TargetWithAlerts.StartAsync();
 
     private string WriteConfig(int port, string storage = "sqlite:ballast.db") => _dir.Write("ballast.yaml", $$"""
         server:
           listen: http://127.0.0.1:{{port}}
           storage: {{storage}}
-        channels:
-          hooks: { type: webhook, url: "{{_receiver.Url("/hooks")}}" }
-        alerting:
-          group_wait: 0s
-          routes:
-            - channels: [hooks]
+        {{_api.Alerting}}
         monitors:
-          - { name: api, type: http, url: "{{_target.Url("/health")}}", interval: 200ms, retry_interval: 100ms, failure_threshold: 2 }
+          - { name: api, type: http, url: "{{_api.Health}}", interval: 200ms, retry_interval: 100ms, failure_threshold: 2 }
         """);
 
     private static async Task<JsonElement?> ReadyAsync(HttpClient api)
@@ -105,15 +92,15 @@ public sealed class ServeFailureTests : IAsyncLifetime
         await WaitAsync(serve, async () => await api.GetFromJsonAsync<JsonElement>("/api/v1/monitors"), l => l[0].GetProperty("state").GetString() == "UP");
 
         await RenameTableAsync(table + "_away", table);
-        _status = 503;
-        var firing = await _receiver.NextAsync(TimeSpan.FromSeconds(90));
+        _api.Status = 503;
+        var firing = await _api.Receiver.NextAsync(TimeSpan.FromSeconds(90));
         Assert.Equal("/hooks", firing.Path);
         Assert.False(serve.HasExited, serve.Stderr);
         await WaitAsync(serve, () => ReadyAsync(api), r => r.GetProperty("checks").GetProperty("monitoring:started")[0].GetProperty("status").GetString() == "pass");
 
         await serve.TerminateAsync();
         Assert.Equal(ExitCodes.Ok, serve.ExitCode);
-        Assert.Single(_receiver.Requests);
+        Assert.Single(_api.Receiver.Requests);
     }
 
     [Fact]
@@ -144,8 +131,7 @@ public sealed class ServeFailureTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _receiver.DisposeAsync();
-        await _target.DisposeAsync();
+        await _api.DisposeAsync();
         _dir.Dispose();
     }
 }

@@ -6,8 +6,6 @@ using Ballast.Storage;
 using Ballast.Storage.Alerting;
 using Ballast.Storage.Monitoring;
 using Ballast.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -17,28 +15,13 @@ namespace Ballast.Dashboard.Tests;
 public sealed class SystemPageTests(Browser browser) : IAsyncLifetime
 {
     private const string Password = "correct-horse-battery";
-    private TestWebServer _target = null!;
-    private TestReceiver _receiver = null!;
-    private volatile int _status = 200;
+    private TargetWithAlerts _shop = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _target = await TestWebServer.StartAsync(app => app.MapGet("/health", () => Results.StatusCode(_status)));
-        _receiver = await TestReceiver.StartAsync();
-    }
+    public async ValueTask InitializeAsync() => _shop = await TargetWithAlerts.StartAsync();
 
     private string Monitors => $$"""
-          - { name: shop, type: http, url: "{{_target.Url("/health")}}", interval: 200ms, retry_interval: 100ms, failure_threshold: 1 }
+          - { name: shop, type: http, url: "{{_shop.Health}}", interval: 200ms, retry_interval: 100ms, failure_threshold: 1 }
           - { name: nightly-backup, type: heartbeat, period: 1h, grace: 1h }
-        """;
-
-    private string Alerting => $$"""
-        channels:
-          hooks: { type: webhook, url: "{{_receiver.Url("/hooks")}}" }
-        alerting:
-          group_wait: 0s
-          routes:
-            - channels: [hooks]
         """;
 
     private async Task<IPage> SignInAsync(ServerHarness server)
@@ -53,7 +36,7 @@ public sealed class SystemPageTests(Browser browser) : IAsyncLifetime
     [Fact]
     public async Task Page_AllWell_SaysStorageOkAndCountsMonitors()
     {
-        await using var server = await ServerHarness.StartAsync(Monitors, Alerting);
+        await using var server = await ServerHarness.StartAsync(Monitors, _shop.Alerting);
         var page = await SignInAsync(server);
 
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Ballast's own health", Level = 1 })).ToBeVisibleAsync();
@@ -72,13 +55,13 @@ public sealed class SystemPageTests(Browser browser) : IAsyncLifetime
     {
         const string error = "connection to the database was lost";
         FailingSwitch<INotificationStore> notifications = null!;
-        await using var server = await ServerHarness.StartAsync(Monitors, Alerting, configureServices: services => services.AddSingleton(sp =>
+        await using var server = await ServerHarness.StartAsync(Monitors, _shop.Alerting, configureServices: services => services.AddSingleton(sp =>
         {
             (var store, notifications) = FailingOnDemand.Wrap<INotificationStore>(sp.GetRequiredService<SqlNotificationStore>(), error, nameof(INotificationStore.DueAsync));
             return store;
         }));
-        _receiver.AnswerAlways("/hooks", 500);
-        _status = 503;
+        _shop.Receiver.AnswerAlways("/hooks", 500);
+        _shop.Status = 503;
         // The channel answers 500: the dispatcher retries and records the error.
         await server.EventuallyAsync("/api/v1/notifications?status=pending", l => l.GetArrayLength() == 1 && l[0].GetProperty("attempts").GetInt32() >= 1, seconds: 30);
         notifications.Failing = true;
@@ -143,9 +126,5 @@ public sealed class SystemPageTests(Browser browser) : IAsyncLifetime
         Assert.Fail($"/health/ready answered {last}, not {status}");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _target.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _shop.DisposeAsync();
 }

@@ -1,28 +1,20 @@
 using System.Text.Json;
 using Ballast.Core.Alerting.Channels;
 using Ballast.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 
 namespace Ballast.Server.Tests;
 
 /// <summary>Incidents from a real server reaching local receivers that check each service's request format.</summary>
 public sealed class AlertingTests : IAsyncLifetime
 {
-    private TestWebServer _target = null!;
-    private TestReceiver _receiver = null!;
-    private volatile int _status = 200;
+    private TargetWithAlerts _api = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _target = await TestWebServer.StartAsync(app => app.MapGet("/health", () => Results.StatusCode(_status)));
-        _receiver = await TestReceiver.StartAsync();
-    }
+    public async ValueTask InitializeAsync() => _api = await TargetWithAlerts.StartAsync();
 
     private string Monitor(string name, string extra = "") => $$"""
           - name: {{name}}
             type: http
-            url: {{_target.Url("/health")}}
+            url: {{_api.Health}}
             interval: 200ms
             retry_interval: 100ms
             failure_threshold: 2
@@ -34,8 +26,8 @@ public sealed class AlertingTests : IAsyncLifetime
 
     private string Channels(string format = "ballast") => $$"""
         channels:
-          hooks: { type: webhook, url: "{{_receiver.Url("/hooks/ballast?team=api")}}", secret: "s3cret", format: {{format}}, headers: { X-Team: api } }
-          chat: { type: slack, webhook_url: "{{_receiver.Url("/services/T000/B000/XXXX")}}" }
+          hooks: { type: webhook, url: "{{_api.Receiver.Url("/hooks/ballast?team=api")}}", secret: "s3cret", format: {{format}}, headers: { X-Team: api } }
+          chat: { type: slack, webhook_url: "{{_api.Receiver.Url("/services/T000/B000/XXXX")}}" }
         alerting:
           group_wait: 1s
           routes:
@@ -49,8 +41,8 @@ public sealed class AlertingTests : IAsyncLifetime
         await using var server = await ServerHarness.StartAsync(Monitor("api"), Channels());
         await server.EventuallyAsync("/api/v1/monitors", l => l[0].GetProperty("state").GetString() == "UP");
 
-        _status = 503;
-        var firing = await _receiver.NextAsync();
+        _api.Status = 503;
+        var firing = await _api.Receiver.NextAsync();
 
         Assert.Equal("POST", firing.Method);
         Assert.Equal("/hooks/ballast?team=api", firing.Path);
@@ -69,8 +61,8 @@ public sealed class AlertingTests : IAsyncLifetime
         Assert.Equal($"https://status.example.com/incidents/{incident.GetProperty("id").GetString()}", incident.GetProperty("url").GetString());
         Assert.Contains("Runbook: https://runbooks.example.com/api", body.GetProperty("text").GetString());
 
-        _status = 200;
-        var resolved = JsonDocument.Parse((await _receiver.NextAsync()).Body).RootElement;
+        _api.Status = 200;
+        var resolved = JsonDocument.Parse((await _api.Receiver.NextAsync()).Body).RootElement;
         Assert.Equal("resolved", resolved.GetProperty("kind").GetString());
         Assert.StartsWith("[RESOLVED] api is UP after ", resolved.GetProperty("title").GetString());
         Assert.Equal(incident.GetProperty("id").GetString(), resolved.GetProperty("incidents")[0].GetProperty("id").GetString());
@@ -85,8 +77,8 @@ public sealed class AlertingTests : IAsyncLifetime
         await using var server = await ServerHarness.StartAsync(Monitor("api"), Channels("alertmanager"));
         await server.EventuallyAsync("/api/v1/monitors", l => l[0].GetProperty("state").GetString() == "UP");
 
-        _status = 503;
-        var body = JsonDocument.Parse((await _receiver.NextAsync()).Body).RootElement;
+        _api.Status = 503;
+        var body = JsonDocument.Parse((await _api.Receiver.NextAsync()).Body).RootElement;
 
         Assert.Equal("4", body.GetProperty("version").GetString());
         Assert.Equal("firing", body.GetProperty("status").GetString());
@@ -108,8 +100,8 @@ public sealed class AlertingTests : IAsyncLifetime
         await using var server = await ServerHarness.StartAsync(Monitor("web", "channels: [chat]"), Channels());
         await server.EventuallyAsync("/api/v1/monitors", l => l[0].GetProperty("state").GetString() == "UP");
 
-        _status = 503;
-        var request = await _receiver.NextAsync();
+        _api.Status = 503;
+        var request = await _api.Receiver.NextAsync();
 
         Assert.Equal("/services/T000/B000/XXXX", request.Path);
         var body = JsonDocument.Parse(request.Body).RootElement;
@@ -127,20 +119,16 @@ public sealed class AlertingTests : IAsyncLifetime
         await using var server = await ServerHarness.StartAsync(monitors, Channels());
         await server.EventuallyAsync("/api/v1/monitors", l => l.EnumerateArray().All(m => m.GetProperty("state").GetString() == "UP"));
 
-        _status = 503;
-        var request = await _receiver.NextAsync();
+        _api.Status = 503;
+        var request = await _api.Receiver.NextAsync();
         await server.EventuallyAsync("/api/v1/incidents?open=true", l => l.GetArrayLength() == 50);
 
         var body = JsonDocument.Parse(request.Body).RootElement;
         Assert.Equal(50, body.GetProperty("incidents").GetArrayLength());
         Assert.StartsWith("[CRITICAL] 50 monitors are DOWN: ", body.GetProperty("title").GetString());
         await Task.Delay(TimeSpan.FromSeconds(2)); // two more group windows: nothing else may arrive
-        Assert.Single(_receiver.Requests);
+        Assert.Single(_api.Receiver.Requests);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _target.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _api.DisposeAsync();
 }

@@ -17,39 +17,25 @@ namespace Ballast.Server.Tests;
 /// </summary>
 public sealed class MetricsTests : IAsyncLifetime
 {
-    private TestWebServer _target = null!;
-    private TestReceiver _receiver = null!;
+    private TargetWithAlerts _shop = null!;
 
-    public async ValueTask InitializeAsync()
+    public async ValueTask InitializeAsync() => _shop = await TargetWithAlerts.StartAsync(app =>
     {
-        _target = await TestWebServer.StartAsync(app =>
-        {
-            app.MapGet("/ok", () => Results.Ok());
-            app.MapGet("/broken", () => Results.StatusCode(503));
-        });
-        _receiver = await TestReceiver.StartAsync();
-    }
+        app.MapGet("/ok", () => Results.Ok());
+        app.MapGet("/broken", () => Results.StatusCode(503));
+    });
 
     private string Monitors => $$"""
-          - { name: shop, type: http, url: "{{_target.Url("/ok")}}", interval: 200ms, tags: [prod, web] }
-          - { name: billing, type: http, url: "{{_target.Url("/broken")}}", interval: 200ms, retry_interval: 100ms, failure_threshold: 1, severity: critical }
-        """;
-
-    private string Alerting => $$"""
-        channels:
-          hooks: { type: webhook, url: "{{_receiver.Url("/hooks")}}" }
-        alerting:
-          group_wait: 0s
-          routes:
-            - channels: [hooks]
+          - { name: shop, type: http, url: "{{_shop.Target.Url("/ok")}}", interval: 200ms, tags: [prod, web] }
+          - { name: billing, type: http, url: "{{_shop.Target.Url("/broken")}}", interval: 200ms, retry_interval: 100ms, failure_threshold: 1, severity: critical }
         """;
 
     [Fact]
     public async Task Metrics_LiveServer_PassesPromtoolAndReportsWhatHappened()
     {
-        await using var server = await ServerHarness.StartAsync(Monitors, Alerting);
+        await using var server = await ServerHarness.StartAsync(Monitors, _shop.Alerting);
         await server.EventuallyAsync("/api/v1/incidents?open=true", l => l.GetArrayLength() == 1);
-        Assert.Equal("/hooks", (await _receiver.NextAsync(TimeSpan.FromSeconds(30))).Path);
+        Assert.Equal("/hooks", (await _shop.Receiver.NextAsync(TimeSpan.FromSeconds(30))).Path);
         await server.EventuallyAsync("/api/v1/notifications?status=delivered", l => l.GetArrayLength() == 1);
         await server.EventuallyAsync("/api/v1/monitors", l => l.EnumerateArray().Any(m => m.GetProperty("state").GetString() == "UP"));
         var now = TimeProvider.System.GetUtcNow();
@@ -109,7 +95,7 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Contains("monitor=\"billing\"", await server.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
 
         server.WriteConfig($$"""
-              - { name: shop, type: http, url: "{{_target.Url("/ok")}}", interval: 200ms, tags: [prod] }
+              - { name: shop, type: http, url: "{{_shop.Target.Url("/ok")}}", interval: 200ms, tags: [prod] }
             """);
         await server.EventuallyAsync("/api/v1/monitors", l => l.GetArrayLength() == 1);
         Assert.Equal((true, 0), server.Services.GetRequiredService<ConfigState>().LastReload is { } r ? (r.Applied, r.Errors) : default);
@@ -148,9 +134,5 @@ public sealed class MetricsTests : IAsyncLifetime
         return (process.ExitCode, (await stdout + await stderr).Trim());
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _target.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _shop.DisposeAsync();
 }

@@ -1,8 +1,6 @@
 using Ballast.Core.Alerting;
 using Ballast.Storage.Alerting;
 using Ballast.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -14,30 +12,17 @@ namespace Ballast.Server.Tests;
 /// </summary>
 public sealed class SupervisionTests : IAsyncLifetime
 {
-    private TestWebServer _target = null!;
-    private TestReceiver _receiver = null!;
-    private volatile int _status = 200;
+    private TargetWithAlerts _api = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _target = await TestWebServer.StartAsync(app => app.MapGet("/health", () => Results.StatusCode(_status)));
-        _receiver = await TestReceiver.StartAsync();
-    }
+    public async ValueTask InitializeAsync() => _api = await TargetWithAlerts.StartAsync();
 
     [Fact]
     public async Task DispatcherLoop_StoreFails_ServerKeepsServingReportsTheLoopAndDeliversOnceTheStoreIsBack()
     {
         var store = new SwitchableNotificationStore { Failing = true };
         await using var server = await ServerHarness.StartAsync($$"""
-              - { name: api, type: http, url: "{{_target.Url("/health")}}", interval: 200ms, retry_interval: 100ms, failure_threshold: 2, severity: critical }
-            """, $$"""
-            channels:
-              hooks: { type: webhook, url: "{{_receiver.Url("/hooks")}}" }
-            alerting:
-              group_wait: 0s
-              routes:
-                - channels: [hooks]
-            """, configureServices: services => services.AddSingleton<INotificationStore>(sp =>
+              - { name: api, type: http, url: "{{_api.Health}}", interval: 200ms, retry_interval: 100ms, failure_threshold: 2, severity: critical }
+            """, _api.Alerting, configureServices: services => services.AddSingleton<INotificationStore>(sp =>
         {
             store.Inner = sp.GetRequiredService<SqlNotificationStore>();
             return store;
@@ -53,26 +38,22 @@ public sealed class SupervisionTests : IAsyncLifetime
 
         // Monitoring goes on: the incident opens and its notification is stored, waiting for the dispatcher.
         await server.EventuallyAsync("/api/v1/monitors", l => l[0].GetProperty("state").GetString() == "UP");
-        _status = 503;
+        _api.Status = 503;
         await server.EventuallyAsync("/api/v1/notifications?status=pending", l => l.GetArrayLength() == 1, seconds: 30);
-        Assert.Empty(_receiver.Requests);
+        Assert.Empty(_api.Receiver.Requests);
 
         store.Failing = false;
-        var firing = await _receiver.NextAsync(TimeSpan.FromSeconds(60));
+        var firing = await _api.Receiver.NextAsync(TimeSpan.FromSeconds(60));
         Assert.Equal("/hooks", firing.Path);
         await server.EventuallyAsync("/api/v1/notifications?status=delivered", l => l.GetArrayLength() == 1, seconds: 30);
-        Assert.Single(_receiver.Requests);
+        Assert.Single(_api.Receiver.Requests);
         // The incidents API reads storage, which the monitoring writer fills a batch after the engine opened it.
         await server.EventuallyAsync("/api/v1/incidents?open=true", l => l.GetArrayLength() == 1);
         Assert.False(server.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested,
             "a failing loop asked the server to stop");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _target.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _api.DisposeAsync();
 
     /// <summary>The real SQL store, except that reading what is due fails while <see cref="Failing"/> is set, as it does when the database is gone.</summary>
     private sealed class SwitchableNotificationStore : INotificationStore

@@ -123,7 +123,11 @@ public sealed class ServerHarness : IAsyncDisposable
     private string _server = "";
     private int? _port;
 
-    public void WriteConfig(string monitorsYaml) => File.WriteAllText(ConfigPath, $"""
+    /// <summary>Rewrites ballast.yaml (a running server takes it as an edit) with these monitors and, when given, these sections.</summary>
+    public void WriteConfig(string monitorsYaml, string? sections = null)
+    {
+        _sections = sections ?? _sections;
+        File.WriteAllText(ConfigPath, $"""
         server:
           listen: http://127.0.0.1:{_port ?? 0}
           public_url: {(_port is { } p ? $"http://127.0.0.1:{p}" : "https://status.example.com")}
@@ -133,6 +137,7 @@ public sealed class ServerHarness : IAsyncDisposable
         monitors:
         {monitorsYaml}
         """);
+    }
 
     public async Task<JsonElement> GetJsonAsync(string path) =>
         await Client.GetFromJsonAsync<JsonElement>(path);

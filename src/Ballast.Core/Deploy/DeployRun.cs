@@ -92,7 +92,10 @@ internal sealed class DeployRun(IDeployStore store, TimeProvider time, BallastCo
             // unexpected) still fails only this step, with what happened, so the deploy can roll back.
             var reason = _secrets.Apply(e is DeployException ? e.Message : $"{e.GetType().Name}: {e.Message}");
             span?.SetStatus(ActivityStatusCode.Error, reason);
-            await RecordAsync(new DeployStep(name, StepOutcome.Failed, startedAt, time.GetElapsedTime(started), reason));
+            // The history keeps the lines the step printed before it failed (the checks that passed, what a tool said)
+            // above the reason; the reporter has shown those lines already and gets the reason alone.
+            var failed = new DeployStep(name, StepOutcome.Failed, startedAt, time.GetElapsedTime(started), reason);
+            await RecordAsync(Details() is { } lines ? failed with { Detail = lines + "\n" + reason } : failed, failed);
             throw new StepFailedException(name, reason);
         }
     }
@@ -125,10 +128,10 @@ internal sealed class DeployRun(IDeployStore store, TimeProvider time, BallastCo
         lock (_details) return _details.Count == 0 ? null : string.Join('\n', _details);
     }
 
-    private async Task RecordAsync(DeployStep step)
+    private async Task RecordAsync(DeployStep step, DeployStep? shown = null)
     {
         _steps.Add(step);
-        Finished(step);
+        Finished(shown ?? step);
         if (_record is not null)
         {
             _record = _record with { Release = Release, Commit = Commit, EnvNames = EnvNames, Steps = _steps.ToArray() };

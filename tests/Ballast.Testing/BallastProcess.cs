@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Text;
-using Ballast.Testing;
 
-namespace Ballast.Cli.Tests;
+namespace Ballast.Testing;
 
-/// <summary>The real <c>ballast</c> command (built beside the tests) run as a child process.</summary>
+/// <summary>
+/// The real <c>ballast</c> command run as a child process: the ballast.dll built beside the tests, so a test project that
+/// uses it references src/Ballast.Cli/Ballast.Cli.csproj.
+/// </summary>
 public sealed class BallastProcess : IDisposable
 {
     private readonly Process _process;
