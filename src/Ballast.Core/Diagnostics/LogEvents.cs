@@ -109,6 +109,7 @@ public static class LogEvents
     {
         public const int Resynced = 9101;
         public const int StreamFailed = 9102;
+        public const int Refused = 9103;
     }
 
     /// <summary>Public status pages.</summary>
