@@ -88,11 +88,8 @@ public static class StatusPageEndpoints
         if (incident is { Length: > 0 })
         {
             // Only an incident of a monitor the page shows: the link must not tie a public message to something unrelated.
-            var store = services.GetRequiredService<IMonitoringStore>();
-            var found = false;
-            foreach (var monitor in page.MonitorNames())
-                if ((await store.ListIncidentsAsync(null, monitor, 500, ct)).Any(i => i.Id == incident)) { found = true; break; }
-            if (!found) return (null, Bad($"incident: \"{ShortText.Truncate(StoredText.Clean(incident)!, 80)}\" is not an incident of a monitor on status page \"{slug}\""));
+            var linked = await services.GetRequiredService<IMonitoringStore>().IncidentAsync(incident, ct);
+            if (linked is null || !page.MonitorNames().Contains(linked.Monitor, StringComparer.Ordinal)) return (null, Bad($"incident: \"{ShortText.Truncate(StoredText.Clean(incident)!, 80)}\" is not an incident of a monitor on status page \"{slug}\""));
         }
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var update = new PublicUpdate(PublicMessage.NewId(), now, state, text, context.Actor(null));
