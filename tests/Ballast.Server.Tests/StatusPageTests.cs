@@ -53,6 +53,8 @@ public sealed class StatusPageTests
         Assert.Matches("data-component=\"Payments\" data-state=\"Outage\"", html);
         Assert.Matches("data-component=\"Website\" data-state=\"Operational\"", html);
         Assert.Contains("How Acme&#x27;s services are doing.", html, StringComparison.Ordinal);
+        // It stays current without a script, reloading itself every minute.
+        Assert.Contains("<meta http-equiv=\"refresh\" content=\"60\" />", html, StringComparison.Ordinal);
         // Checked today only: per component the track of 90 days and today's bar.
         Assert.Equal(2 * 2, System.Text.RegularExpressions.Regex.Count(html, "<rect "));
         Assert.Matches(@"<title>\d{4}-\d\d-\d\d: \d+(\.\d+)? % up</title>", html);

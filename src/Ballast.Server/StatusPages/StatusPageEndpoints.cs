@@ -155,6 +155,12 @@ internal sealed class StatusPageCaching : IStartupFilter
     /// <summary>How long browsers and shared caches may keep a page or feed without asking.</summary>
     public const string CacheControl = "public, max-age=30";
 
+    /// <summary>
+    /// How often an open page reloads itself (<c>meta refresh</c>): twice the cache lifetime, so a reload usually
+    /// revalidates with the ETag and gets a 304, and a page left open on a wall is never more than about a minute old.
+    /// </summary>
+    public const int RefreshSeconds = 60;
+
     /// <summary>Where the page finds the view the headers were made from, so both agree.</summary>
     public static readonly object ViewKey = new();
 
