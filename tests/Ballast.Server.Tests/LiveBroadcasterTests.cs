@@ -10,23 +10,23 @@ public sealed class LiveBroadcasterTests
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
         using var live = new LiveUpdates(new Hosting.ConfigState(new Core.Config.BallastConfig()), time);
-        var (connection, full, position) = live.Connect(since: null);
+        var (connection, full, position, _) = live.Connect(since: null, "u:olivia");
         Assert.True(full);
         Assert.Equal(live.Epoch + ".0", position);
         var frames = new List<LiveFrame>();
 
         time.Advance(LiveUpdates.HeartbeatInterval - TimeSpan.FromMilliseconds(1));
-        Assert.Equal((false, false), connection.Take(frames));
+        Assert.Equal((false, false), connection!.Take(frames));
         time.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal((false, true), connection.Take(frames));
         Assert.Equal((false, false), connection.Take(frames));
 
         // A position of this run is resumed from; one it never reached, or of another run, is not.
-        Assert.False(live.Connect(live.Epoch + ".0").Full);
-        Assert.True(live.Connect(live.Epoch + ".7").Full);
-        Assert.True(live.Connect("0badc0de.0").Full);
+        Assert.False(live.Connect(live.Epoch + ".0", "u:olivia").Full);
+        Assert.True(live.Connect(live.Epoch + ".7", "u:olivia").Full);
+        Assert.True(live.Connect("0badc0de.0", "u:olivia").Full);
         Assert.Equal(4, live.Connections);
-        live.Disconnect(connection);
+        live.Disconnect(connection!);
         Assert.Equal(3, live.Connections);
     }
 }

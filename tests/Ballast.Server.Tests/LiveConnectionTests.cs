@@ -11,7 +11,7 @@ public sealed class LiveConnectionTests
     [Fact]
     public async Task Take_KeyChangedTwiceBeforeTheBrowserRead_SendsOnlyItsLatest_InPublishOrder()
     {
-        var connection = new LiveConnection();
+        var connection = new LiveConnection("u:test");
         connection.Enqueue("m:api", Frame(1));
         connection.Enqueue("m:db", Frame(2));
         connection.Enqueue("m:api", Frame(3));
@@ -32,7 +32,7 @@ public sealed class LiveConnectionTests
     [Fact]
     public void Enqueue_PastMaxPendingKeys_DropsTheBacklogAndAsksForTheWholeState()
     {
-        var connection = new LiveConnection();
+        var connection = new LiveConnection("u:test");
         for (var i = 0; i < LiveConnection.MaxPending; i++) connection.Enqueue("m:" + i, Frame(i + 1));
         connection.Enqueue("m:0", Frame(LiveConnection.MaxPending + 1)); // a key already waiting only replaces its frame
         var frames = new List<LiveFrame>();

@@ -124,6 +124,80 @@ public sealed class LiveUpdatesTests
     }
 
     [Fact]
+    public async Task Events_ReconnectFromBeforeTheIncidentChangesKept_GetsTheWholeStateInstead()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors);
+        await using var stream = await Stream.OpenAsync(server.Client);
+        Assert.Equal("monitor", (await stream.NextAsync()).EventType);
+        var sync = await stream.NextAsync();
+        Assert.Equal(HttpStatusCode.OK, (await server.Stranger.PostAsync($"/api/push/{Token}/fail", new StringContent("disk full"))).StatusCode);
+        Assert.Equal("DOWN", Monitor(await stream.NextAsync()).State);
+        var openedEvent = await stream.NextAsync();
+        var opened = Incident(openedEvent);
+        Assert.Equal("opened", opened.Change);
+        await server.EventuallyAsync("/api/v1/incidents?open=true", l => l.GetArrayLength() == 1);
+
+        // As many incident changes as the server keeps for replays: "opened" is the one that no longer fits.
+        for (var i = 0; i < 256; i++)
+            Assert.Equal(HttpStatusCode.OK, (await server.Client.PostAsync($"/api/v1/incidents/{opened.Id}/ack", null)).StatusCode);
+
+        // A dashboard that last saw the position before the failure cannot be replayed what it missed: every monitor's state.
+        await using var behind = await Stream.OpenAsync(server.Client, lastEventId: sync.EventId);
+        var state = Monitor(await behind.NextAsync());
+        Assert.Equal(("nightly", "DOWN", opened.Id), (state.Name, state.State, state.IncidentId));
+        var full = await behind.NextAsync();
+        Assert.True(JsonSerializer.Deserialize(full.Data, LiveJson.Default.LiveSyncView)!.Full);
+
+        // One that saw "opened" still gets a replay: the acknowledgements after it, coalesced to the latest.
+        await using var caughtUp = await Stream.OpenAsync(server.Client, lastEventId: openedEvent.EventId);
+        Assert.False(JsonSerializer.Deserialize((await caughtUp.NextAsync()).Data, LiveJson.Default.LiveSyncView)!.Full);
+        Assert.Equal("acknowledged", Incident(await caughtUp.NextAsync()).Change);
+    }
+
+    [Fact]
+    public async Task Events_PastTheLimits_503WithRetryAfter_PerCallerAndInAll_FreedWhenAStreamEnds()
+    {
+        await using var server = await ServerHarness.StartAsync(Monitors, serverYaml: "live_updates: { max_connections: 3, max_connections_per_user: 2 }");
+        using var viewer = server.NewClient(await server.CreateTokenAsync("wall-display", Ballast.Core.Security.Role.Viewer));
+        using var other = server.NewClient(await server.CreateTokenAsync("laptop", Ballast.Core.Security.Role.Viewer));
+        var first = await Stream.OpenAsync(server.Client);
+        await using var second = await Stream.OpenAsync(server.Client);
+
+        using (var third = await RefusedAsync(server.Client))
+            Assert.Contains("max_connections_per_user", await third.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await using var wall = await Stream.OpenAsync(viewer);
+        using (var fourth = await RefusedAsync(other))
+        {
+            var problem = await fourth.Content.ReadAsStringAsync();
+            Assert.Contains("3 live update streams are open", problem, StringComparison.Ordinal);
+            Assert.Contains("server.live_updates.max_connections ", problem, StringComparison.Ordinal);
+        }
+
+        // A dashboard closed frees its place once the server sees the stream end.
+        await first.DisposeAsync();
+        var live = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<LiveUpdates>(server.Services);
+        var waited = Stopwatch.StartNew();
+        while (live.Connections > 2)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), $"{live.Connections} streams still counted");
+            await Task.Delay(20);
+        }
+        await using var laptop = await Stream.OpenAsync(other);
+        Assert.Equal("monitor", (await laptop.NextAsync()).EventType);
+    }
+
+    private static async Task<HttpResponseMessage> RefusedAsync(HttpClient client)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, LiveEndpoint.Path);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        var answer = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+        Assert.Equal(LiveUpdates.RefusedRetryAfter, answer.Headers.RetryAfter?.Delta);
+        Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
+        return answer;
+    }
+
+    [Fact]
     public async Task Events_WithoutCredentials_401()
     {
         await using var server = await ServerHarness.StartAsync(Monitors);

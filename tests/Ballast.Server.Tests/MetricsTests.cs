@@ -108,6 +108,70 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal(1, values["ballast_monitors"]);
     }
 
+    [Fact]
+    public async Task Metrics_ProcessServiceReplicaKilled_ItsReplicasMonitorHasUpAndStateSeries_AndPassesPromtool()
+    {
+        var port = TestTcpServer.ClosedPort();
+        await using var server = await ServerHarness.StartAsync(Monitors, sections: $$"""
+            services:
+              api:
+                provider: process
+                process:
+                  command: /usr/bin/python3
+                  args: [server.py]
+                  artifact: artifact
+                  listen: 'http://127.0.0.1:{{port}}'
+                  health_path: /health
+                  startup_timeout: 60s
+            """);
+        var artifact = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(server.ConfigPath)!, "artifact")).FullName;
+        File.WriteAllText(Path.Combine(artifact, "server.py"), PythonRelease.Script("""
+            def answer(path):
+                return b"ok"
+            """));
+        var runtime = server.Services.GetRequiredService<Deploy.ProcessRuntime>();
+        ReleaseFiles.Prepare(runtime.ReleasesDirectory("api"), "r1", artifact);
+        await runtime.RolloutAsync("api", new RolloutRequest("r1", new Dictionary<string, string>()), CancellationToken.None);
+        using var prometheus = server.NewClient(await server.CreateTokenAsync("prometheus", Role.Viewer));
+        const string Up = "ballast_monitor_up{monitor=\"api-replicas\",type=\"replicas\"}";
+        static string State(string state) => $"ballast_monitor_state{{monitor=\"api-replicas\",state=\"{state}\"}}";
+
+        var before = Parse(await prometheus.GetStringAsync("/metrics"));
+        Assert.Equal(1, before["ballast_monitor_info{monitor=\"api-replicas\",type=\"replicas\",tags=\",deploy,api,\"}"]);
+        Assert.Equal(0, before[Up]);
+        Assert.Equal(1, before[State("UNKNOWN")]);
+        Assert.Equal(3, before["ballast_monitors"]);
+
+        await SystemCommand.SignalAsync((await runtime.StatusAsync("api")).Replicas.Single().Pid, "KILL");
+        // Down from the death until the replacement is ready, a backoff of a second at least.
+        var down = await ScrapeUntilAsync(prometheus, m => m.GetValueOrDefault(State("DOWN")) == 1);
+        Assert.Equal((0, 0), (down[Up], down[State("UP")]));
+        Assert.Equal(2, down["ballast_incidents_open"]);
+        var (exit, output) = await PromtoolAsync(down.Text);
+        Assert.True(exit == 0 && output.Length == 0, $"promtool check metrics exited {exit}: {output}");
+
+        var back = await ScrapeUntilAsync(prometheus, m => m.GetValueOrDefault(State("UP")) == 1);
+        Assert.Equal((1, 0), (back[Up], back[State("DOWN")]));
+    }
+
+    private sealed class Scrape(Dictionary<string, double> values, string text) : Dictionary<string, double>(values, StringComparer.Ordinal)
+    {
+        public string Text { get; } = text;
+    }
+
+    private static async Task<Scrape> ScrapeUntilAsync(HttpClient client, Func<Dictionary<string, double>, bool> condition)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var text = await client.GetStringAsync("/metrics");
+            var values = Parse(text);
+            if (condition(values)) return new Scrape(values, text);
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), "the metrics never showed it");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Each sample line of the text format, by name and labels as written.</summary>
     private static Dictionary<string, double> Parse(string text)
     {

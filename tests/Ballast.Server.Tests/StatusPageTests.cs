@@ -53,9 +53,14 @@ public sealed class StatusPageTests
         Assert.Matches("data-component=\"Payments\" data-state=\"Outage\"", html);
         Assert.Matches("data-component=\"Website\" data-state=\"Operational\"", html);
         Assert.Contains("How Acme&#x27;s services are doing.", html, StringComparison.Ordinal);
+        // It stays current without a script, reloading itself every minute.
+        Assert.Contains("<meta http-equiv=\"refresh\" content=\"60\" />", html, StringComparison.Ordinal);
         // Checked today only: per component the track of 90 days and today's bar.
         Assert.Equal(2 * 2, System.Text.RegularExpressions.Regex.Count(html, "<rect "));
         Assert.Matches(@"<title>\d{4}-\d\d-\d\d: \d+(\.\d+)? % up</title>", html);
+        // The same rounding and form as the bars' titles and the dashboard's.
+        Assert.Contains("<span>0 % uptime</span>", html, StringComparison.Ordinal);
+        Assert.Contains("<span>100 % uptime</span>", html, StringComparison.Ordinal);
         var cause = incident.GetProperty("cause").GetString()!;
         string[] secrets =
         [
@@ -129,6 +134,9 @@ public sealed class StatusPageTests
         Assert.Equal("Acme status", feed.Title.Text);
         Assert.Equal(["Identified: Payments failing", "Investigating: Payments failing"], feed.Items.Select(i => i.Title.Text));
         Assert.All(feed.Items, i => Assert.StartsWith("https://status.example.com/status/acme#update-", i.Id, StringComparison.Ordinal));
+        // public_url, not the listen address the server is on, in every link a reader follows.
+        Assert.All(feed.Items, i => Assert.StartsWith("https://status.example.com/status/acme#message-", i.Links.Single().Uri.ToString(), StringComparison.Ordinal));
+        Assert.Equal(["https://status.example.com/status/acme", "https://status.example.com/status/acme/feed.atom"], feed.Links.Select(l => l.Uri.ToString()));
         Assert.Equal("A fix is rolling out.", ((TextSyndicationContent)feed.Items.First().Content).Text);
         Assert.Equal(feed.Items.First().LastUpdatedTime, feed.LastUpdatedTime);
     }

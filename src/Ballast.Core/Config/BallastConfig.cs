@@ -138,6 +138,9 @@ public sealed record ServerConfig : IValidatableConfig
     [Description("Lets a request that carries no credential at all read as a viewer (a wall display on a trusted network); it changes nothing, and a wrong credential is still refused.")]
     public bool AnonymousRead { get; init; }
 
+    [Description("Limits on the dashboard's live update streams (GET /api/v1/events); more are answered 503 with Retry-After, and the page retries.")]
+    public LiveUpdatesConfig LiveUpdates { get; init; } = new();
+
     public void Validate(ConfigValidation validation)
     {
         if (!Storage.StartsWith("sqlite:", StringComparison.Ordinal) && !Storage.StartsWith("postgres://", StringComparison.Ordinal)
@@ -204,6 +207,24 @@ public sealed record LoginLimitConfig : IValidatableConfig
     {
         if (Attempts < 1) validation.Error("attempts", "must be at least 1");
         if (Window < TimeSpan.FromSeconds(1)) validation.Error("window", "must be at least 1s");
+    }
+}
+
+/// <summary>The <c>server.live_updates:</c> section.</summary>
+public sealed record LiveUpdatesConfig : IValidatableConfig
+{
+    [Description("Streams open at once across all callers. Each holds a connection and a little memory for as long as a dashboard is open.")]
+    public int MaxConnections { get; init; } = 1000;
+
+    [Description("Streams open at once per signed-in user or token (per client address for anonymous reads): one per open dashboard tab.")]
+    public int MaxConnectionsPerUser { get; init; } = 20;
+
+    public void Validate(ConfigValidation validation)
+    {
+        if (MaxConnections < 1) validation.Error("max_connections", "must be at least 1");
+        if (MaxConnectionsPerUser < 1) validation.Error("max_connections_per_user", "must be at least 1");
+        else if (MaxConnectionsPerUser > MaxConnections)
+            validation.Error("max_connections_per_user", $"is {MaxConnectionsPerUser}, more than max_connections ({MaxConnections})");
     }
 }
 

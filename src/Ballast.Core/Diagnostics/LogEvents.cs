@@ -4,7 +4,8 @@ namespace Ballast.Core.Diagnostics;
 /// Every log event id of Ballast.Core, Ballast.Storage and Ballast.Server, one class per capability, so that an
 /// operator's filter on an id keeps meaning the same thing and two messages never share one.
 /// Ranges: storage 2000-2999, hosting and supervision 3000-3999 and 7000-7999, monitoring 4000-4999,
-/// alerting 5000-5999, deploy 6000-6999, security 8000-8999.
+/// alerting 5000-5999, deploy 6000-6999, security 8000-8999, dashboard 9000-9499 (pages 9000-9099, live updates
+/// 9100-9199, status pages 9200-9299, /metrics 9400-9499).
 /// </summary>
 public static class LogEvents
 {
@@ -100,6 +101,7 @@ public static class LogEvents
     public static class DashboardPages
     {
         public const int HistoryUnavailable = 9001;
+        public const int PageWithoutStorage = 9002;
     }
 
     /// <summary>The dashboard's live updates (server-sent events).</summary>
@@ -107,6 +109,7 @@ public static class LogEvents
     {
         public const int Resynced = 9101;
         public const int StreamFailed = 9102;
+        public const int Refused = 9103;
     }
 
     /// <summary>Public status pages.</summary>

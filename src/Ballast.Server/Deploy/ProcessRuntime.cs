@@ -154,6 +154,10 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
         config.Services.Values.Select(s => s.ProviderConfig).OfType<ProcessServiceConfig>()
             .Select(p => p.DrainTimeout + p.StopTimeout * 2).DefaultIfEmpty(TimeSpan.Zero).Max();
 
+    /// <summary>The SERVICE-replicas monitor of every process service in the config, with its status and open incident.</summary>
+    public IReadOnlyList<(MonitorConfig Config, MonitorStatus Status, Incident? OpenIncident)> ReplicaMonitors() =>
+        _incidents.Snapshot(_config.Current.Services.Where(s => s.Value.ProviderConfig is ProcessServiceConfig).Select(s => s.Key)).ToArray();
+
     /// <summary>
     /// SIGKILL to every replica still running, whoever holds it, for a stop that cannot wait any longer (asked to stop
     /// at once, or past its bound); returns how many were killed.

@@ -59,6 +59,26 @@ internal sealed class ReplicaIncidents(IMonitoringSink sink, IMonitoringStore st
         }
     }
 
+    /// <summary>
+    /// The replicas monitor of each of <paramref name="services"/> with its status and open incident, in the engine
+    /// snapshot's shape, so /metrics publishes them like any monitor; a service not tracked yet is UNKNOWN.
+    /// </summary>
+    public IEnumerable<(Core.Config.MonitorConfig Config, MonitorStatus Status, Incident? OpenIncident)> Snapshot(IEnumerable<string> services)
+    {
+        foreach (var service in services)
+        {
+            if (!_services.TryGetValue(service, out var tracked))
+            {
+                var monitor = ReplicasMonitor.For(service);
+                yield return (monitor, new MonitorStatus(monitor.Name, MonitorState.Unknown), null);
+                continue;
+            }
+            (MonitorStatus Status, Incident? Open) now;
+            lock (tracked) now = (tracked.Machine.Status, tracked.Machine.OpenIncident);
+            yield return (tracked.Monitor, now.Status, now.Open);
+        }
+    }
+
     private Tracked Of(string service) => _services.GetOrAdd(service, s =>
     {
         var monitor = ReplicasMonitor.For(s);

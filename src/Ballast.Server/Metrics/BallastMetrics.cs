@@ -40,7 +40,7 @@ public sealed partial class BallastMetrics : IDisposable
         var f = Factory;
         _monitors = new MonitorMetrics(f);
         _incidentsOpen = f.CreateGauge("ballast_incidents_open", "Incidents open now (one per monitor at most).");
-        _monitorCount = f.CreateGauge("ballast_monitors", "Monitors configured.");
+        _monitorCount = f.CreateGauge("ballast_monitors", "Monitors configured, and the SERVICE-replicas monitor of each process service.");
         _storagePending = f.CreateGauge("ballast_storage_pending_writes", "Check results handed to the storage writer and not committed yet.");
         _storageFailing = f.CreateGauge("ballast_storage_failing", "1 while writes to storage fail (they are kept and retried), else 0.");
         _storageWritten = f.CreateCounter("ballast_storage_written_total", "Check results committed to storage since the server started.");
@@ -80,9 +80,11 @@ public sealed partial class BallastMetrics : IDisposable
             var config = s.GetRequiredService<ConfigState>().Current;
             var now = s.GetRequiredService<TimeProvider>().GetUtcNow();
             var snapshot = s.GetRequiredService<MonitoringEngine>().Snapshot();
-            _monitors.Update(snapshot, config, now);
-            _monitorCount.Set(snapshot.Count);
-            _incidentsOpen.Set(snapshot.Count(m => m.OpenIncident is not null));
+            // Process services' SERVICE-replicas monitors are fed by the process runtime, not scheduled by the engine.
+            var replicas = s.GetRequiredService<Deploy.ProcessRuntime>().ReplicaMonitors();
+            _monitors.Update(replicas.Count == 0 ? snapshot : [.. snapshot, .. replicas], config, now);
+            _monitorCount.Set(snapshot.Count + replicas.Count);
+            _incidentsOpen.Set(snapshot.Count(m => m.OpenIncident is not null) + replicas.Count(m => m.OpenIncident is not null));
             _checksMissed.IncTo(s.GetRequiredService<MonitoringEngine>().Stats.Snapshot().Missed);
 
             var writer = s.GetRequiredService<MonitoringWriter>().Status;

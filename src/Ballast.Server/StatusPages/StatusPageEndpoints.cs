@@ -88,11 +88,8 @@ public static class StatusPageEndpoints
         if (incident is { Length: > 0 })
         {
             // Only an incident of a monitor the page shows: the link must not tie a public message to something unrelated.
-            var store = services.GetRequiredService<IMonitoringStore>();
-            var found = false;
-            foreach (var monitor in page.MonitorNames())
-                if ((await store.ListIncidentsAsync(null, monitor, 500, ct)).Any(i => i.Id == incident)) { found = true; break; }
-            if (!found) return (null, Bad($"incident: \"{ShortText.Truncate(StoredText.Clean(incident)!, 80)}\" is not an incident of a monitor on status page \"{slug}\""));
+            var linked = await services.GetRequiredService<IMonitoringStore>().IncidentAsync(incident, ct);
+            if (linked is null || !page.MonitorNames().Contains(linked.Monitor, StringComparer.Ordinal)) return (null, Bad($"incident: \"{ShortText.Truncate(StoredText.Clean(incident)!, 80)}\" is not an incident of a monitor on status page \"{slug}\""));
         }
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var update = new PublicUpdate(PublicMessage.NewId(), now, state, text, context.Actor(null));
@@ -157,6 +154,12 @@ internal sealed class StatusPageCaching : IStartupFilter
 {
     /// <summary>How long browsers and shared caches may keep a page or feed without asking.</summary>
     public const string CacheControl = "public, max-age=30";
+
+    /// <summary>
+    /// How often an open page reloads itself (<c>meta refresh</c>): twice the cache lifetime, so a reload usually
+    /// revalidates with the ETag and gets a 304, and a page left open on a wall is never more than about a minute old.
+    /// </summary>
+    public const int RefreshSeconds = 60;
 
     /// <summary>Where the page finds the view the headers were made from, so both agree.</summary>
     public static readonly object ViewKey = new();

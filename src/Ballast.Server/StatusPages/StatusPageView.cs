@@ -76,11 +76,4 @@ public static class PublicWords
         if (states.Contains(PublicState.Maintenance)) return (UnderMaintenance, PublicState.Maintenance);
         return (AllOperational, PublicState.Operational);
     }
-
-    /// <summary>A percentage as a status page prints it: 99.95 %, never rounded up to 100 unless it is.</summary>
-    public static string Percent(double uptime)
-    {
-        var value = Math.Floor(uptime * 10_000) / 100;
-        return value.ToString(value == 100 ? "0" : "0.00", System.Globalization.CultureInfo.InvariantCulture) + "%";
-    }
 }

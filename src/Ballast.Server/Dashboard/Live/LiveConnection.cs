@@ -11,8 +11,11 @@ internal sealed record LiveFrame(long Seq, byte[] Bytes);
 /// monitors. Past <see cref="MaxPending"/> keys it gives up on the backlog and the stream sends the current state of
 /// every monitor instead. The stream's task sleeps on a one-slot channel until something is pending: no timer, no poll.
 /// </summary>
-internal sealed class LiveConnection
+internal sealed class LiveConnection(string caller)
 {
+    /// <summary>Who the stream is for, as <see cref="LiveUpdates"/> counts streams per caller.</summary>
+    public string Caller { get; } = caller;
+
     /// <summary>Keys waiting before the connection is sent the whole state instead.</summary>
     public const int MaxPending = 16_384;
 

@@ -30,17 +30,30 @@ public static partial class LiveEndpoint
         CancellationToken stopping)
     {
         var response = context.Response;
+        // A token or user is one caller; anonymous readers (server.anonymous_read) are told apart by address.
+        var caller = context.User.Identity is { AuthenticationType: not AnonymousReadHandler.SchemeName, Name: { Length: > 0 } name }
+            ? "u:" + name
+            : "a:" + context.Connection.RemoteIpAddress;
+        // The browser sends Last-Event-ID when it reconnects; the page gives its own position on the first connect.
+        var since = context.Request.Headers["Last-Event-ID"] is [{ Length: > 0 } lastId] ? lastId : context.Request.Query["since"].ToString();
+        var (connection, full, position, refused) = live.Connect(since, caller);
+        if (connection is null)
+        {
+            Log.Refused(log, caller[2..], refused!);
+            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            response.Headers.RetryAfter = ((int)LiveUpdates.RefusedRetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Results.Problem(refused + "; the dashboard retries, and works without live updates meanwhile.", statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "too many live update streams").ExecuteAsync(context);
+            return;
+        }
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache, no-store";
         // nginx buffers responses unless told otherwise; a buffered stream is no stream.
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        // The browser sends Last-Event-ID when it reconnects; the page gives its own position on the first connect.
-        var since = context.Request.Headers["Last-Event-ID"] is [{ Length: > 0 } lastId] ? lastId : context.Request.Query["since"].ToString();
         // The server stopping ends every stream at once: an open dashboard must never hold a shutdown.
         using var ends = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         var ct = ends.Token;
-        var (connection, full, position) = live.Connect(since);
         var started = time.GetTimestamp();
         var writer = response.BodyWriter;
         try
@@ -101,5 +114,8 @@ public static partial class LiveEndpoint
 
         [LoggerMessage(LogEvents.DashboardLive.StreamFailed, LogLevel.Debug, "Live updates: a stream ended on a write error: {Error}")]
         public static partial void StreamFailed(ILogger logger, string error);
+
+        [LoggerMessage(LogEvents.DashboardLive.Refused, LogLevel.Warning, "Live updates: a stream of {Caller} was refused: {Reason}")]
+        public static partial void Refused(ILogger logger, string caller, string reason);
     }
 }

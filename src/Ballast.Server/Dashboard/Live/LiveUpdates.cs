@@ -14,7 +14,8 @@ namespace Ballast.Server.Dashboard.Live;
 /// (<see cref="IMonitorStateListener"/>) and incidents (<see cref="IIncidentListener"/>); each change is formatted once
 /// and handed to every connection's coalescing queue under one lock, so all dashboards see changes in one order, the
 /// order of the ids they are sent with (<c>EPOCH.SEQ</c>). A dashboard that reconnects with the last id it saw gets what
-/// changed since; one whose id is from before a restart (another epoch) gets the state of every monitor. One timer for
+/// changed since; one whose id is from before a restart (another epoch), or older than the incident changes kept, gets
+/// the state of every monitor. Streams are counted, in all and per caller, against <c>server.live_updates</c>. One timer for
 /// all connections sends the heartbeat; with nothing changing, nothing else runs.
 /// </summary>
 public sealed class LiveUpdates : IMonitorStateListener, IIncidentListener, IDisposable
@@ -32,6 +33,9 @@ public sealed class LiveUpdates : IMonitorStateListener, IIncidentListener, IDis
     /// <summary>How long a browser waits before reconnecting (the stream's <c>retry:</c>).</summary>
     public static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
 
+    /// <summary>The Retry-After of a stream refused for a limit: long enough for the crowd not to retry in step.</summary>
+    public static readonly TimeSpan RefusedRetryAfter = TimeSpan.FromSeconds(30);
+
     // Incident changes kept for replays; monitor changes are kept one per monitor (the latest).
     private const int IncidentsKept = 256;
 
@@ -39,10 +43,13 @@ public sealed class LiveUpdates : IMonitorStateListener, IIncidentListener, IDis
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly HashSet<LiveConnection> _connections = [];
+    private readonly Dictionary<string, int> _perCaller = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LiveFrame> _monitors = new(StringComparer.Ordinal);
     private readonly Queue<(string Key, LiveFrame Frame)> _incidents = new();
     private readonly ITimer _heartbeat;
     private long _seq;
+    // The newest incident change dropped from the replay buffer: a reconnect from before it would miss it.
+    private long _droppedIncident;
 
     public LiveUpdates(ConfigState config, TimeProvider time)
     {
@@ -95,25 +102,38 @@ public sealed class LiveUpdates : IMonitorStateListener, IIncidentListener, IDis
     }
 
     /// <summary>
-    /// Registers a dashboard. With a <paramref name="since"/> id of this run, what changed after it is queued for it;
+    /// Registers a dashboard of <paramref name="caller"/>, or returns null with the limit it would pass. With a
+    /// <paramref name="since"/> id of this run whose changes are all still kept, what changed after it is queued for it;
     /// otherwise <c>Full</c> says the stream must first send every monitor's state, then <c>Position</c> as its id.
     /// </summary>
-    internal (LiveConnection Connection, bool Full, string Position) Connect(string? since)
+    internal (LiveConnection? Connection, bool Full, string Position, string? Refused) Connect(string? since, string caller)
     {
-        var connection = new LiveConnection();
+        var limits = _config.Current.Server.LiveUpdates;
+        var connection = new LiveConnection(caller);
         lock (_lock)
         {
+            if (_connections.Count >= limits.MaxConnections)
+                return (null, false, "", $"{limits.MaxConnections} live update streams are open, the most server.live_updates.max_connections allows");
+            var mine = _perCaller.GetValueOrDefault(caller);
+            if (mine >= limits.MaxConnectionsPerUser)
+                return (null, false, "", $"{mine} live update streams of this caller are open, the most server.live_updates.max_connections_per_user allows");
             _connections.Add(connection);
-            if (ParseSince(since) is not { } from || from > _seq) return (connection, true, Id(_seq));
+            _perCaller[caller] = mine + 1;
+            if (ParseSince(since) is not { } from || from > _seq || from < _droppedIncident) return (connection, true, Id(_seq), null);
             var missed = _monitors.Select(p => (p.Key, Frame: p.Value)).Concat(_incidents).Where(p => p.Frame.Seq > from).OrderBy(p => p.Frame.Seq);
             foreach (var (key, frame) in missed) connection.Enqueue(key, frame);
-            return (connection, false, Id(_seq));
+            return (connection, false, Id(_seq), null);
         }
     }
 
     internal void Disconnect(LiveConnection connection)
     {
-        lock (_lock) _connections.Remove(connection);
+        lock (_lock)
+        {
+            if (!_connections.Remove(connection)) return;
+            if (_perCaller[connection.Caller] <= 1) _perCaller.Remove(connection.Caller);
+            else _perCaller[connection.Caller]--;
+        }
     }
 
     /// <summary>One frame for a stream alone (a monitor's current state): no id, so a reconnect resumes from the last real one.</summary>
@@ -133,7 +153,7 @@ public sealed class LiveUpdates : IMonitorStateListener, IIncidentListener, IDis
             if (incident)
             {
                 _incidents.Enqueue((key, frame));
-                if (_incidents.Count > IncidentsKept) _incidents.Dequeue();
+                if (_incidents.Count > IncidentsKept) _droppedIncident = _incidents.Dequeue().Frame.Seq;
             }
             else _monitors[key] = frame;
             foreach (var connection in _connections) connection.Enqueue(key, frame);
