@@ -143,4 +143,37 @@ public class CloudWatchPatternTests
         Assert.False(LogPattern.TryParse("", PatternSyntax.Text, out _, out var error));
         Assert.Equal(0, error.Offset);
     }
+
+    // docs/logs.md, "## Patterns": every CloudWatch example it shows, on a line it describes.
+    [Theory]
+    [InlineData("ERROR", "Exiting with ERRORCODE: -1", true)]
+    [InlineData("\"status=500\"", "GET / status=500", true)]
+    [InlineData("\"[ERROR]\"", "[ERROR] boom", true)]
+    [InlineData(@"%\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}%", "from 203.0.113.9", true)]
+    [InlineData(@"%^Connection\sreset%", "Connection reset by peer", true)]
+    [InlineData("{ $.eventType = Update* }", """{"eventType": "UpdateTrail"}""", true)]
+    [InlineData("{ $.ip != 123.123.* }", """{"ip": "111.111.111.111"}""", true)]
+    [InlineData("{ $.message = %refused|reset% }", """{"message": "connection reset"}""", true)]
+    [InlineData("{ $.level = \"error\" && $.latency > 500 }", """{"level": "error", "latency": 501}""", true)]
+    [InlineData("{ $.level = \"error\" && $.latency > 500 }", """{"level": "error", "latency": "501"}""", true)]
+    [InlineData("{ $.level = \"error\" && $.latency > 500 }", """{"level": "error", "latency": 500}""", false)]
+    [InlineData("{ ($.a = 1 || $.b = 2) && $.c != x }", """{"a": 3, "b": 2, "c": "y"}""", true)]
+    [InlineData("{ ($.a = 1 || $.b = 2) && $.c != x }", """{"a": 1, "c": "x"}""", false)]
+    [InlineData("[ip, user, username, timestamp, request = *html*, status_code = 4*, bytes > 1000]", "127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] \"GET /index.html HTTP/1.0\" 404 1534", true)]
+    [InlineData("[..., status_code = 5*, bytes]", "127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] \"GET /index.html HTTP/1.0\" 503 1534", true)]
+    [InlineData("[a, , c]", "one two three", true)]
+    [InlineData("[a, , c]", "one two", false)]
+    [InlineData("[status_code = 4* && status_code != 403, ...]", "403 forbidden", false)]
+    [InlineData("[status_code = 4* && status_code != 403, ...]", "404 missing", true)]
+    public void Docs_CloudWatchExamples_MatchAsDescribed(string pattern, string line, bool expected) =>
+        Assert.Equal(expected, Matches(pattern, line));
+
+    [Theory]
+    [InlineData("{ $.* = 1 }", 4)]
+    [InlineData("{ $.items[*] = 1 }", 10)]
+    public void TryParse_SelectorWildcardsAwsDoesNotDocument_Refused(string pattern, int offset)
+    {
+        Assert.False(LogPattern.TryParse(pattern, PatternSyntax.CloudWatch, out _, out var error));
+        Assert.Equal(offset, error.Offset);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using Ballast.Core.Logs;
 using Ballast.Core.Logs.Patterns;
 
@@ -52,5 +53,39 @@ public class LiteralPatternCostTests
     {
         Assert.True(LogPattern.TryParse(text, PatternSyntax.CloudWatch, out var pattern, out _));
         Assert.Equal(expected, pattern.IsMatch(Lines[line]));
+    }
+
+    [Theory]
+    [InlineData(PatternSyntax.Text, "timed out")]
+    [InlineData(PatternSyntax.Text, "caf\u00e9 \u2603")]
+    [InlineData(PatternSyntax.CloudWatch, "ERROR upstream")]
+    [InlineData(PatternSyntax.CloudWatch, "?FATAL ?\"caf\u00e9\" -health")]
+    [InlineData(PatternSyntax.CloudWatch, "-ERROR -WARN")]
+    [InlineData(PatternSyntax.CloudWatch, "\"\"")]
+    public void TryMatchUtf8_LiteralPatterns_AgreeWithIsMatchWithoutAllocating(PatternSyntax syntax, string text)
+    {
+        Assert.True(LogPattern.TryParse(text, syntax, out var pattern, out _));
+        string[] lines = [.. Lines.Select(l => l.Text), "le caf\u00e9 \u2603 est ferm\u00e9", "FATAL: caf\u00e9 health", ""];
+        var encoded = lines.Select(Encoding.UTF8.GetBytes).ToArray();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            Assert.True(pattern.TryMatchUtf8(encoded[i], out var matched));
+            Assert.Equal(pattern.IsMatch(new LogLine("api", lines[i], default)), matched);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++) pattern.TryMatchUtf8(encoded[i % encoded.Length], out _);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Theory]
+    [InlineData(PatternSyntax.Regex, "timed out")]
+    [InlineData(PatternSyntax.CloudWatch, "%timed\\sout%")]
+    [InlineData(PatternSyntax.CloudWatch, "{ $.level = error }")]
+    [InlineData(PatternSyntax.CloudWatch, "[time, level = ERROR, ...]")]
+    public void TryMatchUtf8_PatternsThatNeedTheDecodedLine_Decline(PatternSyntax syntax, string text)
+    {
+        Assert.True(LogPattern.TryParse(text, syntax, out var pattern, out _));
+        Assert.False(pattern.TryMatchUtf8("ERROR timed out"u8, out _));
     }
 }

@@ -68,6 +68,13 @@ public sealed class CloudWatchPattern : LogPattern
         return _delimited!.IsMatch(line);
     }
 
+    /// <summary>Terms judge UTF-8 lines without decoding them; the other forms need the decoded line.</summary>
+    public override bool TryMatchUtf8(ReadOnlySpan<byte> line, out bool matched)
+    {
+        matched = _terms is not null && _terms.IsMatchUtf8(line);
+        return _terms is not null;
+    }
+
     /// <summary>Space-delimited patterns capture each named field; JSON patterns capture each selector they use (<c>$.user.id</c>).</summary>
     public override bool Captures(string name) => _json?.Captures(name) ?? _delimited?.Captures(name) ?? false;
 

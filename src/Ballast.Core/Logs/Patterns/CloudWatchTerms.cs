@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 
 namespace Ballast.Core.Logs.Patterns;
 
@@ -14,6 +15,9 @@ internal sealed class CloudWatchTerms
     private readonly string[] _none;
     private readonly SearchValues<string>? _anyValues;
     private readonly SearchValues<string>? _noneValues;
+    private readonly byte[][] _allUtf8;
+    private readonly byte[][] _anyUtf8;
+    private readonly byte[][] _noneUtf8;
 
     private CloudWatchTerms(string[] all, string[] any, string[] none)
     {
@@ -21,6 +25,7 @@ internal sealed class CloudWatchTerms
         // One literal searches fastest alone; several at once go through one multi-string search.
         if (any.Length > 1) _anyValues = SearchValues.Create(any, StringComparison.Ordinal);
         if (none.Length > 1) _noneValues = SearchValues.Create(none, StringComparison.Ordinal);
+        (_allUtf8, _anyUtf8, _noneUtf8) = (Utf8(all), Utf8(any), Utf8(none));
     }
 
     /// <summary>Whether no term constrains the line (the pattern <c>""</c> or <c>" "</c>).</summary>
@@ -92,4 +97,23 @@ internal sealed class CloudWatchTerms
             return false;
         return true;
     }
+
+    /// <summary>The same verdict as <see cref="IsMatch"/>, on the line's UTF-8 bytes.</summary>
+    public bool IsMatchUtf8(ReadOnlySpan<byte> line)
+    {
+        foreach (var term in _allUtf8)
+            if (line.IndexOf(term) < 0) return false;
+        if (_anyUtf8.Length > 0)
+        {
+            var found = false;
+            foreach (var term in _anyUtf8)
+                if (line.IndexOf(term) >= 0) { found = true; break; }
+            if (!found) return false;
+        }
+        foreach (var term in _noneUtf8)
+            if (line.IndexOf(term) >= 0) return false;
+        return true;
+    }
+
+    private static byte[][] Utf8(string[] terms) => [.. terms.Select(Encoding.UTF8.GetBytes)];
 }
