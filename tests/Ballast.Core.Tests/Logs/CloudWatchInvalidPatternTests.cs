@@ -81,6 +81,26 @@ public class CloudWatchInvalidPatternTests
     [InlineData("[ip] ERROR", 5, "nothing may follow")]
     public void TryParse_DelimitedAwsRefuses_RefusedAtTheFault(string pattern, int offset, string says) => AssertRefused(pattern, offset, says);
 
+    // Every prefix and every one-character cut of well-formed patterns: each is accepted or refused with an offset
+    // inside the pattern (or just past its end), never thrown.
+    [Theory]
+    [InlineData("{ ($.user.id = 1 || $.a[0][1] != \"x*\") && $.b IS NULL && $.c NOT EXISTS && $.d = %a[0-9]+% }")]
+    [InlineData("[ip, ..., request = \"GET *\", status_code = 4* && status_code != 403 || status_code >= 500, bytes > -1.5e3,]")]
+    [InlineData("?ERROR ?\"timed \\\"out\" -health - \"x\"")]
+    [InlineData(@"%^a[b-c]{1,3}\d+$|x%")]
+    public void TryParse_EveryPrefixAndCut_RefusesWithinThePatternOrAccepts(string pattern)
+    {
+        var variants = Enumerable.Range(0, pattern.Length + 1).Select(n => pattern[..n])
+            .Concat(Enumerable.Range(0, pattern.Length).Select(n => pattern.Remove(n, 1)));
+        foreach (var variant in variants)
+        {
+            if (LogPattern.TryParse(variant, PatternSyntax.CloudWatch, out _, out var error)) continue;
+            Assert.InRange(error.Offset, 0, variant.Length); // the length itself: "the pattern ends here"
+            Assert.False(string.IsNullOrWhiteSpace(error.Message));
+        }
+        Assert.True(LogPattern.TryParse(pattern, PatternSyntax.CloudWatch, out _, out var whole), whole?.ToString());
+    }
+
     private static void AssertRefused(string pattern, int offset, string says)
     {
         Assert.False(LogPattern.TryParse(pattern, PatternSyntax.CloudWatch, out var parsed, out var error), $"accepted: {parsed}");
