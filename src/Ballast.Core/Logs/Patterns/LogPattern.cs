@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 
 namespace Ballast.Core.Logs.Patterns;
 
@@ -37,6 +38,19 @@ public abstract class LogPattern
     /// </summary>
     public virtual string? Capture(LogLine line, string name) => null;
 
+    /// <summary>
+    /// Judges a line still in UTF-8 (without its line ending) when the pattern can do so without decoding it — literal
+    /// text and CloudWatch terms can, since UTF-8 substring search agrees with UTF-16 substring search — and returns
+    /// true with the verdict in <paramref name="matched"/>. Returns false when the pattern needs the decoded
+    /// <see cref="LogLine"/>; the caller then decodes and calls <see cref="IsMatch"/>. Scans over large files use it
+    /// to skip making a string for every line.
+    /// </summary>
+    public virtual bool TryMatchUtf8(ReadOnlySpan<byte> line, out bool matched)
+    {
+        matched = false;
+        return false;
+    }
+
     /// <summary>Whether the pattern can capture a value named <paramref name="name"/> (checked when config is read).</summary>
     public virtual bool Captures(string name) => false;
 
@@ -45,6 +59,8 @@ public abstract class LogPattern
     {
         pattern = null;
         error = null;
+        // CloudWatch gives the empty pattern a meaning (every line), as AWS does.
+        if (syntax == PatternSyntax.CloudWatch) return CloudWatchPattern.TryParse(text ?? "", out pattern, out error);
         if (string.IsNullOrEmpty(text))
         {
             error = new PatternError(0, "is empty");
@@ -69,5 +85,15 @@ public abstract class LogPattern
 /// <summary>A literal that must appear in the line, case-sensitive.</summary>
 public sealed class TextPattern(string text) : LogPattern(text, PatternSyntax.Text)
 {
-    public override bool IsMatch(LogLine line) => line.Text.Contains(Text, StringComparison.Ordinal);
+    // Ordinal span search is vectorized and allocates nothing per line; `ballast logs scan` runs it over gigabytes.
+    private readonly byte[] _utf8 = Encoding.UTF8.GetBytes(text);
+
+    // Ordinal span search is vectorized and allocates nothing per line; `ballast logs scan` runs it over gigabytes.
+    public override bool IsMatch(LogLine line) => line.Text.AsSpan().IndexOf(Text.AsSpan(), StringComparison.Ordinal) >= 0;
+
+    public override bool TryMatchUtf8(ReadOnlySpan<byte> line, out bool matched)
+    {
+        matched = line.IndexOf(_utf8) >= 0;
+        return true;
+    }
 }
