@@ -36,6 +36,7 @@ public static class BallastStorageServices
         services.TryAddSingleton<IIdentityStore>(sp => new SqlIdentityStore(sp.GetRequiredService<SqlDialect>()));
         services.TryAddSingleton<IPushTokenStore>(sp => new SqlPushTokenStore(sp.GetRequiredService<SqlDialect>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.TryAddSingleton<Core.StatusPages.IStatusMessageStore>(sp => new StatusPages.SqlStatusMessageStore(sp.GetRequiredService<SqlDialect>()));
+        services.TryAddSingleton<Core.Logs.ILogCheckpointStore>(sp => new Logs.SqlLogCheckpointStore(sp.GetRequiredService<SqlDialect>()));
         services.TryAddSingleton<MonitoringWriter>();
         services.TryAddSingleton<IMonitoringSink>(sp => sp.GetRequiredService<MonitoringWriter>());
         services.AddBallastKeyRing();

@@ -11,7 +11,19 @@ namespace Ballast.Storage;
 /// </summary>
 internal static class Schema
 {
-    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version6(), Version7(), Version8(), Version9(), Version10(), Version11(identity), Version12()];
+    public static IReadOnlyList<string[]> Steps(string identity, string clustered) => [Version1(identity, clustered), Version2(), Version3(), Version4(), Version5(identity), Version6(), Version7(), Version8(), Version9(), Version10(), Version11(identity), Version12(), Version13()];
+
+    /// <summary>
+    /// Log sources' checkpoints (a file's identity and offset), by key, with the lines accepted under each key counted
+    /// in the same row.
+    /// </summary>
+    private static string[] Version13() =>
+    [
+        """
+        CREATE TABLE log_checkpoints (
+          key TEXT PRIMARY KEY, source TEXT NOT NULL, position TEXT NOT NULL, lines BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+        """,
+    ];
 
     /// <summary>Status pages' public messages about incidents, and their updates.</summary>
     private static string[] Version12() =>

@@ -3,6 +3,13 @@ using System.ComponentModel;
 namespace Ballast.Core.Config;
 
 /// <summary>The <c>logs:</c> section: log streams Ballast follows and the rules that open incidents from them.</summary>
-public sealed record LogsConfig
+public sealed record LogsConfig : IValidatableConfig
 {
+    [Description("Log streams Ballast reads: files by glob, or lines pushed over HTTP. Process services' replicas need no entry.")]
+    public IReadOnlyList<LogSourceConfig> Sources { get; init; } = [];
+
+    public void Validate(ConfigValidation validation)
+    {
+        LogSourceConfig.CheckNames(Sources, validation);
+    }
 }

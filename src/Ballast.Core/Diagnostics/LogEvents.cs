@@ -123,4 +123,16 @@ public static class LogEvents
     {
         public const int StoreCountFailed = 9401;
     }
+
+    /// <summary>Log sources (files, pushes, replicas) and the hub they hand lines to.</summary>
+    public static class LogSources
+    {
+        public const int FileOpened = 10101;
+        public const int FileRotated = 10102;
+        public const int FileTruncated = 10103;
+        public const int FileGone = 10104;
+        public const int FileUnreadable = 10105;
+        public const int ObserverFailed = 10110;
+        public const int PushRejected = 10120;
+    }
 }

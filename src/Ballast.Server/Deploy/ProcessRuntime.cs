@@ -32,10 +32,10 @@ public sealed class ProcessRuntime : IHostedService, IAsyncDisposable
     private readonly LiveReplicas _live = new();
 
     public ProcessRuntime(ConfigState config, IDeployStore deploys, IMonitoringSink checks, IMonitoringStore monitoring, AlertPlanner alerts, TimeProvider time,
-        ILoggerFactory loggers, ILogger<ProcessRuntime> log, IHttpClientFactory clients)
+        ILoggerFactory loggers, ILogger<ProcessRuntime> log, IHttpClientFactory clients, Core.Logs.ILogIngest? logs = null)
     {
         (_config, _deploys, _time, _loggers, _log) = (config, deploys, time, loggers, log);
-        _launcher = new ReplicaLauncher(new ReplicaPorts(), _live, clients.CreateClient(ReplicaLauncher.ClientName), time, log);
+        _launcher = new ReplicaLauncher(new ReplicaPorts(), _live, clients.CreateClient(ReplicaLauncher.ClientName), time, log, logs);
         _incidents = new ReplicaIncidents(checks, monitoring, alerts, time);
         _supervisor = new ReplicaSupervisor(_launcher, name => config.Current.Services.GetValueOrDefault(name)?.ProviderConfig as ProcessServiceConfig, _incidents, time, log, _stopping.Token);
     }

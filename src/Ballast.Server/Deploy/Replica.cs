@@ -6,7 +6,7 @@ namespace Ballast.Server.Deploy;
 
 /// <summary>
 /// One process of a release on its own loopback port. Its output goes to a log file in the release folder and to the
-/// last lines kept in memory (for post_log and the API). Stopped with SIGTERM first, so it can finish its requests.
+/// last lines kept in memory (for post_log and the API), and each line to the log hub (as the service's log source). Stopped with SIGTERM first, so it can finish its requests.
 /// </summary>
 internal sealed partial class Replica(string release, int index, int port, Process process, StreamWriter log, TimeSpan stopTimeout, TimeProvider time,
     ReplicaPorts ports, LiveReplicas live) : IAsyncDisposable
@@ -15,6 +15,7 @@ internal sealed partial class Replica(string release, int index, int port, Proce
     private readonly Queue<string> _lines = new();
     private readonly StreamWriter _log = log;
     private readonly Process _process = process;
+    private Action<string>? _output;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly TimeSpan _stopTimeout = stopTimeout;
@@ -37,7 +38,7 @@ internal sealed partial class Replica(string release, int index, int port, Proce
 
     /// <param name="stopTimeout">How long it may take to exit after SIGTERM before it gets SIGKILL.</param>
     public static Replica Start(string release, int index, ReplicaPorts ports, LiveReplicas live, string directory, string command, IReadOnlyList<string> args,
-        IReadOnlyDictionary<string, string> env, TimeSpan stopTimeout, TimeProvider time)
+        IReadOnlyDictionary<string, string> env, TimeSpan stopTimeout, TimeProvider time, Action<string>? output = null)
     {
         var port = ports.Take();
         var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -59,7 +60,7 @@ internal sealed partial class Replica(string release, int index, int port, Proce
         Directory.CreateDirectory(Path.Combine(directory, "logs"));
         var log = new StreamWriter(Path.Combine(directory, "logs", $"replica-{index}-{port}.log"), append: true) { AutoFlush = true };
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var replica = new Replica(release, index, port, process, log, stopTimeout, time, ports, live);
+        var replica = new Replica(release, index, port, process, log, stopTimeout, time, ports, live) { _output = output };
         process.OutputDataReceived += (_, e) => replica.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => replica.Keep(e.Data);
         process.Exited += (_, _) =>
@@ -93,6 +94,7 @@ internal sealed partial class Replica(string release, int index, int port, Proce
             if (_lines.Count > KeptLines) _lines.Dequeue();
             _log.WriteLine(line);
         }
+        _output?.Invoke(line);
     }
 
     public IReadOnlyList<string> Lines

@@ -4,7 +4,7 @@ namespace Ballast.Server.Deploy;
 
 /// <summary>Starts a replica of a release and waits until it is ready; one way for rollouts and restarts alike.</summary>
 /// <param name="http">The <see cref="ClientName"/> client, from the server's <see cref="IHttpClientFactory"/>.</param>
-internal sealed class ReplicaLauncher(ReplicaPorts ports, LiveReplicas live, HttpClient http, TimeProvider time, ILogger log)
+internal sealed class ReplicaLauncher(ReplicaPorts ports, LiveReplicas live, HttpClient http, TimeProvider time, ILogger log, Core.Logs.ILogIngest? logs = null)
 {
     /// <summary>The named client that asks replicas whether they are ready (registered by <c>AddBallastServer</c>).</summary>
     public const string ClientName = "ballast-replicas";
@@ -17,7 +17,8 @@ internal sealed class ReplicaLauncher(ReplicaPorts ports, LiveReplicas live, Htt
     {
         for (var attempt = 1; ; attempt++)
         {
-            var replica = Replica.Start(release, index, ports, live, directory, process.Command, process.Args, env, process.StopTimeout, time);
+            var replica = Replica.Start(release, index, ports, live, directory, process.Command, process.Args, env, process.StopTimeout, time,
+                logs is null ? null : Logs.ReplicaLogs.For(logs, time, service, release, index));
             try
             {
                 await replica.WaitReadyAsync(http, process.HealthPath, process.StartupTimeout, time, cancellationToken);

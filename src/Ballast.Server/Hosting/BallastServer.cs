@@ -6,6 +6,7 @@ using Ballast.Server.Alerting;
 using Ballast.Server.Dashboard;
 using Ballast.Server.Dashboard.Live;
 using Ballast.Server.Deploy;
+using Ballast.Server.Logs;
 using Ballast.Server.Metrics;
 using Ballast.Server.Monitoring;
 using Ballast.Server.Reporting;
@@ -47,6 +48,7 @@ public static class BallastServer
         });
         services.AddBallastMonitoring(time).AddBallastAlerting().AddBallastDeploy().AddBallastStorage(config).AddBallastServer(config).AddBallastSecurity(config).AddBallastDashboard()
             .AddBallastMetrics();
+        services.AddBallastLogs();
         configureServices?.Invoke(services);
 
         var app = builder.Build();
@@ -63,6 +65,7 @@ public static class BallastServer
         app.MapDashboard();
         app.MapBallastMetrics();
         app.MapLiveUpdates();
+        app.MapLogEndpoints();
         app.CheckAccessAtStart();
         return app;
     }
