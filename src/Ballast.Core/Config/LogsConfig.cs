@@ -5,4 +5,6 @@ namespace Ballast.Core.Config;
 /// <summary>The <c>logs:</c> section: log streams Ballast follows and the rules that open incidents from them.</summary>
 public sealed record LogsConfig
 {
+    [Description("Rules that open incidents from log lines: threshold (too many matches in a window), sequence (A without B within T), absence (nothing for T).")]
+    public IReadOnlyList<LogRuleConfig> Rules { get; init; } = [];
 }
