@@ -4,7 +4,7 @@ namespace Ballast.Core.Diagnostics;
 /// Every log event id of Ballast.Core, Ballast.Storage and Ballast.Server, one class per capability, so that an
 /// operator's filter on an id keeps meaning the same thing and two messages never share one.
 /// Ranges: storage 2000-2999, hosting and supervision 3000-3999 and 7000-7999, monitoring 4000-4999,
-/// alerting 5000-5999, deploy 6000-6999, security 8000-8999.
+/// alerting 5000-5999, deploy 6000-6999, security 8000-8999, logs 10000-10999.
 /// </summary>
 public static class LogEvents
 {
@@ -119,5 +119,14 @@ public static class LogEvents
     public static class Metrics
     {
         public const int StoreCountFailed = 9401;
+    }
+
+    /// <summary>Log rules (logs.rules) opening and resolving incidents.</summary>
+    public static class LogRules
+    {
+        public const int Fired = 10001;
+        public const int Resolved = 10002;
+        public const int Reloaded = 10003;
+        public const int ResumeFailed = 10004;
     }
 }

@@ -57,6 +57,7 @@ public sealed class LogSecrets
         {
             var held = property.Property.GetValue(value);
             if (property.Secret && held is string secret) values.Add(secret);
+            else if (property.Secret && held is Uri url) values.Add(url.OriginalString);
             else if (property.Secret && held is IEnumerable<string> many) values.UnionWith(many);
             else Collect(held, values, depth + 1);
         }
