@@ -157,9 +157,9 @@ public sealed partial class AlertPlanner(INotificationStore store, TimeProvider 
         var config = Volatile.Read(ref _config);
         var dashboard = (config.Server.PublicUrl ?? config.Server.Listen).ToString();
         var notifications = new List<Notification>();
-        // Names are unique (the config refuses a monitor named like a replicas monitor); the first one wins regardless.
+        // Names are unique (the config refuses a monitor named like a replicas monitor or a log rule); the first one wins regardless.
         var monitors = new Dictionary<string, MonitorConfig>(StringComparer.Ordinal);
-        foreach (var m in config.Monitors.Concat<MonitorConfig>(Deploy.ReplicasMonitor.All(config))) monitors.TryAdd(m.Name, m);
+        foreach (var m in config.Monitors.Concat<MonitorConfig>(Deploy.ReplicasMonitor.All(config)).Concat(Logs.Rules.LogRuleMonitor.All(config))) monitors.TryAdd(m.Name, m);
         var silences = Volatile.Read(ref _silences);
         bool Held(AlertItem item) => _flapping.ContainsKey(item.Monitor) || silences.Any(x => x.IsActive(now) && x.Covers(item.Monitor))
                                      || (monitors.TryGetValue(item.Monitor, out var m) && Suppression.MaintenanceOf(m, config, now) is not null);

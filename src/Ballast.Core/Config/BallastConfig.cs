@@ -73,6 +73,22 @@ public sealed record BallastConfig : IValidatableConfig
             else if (!listens.TryAdd(listen, name)) validation.Error($"services.{name}.process.listen", $"service \"{listens[listen]}\" listens there already");
         }
         CheckStatusPages(validation, seen);
+        CheckLogRules(validation, seen);
+    }
+
+    /// <summary>Each log rule is alerted as a monitor of its name, so a rule may not share one with a monitor or another rule.</summary>
+    private void CheckLogRules(ConfigValidation validation, HashSet<string> monitors)
+    {
+        var replicas = Services.Where(s => s.Value.ProviderConfig is ProcessServiceConfig).Select(s => $"{s.Key}-replicas").ToHashSet(StringComparer.Ordinal);
+        var rules = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Logs.Rules.Count; i++)
+        {
+            var rule = Logs.Rules[i];
+            if (!rules.Add(rule.Name)) validation.Error($"logs.rules[{i}].name", $"two rules are named \"{rule.Name}\"; names must be unique");
+            else if (monitors.Contains(rule.Name)) validation.Error($"logs.rules[{i}].name", $"a monitor is named \"{rule.Name}\" too; a rule's incidents are filed under its name, so rename one");
+            else if (replicas.Contains(rule.Name)) validation.Error($"logs.rules[{i}].name", $"\"{rule.Name}\" is the name of a process service's replica incidents; rename the rule");
+            if (rule.Channels is { } own) CheckChannels(validation, $"logs.rules[{i}].channels", own);
+        }
     }
 
     private void CheckStatusPages(ConfigValidation validation, HashSet<string> monitors)

@@ -42,8 +42,21 @@ public interface IValidatableConfig
 }
 
 /// <summary>Collects errors for one record, located at the record's keys.</summary>
-public sealed class ConfigValidation(Action<string?, string> report)
+public sealed class ConfigValidation
 {
+    private readonly Action<string?, string, int?> _report;
+
+    public ConfigValidation(Action<string?, string> report) => _report = (key, message, _) => report(key, message);
+
+    /// <summary>A validation whose errors can point at a character inside a key's value.</summary>
+    public ConfigValidation(Action<string?, string, int?> report) => _report = report;
+
     /// <summary>Reports a problem at <paramref name="key"/> (or at the record itself when null).</summary>
-    public void Error(string? key, string message) => report(key, message);
+    public void Error(string? key, string message) => _report(key, message, null);
+
+    /// <summary>
+    /// Reports a problem at the character <paramref name="offset"/> (0-based) of <paramref name="key"/>'s text (a
+    /// pattern's fault), so the error names the file's line and column of that character, as a condition's does.
+    /// </summary>
+    public void Error(string key, string message, int offset) => _report(key, message, offset);
 }

@@ -88,10 +88,7 @@ internal sealed class ConfigBinder(string file, Func<string, string?> environmen
         {
             var args = new object?[] { text, null, null, 0 };
             if ((bool)ParseScalarMethod.MakeGenericMethod(type).Invoke(null, args)!) return args[1];
-            var offset = (int)args[3]!;
-            // The offset is into the expanded text; it points into the source only for plain or quoted single lines.
-            var column = (int)node.Start.Column + (node.Style is YamlDotNet.Core.ScalarStyle.Plain ? 0 : 1) + offset;
-            errors.Add(new(file, (int)node.Start.Line, column, path, (string)args[2]!));
+            ErrorInside(node, (int)args[3]!, path, (string)args[2]!);
             return null;
         }
         return Fail($"cannot read {type.Name} values");
@@ -198,8 +195,12 @@ internal sealed class ConfigBinder(string file, Func<string, string?> environmen
                 Error(node, path, $"missing required key \"{property.Key}\"");
 
         if (instance is IValidatableConfig validatable)
-            validatable.Validate(new ConfigValidation((key, message) =>
-                Error(key is null ? node : Locate(mapping, key) ?? node, key is null ? path : Join(path, key), message)));
+            validatable.Validate(new ConfigValidation((key, message, offset) =>
+            {
+                var at = key is null ? node : Locate(mapping, key) ?? node;
+                if (offset is { } o && at is YamlScalarNode scalar) ErrorInside(scalar, o, key is null ? path : Join(path, key), message);
+                else Error(at, key is null ? path : Join(path, key), message);
+            }));
         return instance;
     }
 
@@ -230,6 +231,14 @@ internal sealed class ConfigBinder(string file, Func<string, string?> environmen
         foreach (var p in problems)
             errors.Add(new(file, (int)scalar.Start.Line, (int)scalar.Start.Column + p.Offset + (scalar.Style is YamlDotNet.Core.ScalarStyle.Plain ? 0 : 1), path, p.Message));
         return problems.Count == 0 ? expanded : null;
+    }
+
+    /// <summary>An error at the character <paramref name="offset"/> of a scalar's text (a condition's or a pattern's fault).</summary>
+    private void ErrorInside(YamlScalarNode node, int offset, string path, string message)
+    {
+        // The offset is into the expanded text; it points into the source only for plain or quoted single lines.
+        var column = (int)node.Start.Column + (node.Style is YamlDotNet.Core.ScalarStyle.Plain ? 0 : 1) + offset;
+        errors.Add(new(file, (int)node.Start.Line, column, path, message));
     }
 
     private void Error(YamlNode at, string path, string message) =>

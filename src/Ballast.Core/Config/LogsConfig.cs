@@ -8,6 +8,9 @@ public sealed record LogsConfig : IValidatableConfig
     [Description("Log streams Ballast reads: files by glob, or lines pushed over HTTP. Process services' replicas need no entry.")]
     public IReadOnlyList<LogSourceConfig> Sources { get; init; } = [];
 
+    [Description("Rules that open incidents from log lines: threshold (too many matches in a window), sequence (A without B within T), absence (nothing for T).")]
+    public IReadOnlyList<LogRuleConfig> Rules { get; init; } = [];
+
     public void Validate(ConfigValidation validation)
     {
         LogSourceConfig.CheckNames(Sources, validation);

@@ -5,7 +5,8 @@ namespace Ballast.Core.Diagnostics;
 /// operator's filter on an id keeps meaning the same thing and two messages never share one.
 /// Ranges: storage 2000-2999, hosting and supervision 3000-3999 and 7000-7999, monitoring 4000-4999,
 /// alerting 5000-5999, deploy 6000-6999, security 8000-8999, dashboard 9000-9499 (pages 9000-9099, live updates
-/// 9100-9199, status pages 9200-9299, /metrics 9400-9499).
+/// 9100-9199, status pages 9200-9299, /metrics 9400-9499), logs 10000-10999 (rules 10000-10099, sources 10100-10199,
+/// Loki, journald and Lightsail 10200-10299).
 /// </summary>
 public static class LogEvents
 {
@@ -122,6 +123,15 @@ public static class LogEvents
     public static class Metrics
     {
         public const int StoreCountFailed = 9401;
+    }
+
+    /// <summary>Log rules (logs.rules) opening and resolving incidents.</summary>
+    public static class LogRules
+    {
+        public const int Fired = 10001;
+        public const int Resolved = 10002;
+        public const int Reloaded = 10003;
+        public const int ResumeFailed = 10004;
     }
 
     /// <summary>Log sources (files, pushes, replicas) and the hub they hand lines to.</summary>

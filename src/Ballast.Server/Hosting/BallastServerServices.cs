@@ -2,6 +2,7 @@ using Ballast.Core.Alerting;
 using Ballast.Core.Config;
 using Ballast.Server.Alerting;
 using Ballast.Server.Deploy;
+using Ballast.Server.Logs;
 using Ballast.Server.Monitoring;
 using Ballast.Server.StatusPages;
 
@@ -39,6 +40,7 @@ public static class BallastServerServices
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false });
         services.AddSingleton<ProcessRuntime>();
         services.AddHostedService(sp => sp.GetRequiredService<ProcessRuntime>());
+        services.AddBallastLogRules();
         return services;
     }
 }

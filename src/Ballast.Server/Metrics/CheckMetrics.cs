@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Ballast.Core.Config;
 using Ballast.Core.Deploy;
+using Ballast.Core.Logs.Rules;
 using Ballast.Core.Monitoring;
 using Ballast.Server.Hosting;
 using Prometheus;
@@ -67,11 +68,11 @@ public sealed class CheckMetrics : IMonitoringSink, IConfigChangeListener
         return new Series(type, _checks.WithLabels(monitor, "pass"), _checks.WithLabels(monitor, "fail"), _duration.WithLabels(type));
     }
 
-    // Replica monitors are not in monitors: but their checks are recorded like any monitor's.
+    // Replica and log rule monitors are not in monitors: but their checks are recorded like any monitor's.
     private static Dictionary<string, string> TypesOf(BallastConfig config)
     {
         var types = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var monitor in config.Monitors.Concat<MonitorConfig>(ReplicasMonitor.All(config))) types.TryAdd(monitor.Name, monitor.Type);
+        foreach (var monitor in config.Monitors.Concat<MonitorConfig>(ReplicasMonitor.All(config)).Concat(LogRuleMonitor.All(config))) types.TryAdd(monitor.Name, monitor.Type);
         return types;
     }
 
