@@ -6,6 +6,7 @@ using Ballast.Server.Alerting;
 using Ballast.Server.Dashboard;
 using Ballast.Server.Dashboard.Live;
 using Ballast.Server.Deploy;
+using Ballast.Server.Logs.Loki;
 using Ballast.Server.Metrics;
 using Ballast.Server.Monitoring;
 using Ballast.Server.Reporting;
@@ -63,6 +64,7 @@ public static class BallastServer
         app.MapDashboard();
         app.MapBallastMetrics();
         app.MapLiveUpdates();
+        app.MapLokiEndpoints();
         app.CheckAccessAtStart();
         return app;
     }
