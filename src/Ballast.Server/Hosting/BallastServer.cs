@@ -6,6 +6,7 @@ using Ballast.Server.Alerting;
 using Ballast.Server.Dashboard;
 using Ballast.Server.Dashboard.Live;
 using Ballast.Server.Deploy;
+using Ballast.Server.Logs;
 using Ballast.Server.Logs.Loki;
 using Ballast.Server.Metrics;
 using Ballast.Server.Monitoring;
@@ -47,7 +48,7 @@ public static class BallastServer
             o.SerializerOptions.WriteIndented = false;
         });
         services.AddBallastMonitoring(time).AddBallastAlerting().AddBallastDeploy().AddBallastStorage(config).AddBallastServer(config).AddBallastSecurity(config).AddBallastDashboard()
-            .AddBallastMetrics();
+            .AddBallastMetrics().AddBallastLogStreams();
         configureServices?.Invoke(services);
 
         var app = builder.Build();
