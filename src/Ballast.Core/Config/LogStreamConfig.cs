@@ -31,8 +31,8 @@ public sealed record LokiConfig : IValidatableConfig
 }
 
 /// <summary>
-/// One entry of <c>logs.streams:</c>: a source that Ballast reads by running a command, either a systemd unit's
-/// journal or a Lightsail container's log. Exactly one of <c>journald</c> and <c>lightsail</c> is given.
+/// One entry of <c>logs.streams:</c>: a source that Ballast reads by running a command. Today a systemd unit's journal
+/// (<c>journald:</c>); further kinds (a Lightsail container's log) become sibling keys, exactly one given.
 /// </summary>
 public sealed record LogStreamConfig : IValidatableConfig
 {
@@ -42,14 +42,10 @@ public sealed record LogStreamConfig : IValidatableConfig
     [Description("Follow a systemd unit's journal: journalctl -o json -f -u UNIT.")]
     public JournaldStreamConfig? Journald { get; init; }
 
-    [Description("Poll a Lightsail container's log: aws lightsail get-container-log.")]
-    public LightsailStreamConfig? Lightsail { get; init; }
-
     public void Validate(ConfigValidation validation)
     {
         if (string.IsNullOrWhiteSpace(Name)) validation.Error("name", "must not be empty");
-        if ((Journald is null) == (Lightsail is null))
-            validation.Error(null, "give exactly one of journald: { unit: ... } and lightsail: { service: ..., container: ... }");
+        if (Journald is null) validation.Error("journald", "is missing: give the stream's kind, journald: { unit: api.service }");
     }
 }
 
@@ -66,31 +62,5 @@ public sealed record JournaldStreamConfig : IValidatableConfig
     {
         if (string.IsNullOrWhiteSpace(Unit)) validation.Error("unit", "must name a systemd unit, e.g. api.service");
         if (string.IsNullOrWhiteSpace(Command)) validation.Error("command", "must not be empty");
-    }
-}
-
-/// <summary><c>lightsail:</c> of a log stream: the container service and container whose log is polled.</summary>
-public sealed record LightsailStreamConfig : IValidatableConfig
-{
-    [Description("The Lightsail container service's name.")]
-    public required string Service { get; init; }
-
-    [Description("The container's name within the service's deployment.")]
-    public required string Container { get; init; }
-
-    [Description("The AWS region, e.g. us-east-2; the aws CLI's own default when unset.")]
-    public string? Region { get; init; }
-
-    [Description("How often to ask for new lines (default 30s).")]
-    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
-
-    [Description("The aws program to run (a name on PATH or a path).")]
-    public string Command { get; init; } = "aws";
-
-    public void Validate(ConfigValidation validation)
-    {
-        if (string.IsNullOrWhiteSpace(Service)) validation.Error("service", "must name the container service");
-        if (string.IsNullOrWhiteSpace(Container)) validation.Error("container", "must name the container");
-        if (Interval < TimeSpan.FromSeconds(1)) validation.Error("interval", "must be at least 1s");
     }
 }

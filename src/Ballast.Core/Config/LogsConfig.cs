@@ -8,6 +8,6 @@ public sealed record LogsConfig
     [Description("How pushes to the Loki API (POST /loki/api/v1/push, from Promtail, Grafana Alloy, Vector or Fluent Bit) name their source.")]
     public LokiConfig Loki { get; init; } = new();
 
-    [Description("Streams Ballast reads itself: a systemd unit's journal (journald:) or a Lightsail container's log (lightsail:).")]
+    [Description("Streams Ballast reads itself: a systemd unit's journal (journald:).")]
     public IReadOnlyList<LogStreamConfig> Streams { get; init; } = [];
 }

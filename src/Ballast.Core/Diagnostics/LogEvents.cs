@@ -121,12 +121,10 @@ public static class LogEvents
         public const int StoreCountFailed = 9401;
     }
 
-    /// <summary>Log streams Ballast reads itself: journald units and Lightsail container logs.</summary>
+    /// <summary>Log streams Ballast reads itself (journald units).</summary>
     public static class LogStreams
     {
         public const int JournaldStarted = 10201;
         public const int JournaldUnreadable = 10202;
-        public const int LightsailPolled = 10211;
-        public const int LightsailThrottled = 10212;
     }
 }
