@@ -11,6 +11,12 @@ public sealed record LogsConfig : IValidatableConfig
     [Description("Rules that open incidents from log lines: threshold (too many matches in a window), sequence (A without B within T), absence (nothing for T).")]
     public IReadOnlyList<LogRuleConfig> Rules { get; init; } = [];
 
+    [Description("How pushes to the Loki API (POST /loki/api/v1/push, from Promtail, Grafana Alloy, Vector or Fluent Bit) name their source.")]
+    public LokiConfig Loki { get; init; } = new();
+
+    [Description("Streams Ballast reads itself: a systemd unit's journal (journald:).")]
+    public IReadOnlyList<LogStreamConfig> Streams { get; init; } = [];
+
     public void Validate(ConfigValidation validation)
     {
         LogSourceConfig.CheckNames(Sources, validation);

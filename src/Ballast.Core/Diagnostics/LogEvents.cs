@@ -145,4 +145,11 @@ public static class LogEvents
         public const int ObserverFailed = 10110;
         public const int PushRejected = 10120;
     }
+
+    /// <summary>Log streams Ballast reads itself (journald units).</summary>
+    public static class LogStreams
+    {
+        public const int JournaldStarted = 10201;
+        public const int JournaldUnreadable = 10202;
+    }
 }

@@ -7,6 +7,7 @@ using Ballast.Server.Dashboard;
 using Ballast.Server.Dashboard.Live;
 using Ballast.Server.Deploy;
 using Ballast.Server.Logs;
+using Ballast.Server.Logs.Loki;
 using Ballast.Server.Metrics;
 using Ballast.Server.Monitoring;
 using Ballast.Server.Reporting;
@@ -47,7 +48,7 @@ public static class BallastServer
             o.SerializerOptions.WriteIndented = false;
         });
         services.AddBallastMonitoring(time).AddBallastAlerting().AddBallastDeploy().AddBallastStorage(config).AddBallastServer(config).AddBallastSecurity(config).AddBallastDashboard()
-            .AddBallastMetrics();
+            .AddBallastMetrics().AddBallastLogStreams();
         services.AddBallastLogs();
         configureServices?.Invoke(services);
 
@@ -66,6 +67,7 @@ public static class BallastServer
         app.MapBallastMetrics();
         app.MapLiveUpdates();
         app.MapLogEndpoints();
+        app.MapLokiEndpoints();
         app.CheckAccessAtStart();
         return app;
     }

@@ -40,6 +40,7 @@ internal sealed partial class ApiTokenHandler(IOptionsMonitor<AuthenticationSche
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
+        if (BasicToken.TryGetPassword(header, out var password)) header = $"{SchemeName} {password}";
         if (!AuthorizationHeader.TryGetCredential(header, SchemeName, out var credential)) return NoToken;
         Span<char> hash = stackalloc char[ApiTokenSecret.HashLength];
         ApiTokenSecret.Hash(header.AsSpan(credential), hash);

@@ -45,6 +45,8 @@ public static class SecurityServices
         services.AddAuthentication(DefaultScheme)
             .AddPolicyScheme(DefaultScheme, "Ballast", o => o.ForwardDefaultSelector = context =>
                 AuthorizationHeader.Names(context.Request, ApiTokenHandler.SchemeName) ? ApiTokenHandler.SchemeName
+                // Log shippers' basic_auth: the token as the password, on the Loki push route only.
+                : AuthorizationHeader.Names(context.Request, BasicToken.Scheme) && Logs.Loki.LokiEndpoints.TakesBasicAuth(context.Request) ? ApiTokenHandler.SchemeName
                 : AuthorizationHeader.Names(context.Request, LocalCredential.Scheme) ? LocalCredential.Scheme
                 // Only a request with no credential at all: a wrong one must fail in its own scheme, not read anyway.
                 : anonymousRead && !AuthorizationHeader.Any(context.Request) && !context.Request.Cookies.ContainsKey(SessionCookie)
