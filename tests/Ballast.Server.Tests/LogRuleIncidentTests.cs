@@ -24,6 +24,7 @@ public sealed class LogRuleIncidentTests : IAsyncLifetime
           routes:
             - channels: [hooks]
         logs:
+          sources: [{ name: api }]
           rules:
             - { name: partial-startup, type: sequence, source: api, first: "Starting Nest application", then: "Listening on port", within: 1s, severity: critical }
         """);

@@ -81,6 +81,7 @@ public sealed record BallastConfig : IValidatableConfig
     {
         var replicas = Services.Where(s => s.Value.ProviderConfig is ProcessServiceConfig).Select(s => $"{s.Key}-replicas").ToHashSet(StringComparer.Ordinal);
         var rules = new HashSet<string>(StringComparer.Ordinal);
+        var sources = LogSourceNames(validation);
         for (var i = 0; i < Logs.Rules.Count; i++)
         {
             var rule = Logs.Rules[i];
@@ -88,7 +89,30 @@ public sealed record BallastConfig : IValidatableConfig
             else if (monitors.Contains(rule.Name)) validation.Error($"logs.rules[{i}].name", $"a monitor is named \"{rule.Name}\" too; a rule's incidents are filed under its name, so rename one");
             else if (replicas.Contains(rule.Name)) validation.Error($"logs.rules[{i}].name", $"\"{rule.Name}\" is the name of a process service's replica incidents; rename the rule");
             if (rule.Channels is { } own) CheckChannels(validation, $"logs.rules[{i}].channels", own);
+            if (rule.Source is { } source && !sources.Contains(source))
+            {
+                var hint = ConfigShape.Suggest(source, sources) is { } s ? $"; did you mean \"{s}\"?" : "";
+                validation.Error($"logs.rules[{i}].source", $"no log source named \"{source}\": not under logs.sources or logs.streams, not a process service, "
+                    + $"not a value of logs.loki.sources nor logs.loki.default_source{hint}");
+            }
         }
+    }
+
+    /// <summary>
+    /// Every source name a rule may watch. A Loki push may name any source, but a rule watches only one written down
+    /// here, so a misspelt source is an error rather than a rule that never fires.
+    /// </summary>
+    private HashSet<string> LogSourceNames(ConfigValidation validation)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var source in Logs.Sources) names.Add(source.Name);
+        for (var i = 0; i < Logs.Streams.Count; i++)
+            if (!names.Add(Logs.Streams[i].Name)) validation.Error($"logs.streams[{i}].name", $"\"{Logs.Streams[i].Name}\" names a source under logs.sources already");
+        foreach (var (name, service) in Services)
+            if (service.ProviderConfig is ProcessServiceConfig) names.Add(name);
+        names.UnionWith(Logs.Loki.Sources.Values);
+        if (Logs.Loki.DefaultSource is { } fallback) names.Add(fallback);
+        return names;
     }
 
     private void CheckStatusPages(ConfigValidation validation, HashSet<string> monitors)

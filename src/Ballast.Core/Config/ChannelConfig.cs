@@ -117,7 +117,8 @@ public sealed record WebhookChannelConfig : ChannelConfig
     [Secret]
     public string? Secret { get; init; }
 
-    [Description("Extra request headers.")]
+    [Description("Extra request headers (an Authorization token); shown as ***.")]
+    [Secret]
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
     [Description("ballast or alertmanager (webhook payload version 4).")]

@@ -4,6 +4,7 @@ using System.Text;
 using System.Threading.Channels;
 using Ballast.Core.Config;
 using Ballast.Core.Logs;
+using Ballast.Core.Logs.Parsing;
 
 namespace Ballast.Server.Logs;
 
@@ -207,7 +208,7 @@ internal sealed partial class FileLogSource(LogSourceConfig config, ILogIngest i
     {
         if (bytes.Length > 0 && bytes[^1] == '\r') bytes = bytes[..^1];
         var labels = new Dictionary<string, string>(config.Labels, StringComparer.Ordinal) { ["file"] = file.Path };
-        return new LogLine(config.Name, Encoding.UTF8.GetString(bytes), time.GetUtcNow(), labels);
+        return LogTimes.Parse(config.Name, Encoding.UTF8.GetString(bytes), time.GetUtcNow(), labels);
     }
 
     private static string Fingerprint(FileStream stream, int length)

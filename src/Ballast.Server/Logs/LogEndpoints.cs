@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ballast.Core.Config;
 using Ballast.Core.Logs;
+using Ballast.Core.Logs.Parsing;
 using Ballast.Core.Security;
 using Ballast.Server.Hosting;
 using Ballast.Server.Security;
@@ -79,7 +80,7 @@ public static class LogEndpoints
                 if (Encoding.UTF8.GetByteCount(line) > MaxLine)
                     return Invalid($"line {number} is longer than {MaxLine / 1024} KB, the longest line a push may hold");
                 if (ndjson && Problem(line) is { } problem) return Invalid($"line {number}: {problem}");
-                lines.Add(new LogLine(source, line, now, target.Labels));
+                lines.Add(LogTimes.Parse(source, line, now, target.Labels));
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)

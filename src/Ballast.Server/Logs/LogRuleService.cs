@@ -96,8 +96,9 @@ internal sealed partial class LogRuleService(ConfigState config, IMonitoringSink
         var monitor = LogRuleMonitor.For(ruleEvent.Rule);
         var machine = _machines.GetOrAdd(monitor.Name, name => new MonitorStateMachine(new MonitorStatus(name, MonitorState.Unknown), null));
         var cause = ruleEvent.Firing ? LogRuleCause.Describe(ruleEvent, Volatile.Read(ref _secrets)) : null;
-        if (ruleEvent.Firing) Fired(log, ruleEvent.Rule.Name, ruleEvent.Summary);
-        else Resolved(log, ruleEvent.Rule.Name, ruleEvent.Summary);
+        var summary = Volatile.Read(ref _secrets).Mask(ruleEvent.Summary);
+        if (ruleEvent.Firing) Fired(log, ruleEvent.Rule.Name, summary);
+        else Resolved(log, ruleEvent.Rule.Name, summary);
         lock (machine)
         {
             var now = time.GetUtcNow();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ballast.Core.Logs;
+using Ballast.Core.Logs.Parsing;
 
 namespace Ballast.Server.Logs;
 
@@ -19,7 +20,7 @@ internal static class ReplicaLogs
         return line =>
         {
             // Without a checkpoint the hub completes at once: the line has reached every observer when this returns.
-            var handed = ingest.IngestAsync([new LogLine(service, line, time.GetUtcNow(), labels)], null, CancellationToken.None);
+            var handed = ingest.IngestAsync([LogTimes.Parse(service, line, time.GetUtcNow(), labels)], null, CancellationToken.None);
             if (!handed.IsCompletedSuccessfully) handed.AsTask().GetAwaiter().GetResult();
         };
     }

@@ -122,4 +122,31 @@ public sealed class LogRuleConfigTests
         Assert.EndsWith("…", cause);
         Assert.True(cause.Length < 400, cause);
     }
+
+    [Fact]
+    public void Describe_SecretsWrittenInTheFile_EnvValuesHeadersAndAUrlsPassword_AreMaskedInLinesLabelsAndSummary()
+    {
+        var loaded = ConfigLoader.Parse("""
+            channels:
+              hook: { type: webhook, url: "http://127.0.0.1:9/hook", headers: { Authorization: "Bearer hook-token-77" } }
+            services:
+              api:
+                provider: process
+                process: { command: dotnet, args: [api.dll], artifact: out, listen: "http://127.0.0.1:8080" }
+                env: { DATABASE_URL: "postgres://api:written-pass-9@db:5432/api" }
+            logs:
+              rules:
+                - { name: db-errors, type: threshold, match: ECONNREFUSED, when: "count > 0 in 1m" }
+            """, "ballast.yaml", _ => null);
+        Assert.True(loaded.Ok, string.Join("\n", loaded.Errors));
+        var labels = new Dictionary<string, string> { ["token"] = "Bearer hook-token-77" };
+        var line = new LogLine("api", "auth failed for written-pass-9; connect ECONNREFUSED", DateTimeOffset.UnixEpoch, labels);
+        var ruleEvent = new LogRuleEvent(loaded.Config!.Logs.Rules[0], "written-pass-9", true, DateTimeOffset.UnixEpoch, "key written-pass-9 fired", [line], true);
+
+        var cause = LogRuleCause.Describe(ruleEvent, LogSecrets.Of(loaded.Config));
+
+        Assert.DoesNotContain("written-pass-9", cause);
+        Assert.DoesNotContain("hook-token-77", cause);
+        Assert.Contains("auth failed for ***; connect ECONNREFUSED", cause);
+    }
 }

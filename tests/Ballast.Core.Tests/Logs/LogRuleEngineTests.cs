@@ -16,7 +16,7 @@ public sealed class LogRuleEngineTests : ILogRuleListener
 
     private LogRuleEngine Engine(string rules)
     {
-        var loaded = ConfigLoader.Parse($"logs:\n  rules:\n{rules}", "ballast.yaml");
+        var loaded = ConfigLoader.Parse($"logs:\n  sources: [{{ name: api }}, {{ name: web }}]\n  rules:\n{rules}", "ballast.yaml");
         Assert.True(loaded.Ok, string.Join("\n", loaded.Errors));
         var engine = new LogRuleEngine(loaded.Config!.Logs.Rules, _time, this);
         engine.Advance();

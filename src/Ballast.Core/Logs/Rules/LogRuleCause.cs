@@ -15,11 +15,11 @@ public static class LogRuleCause
     public static string Describe(LogRuleEvent ruleEvent, LogSecrets secrets)
     {
         var text = new StringBuilder();
-        text.Append("log rule ").Append(ruleEvent.Rule.Name).Append(" (").Append(ruleEvent.Rule.Type).Append("): ").Append(ruleEvent.Summary);
+        text.Append("log rule ").Append(ruleEvent.Rule.Name).Append(" (").Append(ruleEvent.Rule.Type).Append("): ").Append(secrets.Mask(ruleEvent.Summary));
         foreach (var line in ruleEvent.Lines)
         {
             text.Append('\n').Append(line.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Append(' ').Append(line.Source);
-            foreach (var (name, value) in line.Labels.OrderBy(l => l.Key, StringComparer.Ordinal)) text.Append(' ').Append(name).Append('=').Append(value);
+            foreach (var (name, value) in line.Labels.OrderBy(l => l.Key, StringComparer.Ordinal)) text.Append(' ').Append(name).Append('=').Append(secrets.Mask(value));
             text.Append(" | ").Append(Cut(secrets.Mask(line.Text)));
         }
         return text.ToString();

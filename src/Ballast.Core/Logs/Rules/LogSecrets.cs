@@ -26,7 +26,7 @@ public sealed class LogSecrets
     public static LogSecrets Of(BallastConfig config)
     {
         var values = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var reference in config.References.Values) values.UnionWith(reference.Values);
+        foreach (var reference in config.References.Values) Secret(reference.Values, values);
         Collect(config, values, depth: 0);
         return new LogSecrets([.. values.Where(v => v.Length >= MinimumLength).OrderByDescending(v => v.Length)]);
     }
@@ -56,10 +56,37 @@ public sealed class LogSecrets
         foreach (var property in ConfigShape.PropertiesOf(value.GetType()))
         {
             var held = property.Property.GetValue(value);
-            if (property.Secret && held is string secret) values.Add(secret);
-            else if (property.Secret && held is Uri url) values.Add(url.OriginalString);
-            else if (property.Secret && held is IEnumerable<string> many) values.UnionWith(many);
+            if (property.Secret) Secret(held, values);
             else Collect(held, values, depth + 1);
+        }
+    }
+
+    /// <summary>
+    /// A value under a <c>[Secret]</c> key, whatever its shape: text, a URL (whole, and the password in it, which is
+    /// what a service's log repeats of it), or a list or map of those (a service's env, a channel's headers).
+    /// </summary>
+    private static void Secret(object? held, HashSet<string> values)
+    {
+        switch (held)
+        {
+            case string text:
+                values.Add(text);
+                if (Uri.TryCreate(text, UriKind.Absolute, out var parsed)) Secret(parsed, values);
+                break;
+            case Uri url:
+                values.Add(url.OriginalString);
+                if (url.IsAbsoluteUri && url.UserInfo.Split(':', 2) is [_, var password] && password.Length > 0)
+                {
+                    values.Add(password);
+                    values.Add(Uri.UnescapeDataString(password));
+                }
+                break;
+            case IDictionary map:
+                foreach (var item in map.Values) Secret(item, values);
+                break;
+            case IEnumerable many:
+                foreach (var item in many) Secret(item, values);
+                break;
         }
     }
 }
