@@ -56,6 +56,20 @@ public sealed class LogPushTests
     }
 
     [Fact]
+    public async Task Push_LinesStateTheirTime_RulesSeeIt_ButATimeFarAheadIsTakenAsNow()
+    {
+        await using var server = await StartAsync();
+        var before = TimeProvider.System.GetUtcNow();
+
+        var pushed = await server.Client.PostAsync("/api/v1/logs/checkout", Body(
+            "2026-11-29T03:12:45.123Z INFO Starting Nest application\n{\"time\":4102444800000,\"msg\":\"dated 2100\"}\n", "text/plain"));
+
+        Assert.Equal(HttpStatusCode.OK, pushed.StatusCode);
+        Assert.Equal(new DateTimeOffset(2026, 11, 29, 3, 12, 45, 123, TimeSpan.Zero), _seen.Lines[0].Time);
+        Assert.InRange(_seen.Lines[1].Time, before, TimeProvider.System.GetUtcNow());
+    }
+
+    [Fact]
     public async Task Push_BadLine_400NamesTheLineAndNothingIsAccepted()
     {
         await using var server = await StartAsync();

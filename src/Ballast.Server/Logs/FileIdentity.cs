@@ -1,5 +1,8 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace Ballast.Server.Logs;
@@ -39,7 +42,9 @@ internal readonly partial record struct FileIdentity(ulong Device, ulong Inode)
         }
     }
 
-    private static FileIdentity ByPath(string path) => new(0, (ulong)StringComparer.Ordinal.GetHashCode(Path.GetFullPath(path)));
+    // A hash stable across processes (string.GetHashCode is randomised per process), so the checkpoint is found again.
+    private static FileIdentity ByPath(string path) =>
+        new(0, BinaryPrimitives.ReadUInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(path)))));
 
     // struct statx (linux/stat.h): stx_ino at 32, stx_dev_major at 136 and stx_dev_minor at 140; 256 bytes in all.
     private static FileIdentity Read(ReadOnlySpan<byte> statx) => new(

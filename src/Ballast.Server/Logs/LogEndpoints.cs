@@ -87,9 +87,10 @@ public static class LogEndpoints
         {
             return TooLarge(request);
         }
-        // In slices, so the hub's per-source lock is never held for a whole large push.
+        // In slices, so the hub's per-source lock is never held for a whole large push; and to the end once begun, so a
+        // client that goes away mid-way cannot leave part of a push accepted that it will send again.
         for (var i = 0; i < lines.Count; i += FileLogSource.BatchLines)
-            await ingest.IngestAsync(lines.GetRange(i, Math.Min(FileLogSource.BatchLines, lines.Count - i)), null, request.HttpContext.RequestAborted);
+            await ingest.IngestAsync(lines.GetRange(i, Math.Min(FileLogSource.BatchLines, lines.Count - i)), null, CancellationToken.None);
         return Results.Json(new LogPushResult(source, lines.Count), LogsJson.Default.LogPushResult);
     }
 

@@ -23,6 +23,12 @@ public sealed partial class LogHub : ILogIngest
     private readonly ConcurrentDictionary<string, SourceState> _sources = new(StringComparer.Ordinal);
     private long _observerFailures;
 
+    /// <summary>
+    /// How far ahead of Ballast's clock a line's own time may be (clocks differ a little); a later one is taken as
+    /// received now, as Loki refuses lines too far in the future.
+    /// </summary>
+    public static readonly TimeSpan FutureAllowance = TimeSpan.FromMinutes(10);
+
     public LogHub(IEnumerable<ILogObserver> observers, ILogCheckpointStore store, TimeProvider time, ILogger<LogHub> log)
     {
         _observers = observers.ToArray();
@@ -38,10 +44,13 @@ public sealed partial class LogHub : ILogIngest
         {
             var state = _sources.GetOrAdd(lines[0].Source, static name => new SourceState(name));
             // Observers see a source's lines in the order handed, even when two pushes to one source arrive at once.
+            var latest = _time.GetUtcNow() + FutureAllowance;
             lock (state)
             {
-                foreach (var line in lines)
+                foreach (var stated in lines)
                 {
+                    // Rules run on line times and never go back: one line dated next year would hold them there.
+                    var line = stated.Time > latest ? stated with { Time = _time.GetUtcNow() } : stated;
                     foreach (var observer in _observers) Hand(observer, line);
                     state.Add(line);
                 }

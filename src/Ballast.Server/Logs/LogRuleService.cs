@@ -83,9 +83,11 @@ internal sealed partial class LogRuleService(ConfigState config, IMonitoringSink
     {
         Volatile.Write(ref _secrets, LogSecrets.Of(current));
         var engine = new LogRuleEngine(current.Logs.Rules, time, this);
+        // Carried as of now, not as of when the incident started: a threshold incident open for longer than its window,
+        // with errors still coming, must not resolve at a reload only to open again a few lines later.
         foreach (var rule in current.Logs.Rules)
-            if (_machines.TryGetValue(rule.Name, out var machine) && machine.OpenIncident is { } open)
-                engine.Carry(rule.Name, open.StartedAt);
+            if (_machines.TryGetValue(rule.Name, out var machine) && machine.OpenIncident is not null)
+                engine.Carry(rule.Name, time.GetUtcNow());
         engine.Advance();
         Volatile.Write(ref _engine, engine);
     }

@@ -21,6 +21,8 @@ internal sealed class ThresholdRule(ThresholdRuleConfig config, LogPattern match
         var key = Label(line, config.Per);
         if (!_windows.TryGetValue(key, out var window)) _windows[key] = window = new Window();
         window.Times.Enqueue(line.Time);
+        // Whether the count passed N needs only the latest N + 1 times: a flood of errors keeps that many, not all.
+        if (window.Times.Count > config.When.Count + 1) window.Times.Dequeue();
         Keep(window.Lines, line);
         Prune(window, now);
         if (window.Firing || !config.When.Exceeded(window.Times.Count)) return;
@@ -51,7 +53,7 @@ internal sealed class ThresholdRule(ThresholdRuleConfig config, LogPattern match
     public override void Carry(string key, DateTimeOffset since)
     {
         if (_windows.ContainsKey(key)) return;
-        // Carried with the window's worth of matches at the moment it fired, so it resolves once a window passes quietly.
+        // Carried with a window's worth of matches at the moment it is carried, so it resolves once a whole window passes quietly.
         var window = new Window { Firing = true };
         for (var i = 0; i <= config.When.Count; i++) window.Times.Enqueue(since);
         _windows[key] = window;

@@ -27,7 +27,8 @@ internal static class JournalEntry
                 return false;
             }
             cursor = Text(entry, "__CURSOR");
-            if (Text(entry, "__REALTIME_TIMESTAMP") is not { } micros || !long.TryParse(micros, out var microseconds) || microseconds < 0)
+            if (Text(entry, "__REALTIME_TIMESTAMP") is not { } micros || !long.TryParse(micros, out var microseconds) || microseconds < 0
+                || microseconds > (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).Ticks / 10)
             {
                 problem = $"no __REALTIME_TIMESTAMP in microseconds (cursor {cursor ?? "none"})";
                 return false;
