@@ -5,7 +5,7 @@ using Ballast.Testing;
 
 namespace Ballast.Cli.Tests;
 
-/// <summary><c>ballast logs ingest</c> as a real process piping stdin to a real <c>ballast serve</c>.</summary>
+/// <summary><c>ballast logs ingest</c> and <c>ballast logs tail</c> as real processes against a real <c>ballast serve</c>.</summary>
 public sealed class LogsIngestCommandTests : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new();
@@ -22,6 +22,8 @@ public sealed class LogsIngestCommandTests : IAsyncLifetime
             logs:
               sources:
                 - { name: checkout }
+              rules:
+                - { name: db-errors, type: threshold, source: checkout, match: "ECONNREFUSED", when: "count > 5 in 1m" }
             monitors:
               - { name: backup, type: heartbeat, period: 1h }
             """);
@@ -71,6 +73,38 @@ public sealed class LogsIngestCommandTests : IAsyncLifetime
         Assert.Equal(4, ingest.ExitCode);
         Assert.Contains("no log source \"chekout\" takes pushes; did you mean \"checkout\"?", ingest.Stderr);
         Assert.Equal(0, await Lines("checkout"));
+    }
+
+    private static async Task Until(Func<bool> condition, BallastProcess process, string what)
+    {
+        var start = TimeProvider.System.GetTimestamp();
+        while (!condition())
+        {
+            Assert.False(process.HasExited, process.Stderr);
+            if (TimeProvider.System.GetElapsedTime(start) > TimeSpan.FromSeconds(30)) throw new TimeoutException($"{what}: {process.Stdout}{process.Stderr}");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task Tail_PrintsIngestedLinesWithTheirRules_UntilStopped()
+    {
+        using var tail = BallastProcess.Start(_dir.Path, "logs", "tail", "--source", "checkout", "--config", _config);
+        await Until(() => tail.Stderr.Contains("following checkout"), tail, "the tail connecting");
+
+        var ingest = await BallastProcess.RunAsync(_dir.Path, ["logs", "ingest", "--source", "checkout", "--config", _config], null,
+            "GET / 200\nconnect ECONNREFUSED 10.0.0.7:5432\n");
+        Assert.True(ingest.ExitCode == 0, ingest.Stderr);
+        await Until(() => tail.Stdout.Contains("ECONNREFUSED"), tail, "the lines");
+
+        var printed = tail.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, printed.Length);
+        Assert.EndsWith(" checkout GET / 200", printed[0]);
+        Assert.EndsWith(" checkout connect ECONNREFUSED 10.0.0.7:5432 [db-errors]", printed[1]);
+        Assert.DoesNotContain("\u001b[", tail.Stdout); // not a terminal: no colours
+        await tail.SignalAsync();
+        Assert.True(await tail.ExitsWithinAsync(TimeSpan.FromSeconds(15)), tail.Stderr);
+        Assert.Equal(0, tail.ExitCode);
     }
 
     public async ValueTask DisposeAsync()
