@@ -38,23 +38,14 @@ public sealed class LogTailFilter
     /// <summary>Every line of <paramref name="source"/> (all sources when null) that <paramref name="rule"/> matches (every line when null).</summary>
     public static LogTailFilter For(string? source, LogRuleConfig? rule) => new(source, rule);
 
+    /// <summary>Whether the rule has patterns; an absence rule without <c>match</c> reads every line but highlights none.</summary>
+    public bool HasPatterns => _patterns.Length > 0;
+
     /// <summary>Whether the line goes to this tail.</summary>
     public bool Wants(LogLine line)
     {
         if (_source is not null && !string.Equals(_source, line.Source, StringComparison.Ordinal)) return false;
         return _rule is null || Matches(_rule, _patterns, line);
-    }
-
-    /// <summary>The names of the rules of <paramref name="rules"/> whose patterns match <paramref name="line"/>.</summary>
-    public static IReadOnlyList<string> MatchingRules(IReadOnlyList<LogRuleConfig> rules, LogLine line)
-    {
-        List<string>? names = null;
-        foreach (var rule in rules)
-        {
-            var patterns = Patterns(rule);
-            if (patterns.Length > 0 && Matches(rule, patterns, line)) (names ??= []).Add(rule.Name);
-        }
-        return names ?? (IReadOnlyList<string>)[];
     }
 
     private static bool Matches(LogRuleConfig rule, LogPattern[] patterns, LogLine line)
@@ -111,9 +102,21 @@ public sealed class LogTail(ConfigState config) : ILogObserver
         return subscriber;
     }
 
+    // The rules' patterns compiled once per config (a reload makes a new list), not once per line.
+    private (IReadOnlyList<LogRuleConfig> Rules, (string Name, LogTailFilter Filter)[] Filters) _compiled = ([], []);
+
     /// <summary>A line as tails and the Logs page show it, with the rules that match it.</summary>
-    public LogTailLine View(LogLine line) =>
-        new(line.Source, line.Time, line.Text, line.Labels, LogTailFilter.MatchingRules(config.Current.Logs.Rules, line));
+    public LogTailLine View(LogLine line)
+    {
+        var rules = config.Current.Logs.Rules;
+        var compiled = _compiled;
+        if (!ReferenceEquals(compiled.Rules, rules))
+            _compiled = compiled = (rules, rules.Select(r => (r.Name, LogTailFilter.For(null, r))).Where(f => f.Item2.HasPatterns).ToArray());
+        List<string>? matches = null;
+        foreach (var (name, filter) in compiled.Filters)
+            if (filter.Wants(line)) (matches ??= []).Add(name);
+        return new(line.Source, line.Time, line.Text, line.Labels, matches ?? (IReadOnlyList<string>)[]);
+    }
 
     /// <summary>One open tail.</summary>
     public sealed class Subscriber(LogTail tail, LogTailFilter filter) : IDisposable
