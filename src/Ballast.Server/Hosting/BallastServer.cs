@@ -67,6 +67,7 @@ public static class BallastServer
         app.MapBallastMetrics();
         app.MapLiveUpdates();
         app.MapLogEndpoints();
+        app.MapLogTail();
         app.MapLokiEndpoints();
         app.CheckAccessAtStart();
         return app;

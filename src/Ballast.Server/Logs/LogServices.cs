@@ -8,6 +8,8 @@ public static class LogServices
 {
     public static IServiceCollection AddBallastLogs(this IServiceCollection services)
     {
+        services.AddSingleton<LogTail>();
+        services.AddSingleton<ILogObserver>(sp => sp.GetRequiredService<LogTail>());
         services.AddSingleton<LogHub>();
         services.AddSingleton<ILogIngest>(sp => sp.GetRequiredService<LogHub>());
         services.AddSingleton<LogSourcesService>();
