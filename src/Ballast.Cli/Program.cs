@@ -16,6 +16,7 @@ var root = new RootCommand("Ballast keeps HTTP services up: outside monitoring, 
     ReportCommand.Create(),
     UserCommand.Create(),
     TokenCommand.Create(),
+    new Command("logs", "Work with log files: scan them with log rules") { LogsScanCommand.Create() },
 };
 foreach (var command in DeployCommands.Create()) root.Subcommands.Add(command);
 // Termination owns Ctrl+C, SIGTERM and SIGQUIT (see there). System.CommandLine's own handling is off (a null timeout):
