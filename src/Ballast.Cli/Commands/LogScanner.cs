@@ -76,6 +76,13 @@ internal sealed class LogScanner
         var buffer = new byte[BufferSize];
         int filled = 0;
         long lineNumber = 0, sinceSample = 0, read = 0;
+        // The line before, when it was skipped: a line without a time of its own (a message under ASP.NET Core's
+        // header line, a stack frame) takes the time of the line before it, so that one is read first.
+        var previous = new byte[4096];
+        var previousLength = -1;
+        var previousStart = -1;
+        var tail = new byte[8192];
+        var tailLength = 0;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
@@ -86,16 +93,28 @@ internal sealed class LogScanner
             int nl;
             while ((nl = buffer.AsSpan(start, end - start).IndexOf((byte)'\n')) >= 0)
             {
-                Line(buffer.AsSpan(start, nl));
+                Line(buffer.AsSpan(start, nl), start);
                 start += nl + 1;
             }
             // The last line may lack its newline; a line longer than the buffer is read in pieces.
             if (n == 0 || (start == 0 && end == buffer.Length))
             {
-                if (end > start) Line(buffer.AsSpan(start, end - start));
+                if (end > start) Line(buffer.AsSpan(start, end - start), -1);
                 start = end;
-                if (n == 0) break;
+                if (n == 0)
+                {
+                    LastTimes([.. tail.AsSpan(0, tailLength), .. buffer.AsSpan(0, end)]);
+                    break;
+                }
             }
+            if (previousStart >= 0)
+            {
+                previousLength = Math.Min(previous.Length, previousLength);
+                buffer.AsSpan(previousStart, previousLength).CopyTo(previous);
+                previousStart = -1;
+            }
+            tailLength = Math.Min(tail.Length, start);
+            buffer.AsSpan(start - tailLength, tailLength).CopyTo(tail);
             buffer.AsSpan(start, end - start).CopyTo(buffer);
             filled = end - start;
             progress?.Invoke(read);
@@ -105,12 +124,32 @@ internal sealed class LogScanner
         engine.Advance();
         return lineNumber;
 
-        void Line(ReadOnlySpan<byte> line)
+        // The file's last lines may have been skipped: their times still move the clock to where the file ends.
+        void LastTimes(byte[] tail)
+        {
+            var from = tail.Length;
+            for (var i = 0; i < 8 && from > 0; i++) from = tail.AsSpan(0, Math.Max(0, from - 1)).LastIndexOf((byte)'\n') + 1;
+            var last = tail.AsSpan(from).TrimEnd((byte)'\n');
+            foreach (var line in last.Split((byte)'\n')) Read(last[line], 0, observe: false);
+        }
+
+        void Line(ReadOnlySpan<byte> line, int at)
         {
             if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
             lineNumber++;
-            if (Wanted(line)) Read(line, lineNumber, observe: true);
+            if (Wanted(line))
+            {
+                if (previousLength >= 0)
+                    Read(previousStart >= 0 ? buffer.AsSpan(previousStart, previousLength) : previous.AsSpan(0, previousLength), lineNumber - 1, observe: false);
+                Read(line, lineNumber, observe: true);
+            }
             else if (++sinceSample >= SampleEvery || !started) Read(line, lineNumber, observe: false);
+            else
+            {
+                (previousStart, previousLength) = at >= 0 ? (at, line.Length) : (-1, -1);
+                return;
+            }
+            (previousStart, previousLength) = (-1, -1);
         }
 
         void Read(ReadOnlySpan<byte> bytes, long number, bool observe)

@@ -40,7 +40,7 @@ public static class LogPacks
             + "?\"Connection terminated unexpectedly\" ?\"password authentication failed for user\"", 2, "nestjs"),
         // ioredis reports connection failures through its error event, printed as this when nothing listens for it.
         Errors("nestjs-redis-connection", "?\"[ioredis] Unhandled error event\" ?\"MaxRetriesPerRequestError\"", 2, "nestjs"),
-        Errors("nestjs-out-of-memory", "JavaScript heap out of memory", 0, "nestjs", Severity.Critical),
+        Errors("nestjs-out-of-memory", "\"JavaScript heap out of memory\"", 0, "nestjs", Severity.Critical),
         new ThresholdRuleConfig
         {
             Name = "nestjs-restart-loop", Match = "Starting Nest application", When = Count("count > 3 in 10m"),
@@ -66,7 +66,7 @@ public static class LogPacks
             + "?\"password authentication failed for user\"", 2, "aspnetcore"),
         Errors("aspnetcore-redis-connection",
             "?\"StackExchange.Redis.RedisConnectionException\" ?\"It was not possible to connect to the redis server\"", 2, "aspnetcore"),
-        Errors("aspnetcore-out-of-memory", "System.OutOfMemoryException", 0, "aspnetcore", Severity.Critical),
+        Errors("aspnetcore-out-of-memory", "\"System.OutOfMemoryException\"", 0, "aspnetcore", Severity.Critical),
     ];
 
     // A burst: more than `above` matches within a minute per replica (0: the first one fires).
