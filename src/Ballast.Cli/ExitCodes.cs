@@ -59,4 +59,7 @@ public static class ExitCodes
 
     /// <summary><c>user</c>/<c>token</c>: the name is taken (add, create) or unknown (remove, revoke).</summary>
     public const int NameConflict = 14;
+
+    /// <summary><c>logs scan</c>: a rule fired somewhere in the files scanned (every firing was printed).</summary>
+    public const int RuleFired = 15;
 }
