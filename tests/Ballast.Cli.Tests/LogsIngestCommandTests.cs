@@ -93,14 +93,14 @@ public sealed class LogsIngestCommandTests : IAsyncLifetime
         await Until(() => tail.Stderr.Contains("following checkout"), tail, "the tail connecting");
 
         var ingest = await BallastProcess.RunAsync(_dir.Path, ["logs", "ingest", "--source", "checkout", "--config", _config], null,
-            "GET / 200\nconnect ECONNREFUSED 10.0.0.7:5432\n");
+            "GET / 200\nconnect ECONNREFUSED 192.0.2.7:5432\n");
         Assert.True(ingest.ExitCode == 0, ingest.Stderr);
         await Until(() => tail.Stdout.Contains("ECONNREFUSED"), tail, "the lines");
 
         var printed = tail.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, printed.Length);
         Assert.EndsWith(" checkout GET / 200", printed[0]);
-        Assert.EndsWith(" checkout connect ECONNREFUSED 10.0.0.7:5432 [db-errors]", printed[1]);
+        Assert.EndsWith(" checkout connect ECONNREFUSED 192.0.2.7:5432 [db-errors]", printed[1]);
         Assert.DoesNotContain("\u001b[", tail.Stdout); // not a terminal: no colours
         await tail.SignalAsync();
         Assert.True(await tail.ExitsWithinAsync(TimeSpan.FromSeconds(15)), tail.Stderr);

@@ -65,13 +65,13 @@ public sealed class LogsScanCommandTests : IDisposable
             2026-11-29T02:13:07.101Z info: Microsoft.Hosting.Lifetime[14]
                   Now listening on: http://[::]:8080
             2026-11-29T02:13:07.140Z fail: Microsoft.EntityFrameworkCore.Database.Connection[20004]
-                  An error occurred using the connection to database 'shop' on server 'tcp://10.0.0.5:5432'.
+                  An error occurred using the connection to database 'shop' on server 'tcp://192.0.2.5:5432'.
             2026-11-29T02:13:08.002Z fail: Microsoft.EntityFrameworkCore.Update[10000]
-                  Npgsql.NpgsqlException (0x80004005): Failed to connect to 10.0.0.5:5432
+                  Npgsql.NpgsqlException (0x80004005): Failed to connect to 192.0.2.5:5432
             2026-11-29T02:13:09.010Z fail: Microsoft.EntityFrameworkCore.Update[10000]
-                  Npgsql.NpgsqlException (0x80004005): Failed to connect to 10.0.0.5:5432
+                  Npgsql.NpgsqlException (0x80004005): Failed to connect to 192.0.2.5:5432
             2026-11-29T02:13:10.020Z fail: Microsoft.EntityFrameworkCore.Update[10000]
-                  Npgsql.NpgsqlException (0x80004005): Failed to connect to 10.0.0.5:5432
+                  Npgsql.NpgsqlException (0x80004005): Failed to connect to 192.0.2.5:5432
             2026-11-29T02:15:00.000Z warn: Shop.Jobs.Warmup[0]
                   Warmup still waiting for the catalog
             """);

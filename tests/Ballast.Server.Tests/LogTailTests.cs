@@ -58,16 +58,16 @@ public sealed class LogTailTests
         using (ruled)
         {
             (await pusher.PostAsync("/api/v1/logs/other", Text("ECONNREFUSED on another source"))).EnsureSuccessStatusCode();
-            (await pusher.PostAsync("/api/v1/logs/checkout", Text("GET / 200\nconnect ECONNREFUSED 10.0.0.7:5432"))).EnsureSuccessStatusCode();
+            (await pusher.PostAsync("/api/v1/logs/checkout", Text("GET / 200\nconnect ECONNREFUSED 192.0.2.7:5432"))).EnsureSuccessStatusCode();
 
             var matched = await NextLineAsync(ruledEvents);
-            Assert.Equal(("checkout", "connect ECONNREFUSED 10.0.0.7:5432", "payments"), (matched.Source, matched.Text, matched.Labels["team"]));
+            Assert.Equal(("checkout", "connect ECONNREFUSED 192.0.2.7:5432", "payments"), (matched.Source, matched.Text, matched.Labels["team"]));
             Assert.Equal(["db-errors"], matched.Matches);
 
             var first = await NextLineAsync(allEvents);
             var second = await NextLineAsync(allEvents);
             var third = await NextLineAsync(allEvents);
-            Assert.Equal(["ECONNREFUSED on another source", "GET / 200", "connect ECONNREFUSED 10.0.0.7:5432"], [first.Text, second.Text, third.Text]);
+            Assert.Equal(["ECONNREFUSED on another source", "GET / 200", "connect ECONNREFUSED 192.0.2.7:5432"], [first.Text, second.Text, third.Text]);
             Assert.Empty(first.Matches); // the rule reads checkout only
             Assert.Empty(second.Matches);
             Assert.Equal(["db-errors"], third.Matches);

@@ -97,8 +97,10 @@ public sealed class MetricsTests : IAsyncLifetime
         server.WriteConfig($$"""
               - { name: shop, type: http, url: "{{_shop.Target.Url("/ok")}}", interval: 200ms, tags: [prod] }
             """);
-        await server.EventuallyAsync("/api/v1/monitors", l => l.GetArrayLength() == 1);
-        Assert.Equal((true, 0), server.Services.GetRequiredService<ConfigState>().LastReload is { } r ? (r.Applied, r.Errors) : default);
+        // The engine takes the new monitors before the reload's record is written: wait for both.
+        var state = server.Services.GetRequiredService<ConfigState>();
+        await server.EventuallyAsync("/api/v1/monitors", l => l.GetArrayLength() == 1 && state.LastReload is not null);
+        Assert.Equal((true, 0), state.LastReload is { } r ? (r.Applied, r.Errors) : default);
 
         var text = await server.Client.GetStringAsync("/metrics");
         Assert.DoesNotContain("monitor=\"billing\"", text, StringComparison.Ordinal);

@@ -36,7 +36,7 @@ public sealed class LogPacksTests
     [InlineData("nestjs", "nestjs-redis-connection", "[ioredis] Unhandled error event: Error: connect ECONNREFUSED 127.0.0.1:6379")]
     [InlineData("nestjs", "nestjs-out-of-memory", "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory")]
     [InlineData("aspnetcore", "aspnetcore-unhandled-exception", "      An unhandled exception has occurred while executing the request.")]
-    [InlineData("aspnetcore", "aspnetcore-database-connection", "      Npgsql.NpgsqlException (0x80004005): Failed to connect to 10.0.0.5:5432")]
+    [InlineData("aspnetcore", "aspnetcore-database-connection", "      Npgsql.NpgsqlException (0x80004005): Failed to connect to 192.0.2.5:5432")]
     [InlineData("aspnetcore", "aspnetcore-redis-connection", "StackExchange.Redis.RedisConnectionException: It was not possible to connect to the redis server(s). Error connecting right now.")]
     [InlineData("aspnetcore", "aspnetcore-out-of-memory", "Unhandled exception. System.OutOfMemoryException: Exception of type 'System.OutOfMemoryException' was thrown.")]
     public void Pack_RuleMatchesTheFrameworksOwnWording(string pack, string ruleName, string line)
