@@ -89,6 +89,7 @@ public sealed class LogsScanCommandTests : IDisposable
     {
         var rules = _dir.Write("rules.yaml", """
             logs:
+              sources: [{ name: api, file: /var/log/api/*.log }]
               rules:
                 - { name: token-budget, type: threshold, source: api, match: "Token budget exceeded", when: "count > 0 in 1m" }
             """);
