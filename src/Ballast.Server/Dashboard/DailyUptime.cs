@@ -12,7 +12,7 @@ public sealed record UptimeDays(IReadOnlyList<DayBar> Days, long Checks, long Up
 
 /// <summary>
 /// The last <see cref="Days"/> UTC days of uptime per monitor, as the overview's bars draw them. A day that has ended
-/// does not change, so each monitor's past days are read from storage once a day and kept (a few hundred bytes a
+/// does not change, so each monitor's past days are read from storage once a day and kept (under a kilobyte a
 /// monitor). Today's bucket is read again when the copy kept is older than <see cref="TodayFreshness"/>, one query
 /// for all the monitors asked that need it: 20 people reloading the overview every second cost one small query every
 /// few seconds rather than 90 rows per monitor per reload, and a bar is never further behind than the writer's batch
