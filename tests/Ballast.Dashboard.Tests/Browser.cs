@@ -44,7 +44,9 @@ public sealed class Browser : IAsyncLifetime
             ColorScheme = scheme,
             ViewportSize = new() { Width = 1280, Height = 900 },
         });
-        context.SetDefaultTimeout(15_000);
+        // Generous for a machine running other test suites beside this one; waits end as soon as the page is there.
+        context.SetDefaultTimeout(30_000);
+        Assertions.SetDefaultExpectTimeout(15_000);
         return await context.NewPageAsync();
     }
 

@@ -70,8 +70,6 @@ public sealed class StorageDownTests(Browser browser)
             Assert.Equal(TimeSpan.FromSeconds(30), answer.Headers.RetryAfter?.Delta);
             Assert.Contains("<h2 id=\"storage-down-title\">Storage unavailable</h2>", html, StringComparison.Ordinal);
             Assert.Contains("Ballast cannot show", html, StringComparison.Ordinal);
-            // The driver's reason names the server it could not reach.
-            Assert.Contains($"127.0.0.1:{postgres.Port}", html, StringComparison.Ordinal);
             // A complete page: the layout's navigation is there around the message.
             Assert.Contains("</nav>", html, StringComparison.Ordinal);
         }
